@@ -1,0 +1,140 @@
+"""Color histograms: the distinct colors of an image with their pixel counts, and coarser
+binned levels of them for coarse-to-fine K-means.
+
+Packing a pixel into one integer code makes every step a linear pass: ``np.bincount`` over
+the codes counts colors, and a lookup table indexed by code maps a per-color label back to
+every pixel. Nothing here makes a float copy of the full image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Above this many pixels, counting through a 2**24-entry bincount beats sorting.
+_BINCOUNT_MIN_PIXELS = 1 << 21
+
+
+def pack_codes(px: np.ndarray, bits: int) -> np.ndarray:
+    """One integer per pixel from ``bits`` high bits of each channel; ``px`` is (N, C) uint8."""
+    shift = 8 - bits
+    code = (px[:, 0] >> shift).astype(np.uint32)
+    for c in range(1, px.shape[1]):
+        code <<= bits
+        code |= px[:, c] >> shift
+    return code
+
+
+def unpack_codes(codes: np.ndarray, bits: int, channels: int) -> np.ndarray:
+    """Inverse of :func:`pack_codes`: (M, C) per-channel values in ``0 .. 2**bits - 1``."""
+    mask = (1 << bits) - 1
+    out = np.empty((len(codes), channels), dtype=np.int64)
+    for c in range(channels):
+        out[:, channels - 1 - c] = (codes >> (bits * c)) & mask
+    return out
+
+
+@dataclass
+class BaseHistogram:
+    """The finest level: one point per occupied bin (per distinct color when ``bits == 8``).
+
+    ``codes`` is sorted; ``means`` holds each bin's mean color (the color itself when exact),
+    in 0..255 float; ``pixel_codes`` keeps each visible pixel's code for mapping back.
+    """
+
+    codes: np.ndarray
+    counts: np.ndarray
+    means: np.ndarray
+    pixel_codes: np.ndarray
+    bits: int
+    channels: int
+
+    def map_to_pixels(self, per_bin: np.ndarray) -> np.ndarray:
+        """Give every pixel the value ``per_bin`` holds for its bin (uint8 values)."""
+        space = self.channels * self.bits
+        if space <= 24:
+            lut = np.zeros(1 << space, dtype=per_bin.dtype)
+            lut[self.codes] = per_bin
+            return lut[self.pixel_codes]
+        return per_bin[np.searchsorted(self.codes, self.pixel_codes)]
+
+
+def base_histogram(px: np.ndarray, bits: int = 8) -> BaseHistogram:
+    """Histogram of (N, C) uint8 pixels at ``bits`` bits per channel (8 = exact colors)."""
+    n, channels = px.shape
+    codes = pack_codes(px, bits)
+    space = channels * bits
+    if space <= 24 and (bits < 8 or n >= _BINCOUNT_MIN_PIXELS):
+        all_counts = np.bincount(codes, minlength=1 << space)
+        distinct = np.flatnonzero(all_counts).astype(np.uint32)
+        counts = all_counts[distinct]
+    else:
+        distinct, counts = np.unique(codes, return_counts=True)
+    if bits == 8:
+        means = unpack_codes(distinct, 8, channels).astype(np.float64)
+    else:
+        sums = np.empty((len(distinct), channels))
+        for c in range(channels):
+            full = np.bincount(codes, weights=px[:, c], minlength=1 << space) if space <= 24 else None
+            if full is not None:
+                sums[:, c] = full[distinct]
+            else:
+                inv = np.searchsorted(distinct, codes)
+                sums[:, c] = np.bincount(inv, weights=px[:, c], minlength=len(distinct))
+        means = sums / counts[:, None]
+    return BaseHistogram(distinct, counts.astype(np.int64), means, codes, bits, channels)
+
+
+@dataclass
+class Level:
+    """Points of one coarse-to-fine level: features, weights, and links to the coarser level."""
+
+    X: np.ndarray
+    w: np.ndarray
+    parent: np.ndarray | None = None  # index into the next coarser level
+    radius: np.ndarray | None = None  # distance from each point to its parent's point
+
+
+def coarse_groups(base: BaseHistogram, bits: int) -> np.ndarray:
+    """For every base point, the compact index of its bin at ``bits`` bits per channel."""
+    shift = base.bits - bits
+    values = unpack_codes(base.codes, base.bits, base.channels) >> shift
+    code = values[:, 0].copy()
+    for c in range(1, base.channels):
+        code = (code << bits) | values[:, c]
+    space = bits * base.channels
+    if space <= 24:
+        present = np.zeros(1 << space, dtype=bool)
+        present[code] = True
+        compact = np.cumsum(present, dtype=np.int64) - 1
+        return compact[code]
+    _, inverse = np.unique(code, return_inverse=True)
+    return inverse.ravel()
+
+
+def build_levels(base: BaseHistogram, X_base: np.ndarray, coarse_bits: list[int]) -> list[Level]:
+    """Levels from coarsest to finest; the finest is the base itself (features ``X_base``).
+
+    A coarse point is the weighted mean, in feature space, of the base points in its bin.
+    """
+    w = base.counts.astype(np.float64)
+    groups = [coarse_groups(base, b) for b in coarse_bits]
+    levels: list[Level] = []
+    for g in groups:
+        n = int(g.max()) + 1
+        W = np.bincount(g, weights=w, minlength=n)
+        X = np.stack(
+            [np.bincount(g, weights=w * X_base[:, j], minlength=n) for j in range(X_base.shape[1])],
+            axis=1,
+        ) / W[:, None]
+        levels.append(Level(X, W))
+    levels.append(Level(X_base, w))
+    for i in range(1, len(levels)):
+        fine_group = groups[i] if i < len(groups) else np.arange(len(X_base))
+        parent = np.empty(len(levels[i].X), dtype=np.intp)
+        parent[fine_group] = groups[i - 1]
+        diff = levels[i].X - levels[i - 1].X[parent]
+        levels[i].parent = parent
+        levels[i].radius = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return levels

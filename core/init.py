@@ -1,0 +1,60 @@
+"""Seeded centroid initialization: random points and greedy weighted k-means++."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .distances import sq_distances
+
+
+def init_random(X: np.ndarray, k: int, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``k`` distinct data points drawn with probability proportional to their weight.
+
+    With histogram weights this is the tutorial's "pick K random pixels" without the
+    pixels: a color that covers more of the image is more likely to be picked.
+    """
+    positive = np.flatnonzero(w > 0)
+    if len(positive) >= k:
+        p = w[positive] / w[positive].sum()
+        idx = rng.choice(positive, size=k, replace=False, p=p)
+    else:
+        idx = rng.choice(len(X), size=k, replace=False)
+    return X[np.sort(idx)].astype(np.float64, copy=True)
+
+
+def init_kmeans_plusplus(
+    X: np.ndarray,
+    k: int,
+    w: np.ndarray,
+    rng: np.random.Generator,
+    n_local_trials: int | None = None,
+) -> np.ndarray:
+    """Greedy weighted k-means++ (Arthur & Vassilvitskii, with scikit-learn's local trials).
+
+    Each new centroid is chosen among ``2 + log(k)`` candidates sampled with probability
+    proportional to ``w * D(x)^2``; the candidate that lowers the potential most wins.
+    """
+    n = len(X)
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(k))
+    centers = np.empty((k, X.shape[1]), dtype=np.float64)
+    first = rng.choice(n, p=w / w.sum())
+    centers[0] = X[first]
+    closest = sq_distances(X, centers[:1])[:, 0]
+    pot = float(np.sum(w * closest))
+    for c in range(1, k):
+        if pot <= 0.0:
+            # Fewer distinct points than clusters: duplicates are unavoidable; Lloyd copes.
+            centers[c:] = centers[0]
+            break
+        cumulative = np.cumsum(w * closest)
+        targets = rng.uniform(size=n_local_trials) * cumulative[-1]
+        cand = np.minimum(np.searchsorted(cumulative, targets), n - 1)
+        dist = sq_distances(X[cand], X)
+        np.minimum(closest, dist, out=dist)
+        pots = np.sum(dist * w, axis=1)
+        best = int(np.argmin(pots))
+        closest = dist[best]
+        pot = float(pots[best])
+        centers[c] = X[cand[best]]
+    return centers

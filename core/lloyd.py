@@ -1,0 +1,279 @@
+"""Weighted Lloyd iterations with Hamerly's distance bounds, vectorized in NumPy.
+
+Every point keeps an upper bound ``u`` on the distance to its own centroid and a lower bound
+``l`` on the distance to any other centroid. When centroids move by ``delta``, ``u`` grows by
+its own centroid's move and ``l`` shrinks by the largest other move; a point whose ``u`` is
+still below ``max(l, s)`` (``s`` = half the distance to the nearest other centroid) cannot
+change cluster and is skipped. After the first few iterations almost every point is skipped,
+so an iteration costs O(N) cheap bound updates plus full distances for the few points near a
+boundary. The result is exactly standard Lloyd's algorithm (same labels, same centroids), just
+faster; cluster sums are updated incrementally from the points that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned, sq_distances
+
+#: Slack for floating-point rounding in the bound tests; points this close to a tie are recomputed.
+_EPS = 1e-9
+
+
+class Cancelled(Exception):
+    """Raised inside the core when ``should_stop()`` returns True."""
+
+
+@dataclass
+class LloydResult:
+    """Outcome of one Lloyd run (one restart)."""
+
+    centroids: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    inertia_history: list[float]
+    centroid_history: list[np.ndarray] = field(default_factory=list)
+    upper: np.ndarray | None = None
+    lower: np.ndarray | None = None
+
+
+class _ClusterSums:
+    """Per-cluster weight, weighted sum and weighted sum of squares, updated incrementally."""
+
+    def __init__(self, X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> None:
+        self.X, self.w, self.k = X, w, k
+        self.wq = w * np.einsum("ij,ij->i", X, X)
+        self.recompute(labels)
+
+    def recompute(self, labels: np.ndarray) -> None:
+        """Sums from scratch (exact), for a fresh start or the final answer."""
+        k = self.k
+        self.W = np.bincount(labels, weights=self.w, minlength=k)
+        self.Q = np.bincount(labels, weights=self.wq, minlength=k)
+        self.S = np.stack(
+            [np.bincount(labels, weights=self.w * self.X[:, j], minlength=k) for j in range(self.X.shape[1])],
+            axis=1,
+        )
+
+    def move(self, Xm: np.ndarray, wm: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+        """Move points (given by value) from clusters ``old`` to clusters ``new``."""
+        wq = wm * np.einsum("ij,ij->i", Xm, Xm)
+        for labels, sign in ((old, -1.0), (new, 1.0)):
+            self.W += sign * np.bincount(labels, weights=wm, minlength=self.k)
+            self.Q += sign * np.bincount(labels, weights=wq, minlength=self.k)
+            for j in range(Xm.shape[1]):
+                self.S[:, j] += sign * np.bincount(labels, weights=wm * Xm[:, j], minlength=self.k)
+        self.W[self.W < 1e-12 * max(1.0, self.w.max())] = 0.0
+
+    def inertia(self, C: np.ndarray) -> float:
+        """Weighted sum of squared distances to ``C`` for the current labels, in O(K D)."""
+        val = self.Q.sum() - 2.0 * np.sum(C * self.S) + np.sum(self.W * np.einsum("ij,ij->i", C, C))
+        return float(max(val, 0.0))
+
+    def means(self, previous: np.ndarray) -> np.ndarray:
+        out = previous.copy()
+        nz = self.W > 0
+        out[nz] = self.S[nz] / self.W[nz, None]
+        return out
+
+
+def half_gap(C: np.ndarray) -> np.ndarray:
+    """Half the distance from each centroid to its nearest other centroid."""
+    if len(C) < 2:
+        return np.full(len(C), np.inf)
+    cc = sq_distances(C, C)
+    np.fill_diagonal(cc, np.inf)
+    return 0.5 * np.sqrt(cc.min(axis=1))
+
+
+def bounded_reassign(
+    X: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray, l: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move points to their nearest centroid, touching only those the bounds cannot rule out.
+
+    Updates ``labels``, ``u`` and ``l`` in place and returns the indices of the points that
+    changed cluster and their previous labels.
+    """
+    none = np.empty(0, dtype=np.intp)
+    if len(C) < 2:
+        return none, none
+    nbrs = CentroidNeighbors(C)
+    bound = np.maximum(l, nbrs.half_gap[labels])
+    cand = np.flatnonzero(u * (1 + _EPS) + _EPS > bound)
+    if cand.size == 0:
+        return none, none
+    ua = np.sqrt(sq_distance_to_assigned(X[cand], C, labels[cand]))
+    u[cand] = ua
+    cand = cand[ua * (1 + _EPS) + _EPS > bound[cand]]
+    if cand.size == 0:
+        return none, none
+    old = labels[cand]
+    new, d1, d2 = nbrs.nearest_two(X[cand], old, u[cand])
+    labels[cand] = new
+    u[cand] = d1
+    l[cand] = d2
+    moved = new != old
+    return cand[moved], old[moved]
+
+
+def _shrink_lower(l: np.ndarray, labels: np.ndarray, delta: np.ndarray) -> None:
+    """``l -= max move of any centroid other than the point's own``."""
+    if len(delta) < 2:
+        return
+    top = int(np.argmax(delta))
+    rest = np.delete(delta, top)
+    l -= np.where(labels == top, rest.max(), delta[top])
+
+
+def _relocate_empty(
+    X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, empty: np.ndarray
+) -> bool:
+    """Put each empty cluster's centroid on the worst-served point (largest w*d^2)."""
+    cost = w * sq_distance_to_assigned(X, C, labels)
+    order = np.argsort(-cost, kind="stable")
+    taken: list[int] = []
+    for e in empty:
+        for p in order:
+            if cost[p] <= 0:
+                return bool(taken)
+            if p not in taken and not any(np.array_equal(X[p], X[q]) for q in taken):
+                taken.append(int(p))
+                C[e] = X[p]
+                break
+    return bool(taken)
+
+
+class _ActiveSet:
+    """The points whose bounds are maintained every iteration; the rest are frozen.
+
+    A frozen point's margin ``l - u`` can shrink by at most twice the running sum of the
+    largest centroid move, so it cannot change cluster before that sum reaches half its
+    margin at freeze time. Frozen points are never touched: their bounds are brought up to
+    date only when the threshold grows past them (a handful of O(N) passes per run), which
+    makes an iteration cost O(active points) instead of O(N).
+    """
+
+    def __init__(self, X, w, labels, u, l, k):
+        self.X, self.w, self.labels, self.u, self.l = X, w, labels, u, l
+        self.slack0 = l - u
+        self.cum_delta = np.zeros(k)
+        self.cum_max = 0.0
+        self.threshold = -np.inf
+        self.idx = np.empty(0, dtype=np.intp)
+        self.mask = np.zeros(len(X), dtype=bool)
+        self.activate(0.0)
+
+    def activate(self, needed: float) -> None:
+        """Make every point whose initial margin is below ``needed`` active."""
+        self.flush()
+        self.threshold = max(needed, 2.0 * self.threshold if self.threshold > 0 else needed)
+        new = np.flatnonzero((self.slack0 <= self.threshold) & ~self.mask)
+        if new.size:
+            self.u[new] += self.cum_delta[self.labels[new]]
+            self.l[new] -= self.cum_max
+            self.mask[new] = True
+            self.idx = np.flatnonzero(self.mask)
+        i = self.idx
+        self.Xa, self.wa = self.X[i], self.w[i]
+        self.la, self.ua, self.lowa = self.labels[i], self.u[i], self.l[i]
+
+    def flush(self) -> None:
+        """Write the active points' state back into the full arrays."""
+        if self.idx.size:
+            self.labels[self.idx] = self.la
+            self.u[self.idx] = self.ua
+            self.l[self.idx] = self.lowa
+
+    def advance(self, delta: np.ndarray) -> None:
+        """Apply one round of centroid moves to the bounds."""
+        self.cum_delta += delta
+        self.cum_max += float(delta.max()) if len(delta) else 0.0
+        if 2.0 * self.cum_max > self.threshold:
+            self.activate(4.0 * self.cum_max)
+        self.ua += delta[self.la]
+        _shrink_lower(self.lowa, self.la, delta)
+
+    def finish(self) -> None:
+        """Bring every point's bounds up to date (frozen ones included)."""
+        self.flush()
+        frozen = ~self.mask
+        self.u[frozen] += self.cum_delta[self.labels[frozen]]
+        self.l[frozen] -= self.cum_max
+
+
+def lloyd(
+    X: np.ndarray,
+    w: np.ndarray,
+    C: np.ndarray,
+    *,
+    labels: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    lower: np.ndarray | None = None,
+    max_iter: int = 300,
+    tol_abs: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
+    on_iteration: Callable[[int, np.ndarray, float], None] | None = None,
+    record_centroids: bool = False,
+) -> LloydResult:
+    """Run weighted Lloyd iterations from centroids ``C`` until labels stop changing,
+    the total squared centroid shift falls to ``tol_abs``, or ``max_iter`` updates.
+
+    ``labels``/``upper``/``lower`` may carry valid bounds from a coarser problem
+    (coarse-to-fine); without them the first assignment is computed in full.
+    ``inertia_history[t]`` is the inertia after ``t`` centroid updates.
+    """
+    C = np.array(C, dtype=np.float64, copy=True)
+    k = len(C)
+    if labels is None or upper is None or lower is None:
+        labels, u, l = nearest_two(X, C)
+    else:
+        labels, u, l = labels.copy(), upper.copy(), lower.copy()
+        bounded_reassign(X, C, labels, u, l)
+    sums = _ClusterSums(X, w, labels, k)
+    active = _ActiveSet(X, w, labels, u, l, k)
+    history = [sums.inertia(C)]
+    trail = [C.copy()] if record_centroids else []
+    converged = False
+    n_iter = 0
+    for it in range(1, max_iter + 1):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        new_C = sums.means(C)
+        empty = np.flatnonzero(sums.W <= 0)
+        delta = np.sqrt(np.sum((new_C - C) ** 2, axis=1))
+        shift = float(np.sum(delta**2))
+        C = new_C
+        n_iter = it
+        active.advance(delta)
+        if empty.size:
+            active.finish()
+            if _relocate_empty(X, w, C, labels, empty):
+                labels[:], u[:], l[:] = nearest_two(X, C)
+                sums.recompute(labels)
+                shift = np.inf
+            active = _ActiveSet(X, w, labels, u, l, k)
+        else:
+            moved, old = bounded_reassign(active.Xa, C, active.la, active.ua, active.lowa)
+            if moved.size:
+                sums.move(active.Xa[moved], active.wa[moved], old, active.la[moved])
+            else:
+                shift = 0.0  # labels are stable, so C is already their mean: a fixed point
+        inertia = sums.inertia(C)
+        history.append(inertia)
+        if record_centroids:
+            trail.append(C.copy())
+        if on_iteration is not None:
+            on_iteration(it, C, inertia)
+        if shift == 0.0 or (shift <= tol_abs and not empty.size):
+            converged = True
+            break
+    active.finish()
+    sums.recompute(labels)
+    exact = float(np.sum(w * sq_distance_to_assigned(X, C, labels)))
+    history[-1] = exact
+    return LloydResult(C, labels, exact, n_iter, converged, history, trail, u, l)
