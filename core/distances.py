@@ -34,10 +34,21 @@ def sq_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
 
 
 def sq_distance_to_assigned(X: np.ndarray, C: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Squared distance of every row of ``X`` to its own centroid ``C[labels]``, shape ``(N,)``."""
-    diff = X - C[labels]
-    np.square(diff, out=diff)
-    return diff.sum(axis=1)
+    """Squared distance of every row of ``X`` to its own centroid ``C[labels]``, shape ``(N,)``.
+
+    Channel by channel, so no (N, D) temporary and no reduction over a length-3 axis.
+    """
+    CT = np.ascontiguousarray(C.T, dtype=np.float64)
+    d = np.take(CT[0], labels)
+    np.subtract(X[:, 0], d, out=d)
+    np.square(d, out=d)
+    tmp = np.empty_like(d)
+    for j in range(1, X.shape[1]):
+        np.take(CT[j], labels, out=tmp)
+        np.subtract(X[:, j], tmp, out=tmp)
+        np.square(tmp, out=tmp)
+        d += tmp
+    return d
 
 
 def nearest_two(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

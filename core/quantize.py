@@ -33,12 +33,37 @@ from .lloyd import _shrink_lower as shrink_lower
 
 MAX_K = 256
 COLOR_SPACES = ("rgb", "oklab")
-#: Bits per channel of the preview mode's single binned level.
-PREVIEW_BITS = 5
-COARSE_BITS = [4, 5, 6]
-INIT_POINTS_PER_CLUSTER = 8
-#: Coarse levels are cheap, so they converge further than the exact level needs to.
-COARSE_TOL_FACTOR = 0.001
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How hard each stage works; the full and preview modes differ only here.
+
+    base_bits: bits per channel of the finest level (8 = exact colors).
+    coarse_bits: coarser levels visited on the way (4-bit bins first).
+    coarse_tol_factor: coarse levels are cheap, so they converge further than the finest.
+    final_max_iter: cap on Lloyd updates at the finest level (None = the caller's max_iter).
+    init_points_per_cluster: initialization runs on the coarsest level with this many
+        points per cluster (k-means++ seeds better with more points, but costs more).
+    """
+
+    base_bits: int
+    coarse_bits: tuple[int, ...]
+    coarse_tol_factor: float
+    final_max_iter: int | None
+    init_points_per_cluster: int
+
+
+FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8)
+#: The GUI's live path: 6-7-bit bins (centers), loosely converged coarse levels.
+PREVIEW_PLAN = Plan(7, (4, 5, 6), 1.0, 3, 4)
+
+
+def plan_for(k: int, preview: bool) -> Plan:
+    if not preview:
+        return FULL_PLAN
+    return PREVIEW_PLAN if k > 32 else Plan(6, (4, 5), 1.0, 3, 4)
+
 
 ProgressFn = Callable[[float, str], None]
 
@@ -130,24 +155,27 @@ def _split_alpha(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, boo
     return visible, transparent, keep_alpha
 
 
-def _coarse_bits(base: BaseHistogram, k: int) -> list[int]:
-    """Coarser levels worth visiting: bins of 4 and 5 bits (6 too for a large exact histogram)."""
-    return [b for b in COARSE_BITS if b < base.bits]
+def _coarse_bits(base: BaseHistogram, k: int, plan: Plan) -> list[int]:
+    """Coarser levels worth visiting (plus 7-bit bins for a large exact histogram at large K)."""
+    bits = [b for b in plan.coarse_bits if b < base.bits]
+    if base.bits == 8 and k >= 32 and len(base.codes) > 300_000:
+        bits.append(7)  # bins of 2 levels: large histograms at large K converge far faster
+    return bits
 
 
 def _cluster(
     levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
-    should_stop: Callable[[], bool] | None, progress: ProgressFn,
+    should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, list[float], bool]:
     """Coarse-to-fine K-means over ``levels``; returns centroids, labels and bounds on the finest."""
-    usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(INIT_POINTS_PER_CLUSTER * k, 64)]
+    usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
     start = usable[0] if usable else len(levels) - 1
     first = levels[start]
     rng = np.random.default_rng(seed)
     best = None
     for _ in range(n_init):
         C0 = initial_centroids(first.X, k, first.w, rng, init)
-        run = lloyd(first.X, first.w, C0, max_iter=max_iter, tol_abs=tolerance(first.X, first.w, tol * COARSE_TOL_FACTOR),
+        run = lloyd(first.X, first.w, C0, max_iter=max_iter, tol_abs=tolerance(first.X, first.w, tol * plan.coarse_tol_factor),
                     should_stop=should_stop)
         if best is None or run.inertia < best.inertia:
             best = run
@@ -160,8 +188,8 @@ def _cluster(
         upper = best.upper[lv.parent] + lv.radius
         lower = best.lower[lv.parent] - lv.radius
         best = lloyd(lv.X, lv.w, best.centroids, labels=labels, upper=upper, lower=lower,
-                     max_iter=max_iter, should_stop=should_stop,
-                     tol_abs=tolerance(lv.X, lv.w, tol * (1.0 if i == len(levels) - 1 else COARSE_TOL_FACTOR)))
+                     max_iter=(plan.final_max_iter or max_iter) if i == len(levels) - 1 else max_iter, should_stop=should_stop,
+                     tol_abs=tolerance(lv.X, lv.w, tol * (1.0 if i == len(levels) - 1 else plan.coarse_tol_factor)))
         n_iter += best.n_iter
         history += best.inertia_history
         converged = best.converged
@@ -206,7 +234,7 @@ def quantize(
     seed: int = 0,
     color_space: str = "rgb",
     init: str = "k-means++",
-    n_init: int = 1,
+    n_init: int | None = None,
     max_iter: int = 300,
     tol: float = 1e-4,
     preview: bool = False,
@@ -221,7 +249,9 @@ def quantize(
     k : 1..256 palette entries (the transparent entry, if any, is one of them)
     seed : random seed; the same image, k, seed and options give the same result
     color_space : "rgb" (minimizes RGB error, i.e. MSE) or "oklab" (perceptual)
-    init, n_init, max_iter, tol : as in :func:`core.kmeans.kmeans`
+    init, max_iter, tol : as in :func:`core.kmeans.kmeans`
+    n_init : restarts on the coarsest level (cheap there); by default 10 for k <= 8, 6 for
+        k <= 16, 3 for k <= 64 and 1 above: few clusters have few, far-apart local optima
     preview : cluster 5-bit-per-channel bins (bin means, weighted) instead of exact colors.
         Trades a little quality (colors in one bin always share an entry: typically 1-3 %
         higher MSE) for speed: no exact histogram, and at most 32768 points to cluster.
@@ -230,6 +260,8 @@ def quantize(
     """
     t0 = time.perf_counter()
     _validate(pixels, k, color_space)
+    if n_init is None:
+        n_init = 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 1
     progress: ProgressFn = on_progress or (lambda f, s: None)
     stop = should_stop or (lambda: False)
 
@@ -252,7 +284,8 @@ def quantize(
     inertia, n_iter, history, converged, distinct = 0.0, 0, [], True, 0
     base = None
     if len(visible):
-        base = base_histogram(visible, PREVIEW_BITS if preview else 8)
+        plan = plan_for(k_visible, preview)
+        base = base_histogram(visible, plan.base_bits)
         distinct = len(base.codes)
         checkpoint(0.15, "clustering")
         X_base = to_features(base.means, color_space)
@@ -262,11 +295,12 @@ def quantize(
             u = np.zeros(distinct)
             l = np.full(distinct, np.inf)
         else:
-            levels = build_levels(base, X_base, _coarse_bits(base, k_visible))
+            levels = build_levels(base, X_base, _coarse_bits(base, k_visible, plan))
             kk = min(k_visible, distinct)
             C, labels, u, l, n_iter, history, converged = _cluster(
                 levels, kk, seed=seed, init=init, n_init=n_init, max_iter=max_iter, tol=tol,
                 should_stop=stop, progress=checkpoint,
+                plan=plan,
             )
         checkpoint(0.85, "palette")
         palette, per_point, counts, inertia = _finalize_palette(

@@ -1,0 +1,1 @@
+"""Bundled data: the sample photo, icons and the .desktop file (no code)."""

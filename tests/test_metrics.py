@@ -1,0 +1,48 @@
+"""Metrics: hand-checked values and the tutorial's bit count."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core import metrics
+
+
+def test_mse_and_psnr_by_hand():
+    a = np.zeros((2, 2, 3), np.uint8)
+    b = a.copy()
+    b[0, 0, 0] = 12  # one value off by 12 among 12 values -> MSE 12
+    assert metrics.mse(a, b) == pytest.approx(12.0)
+    assert metrics.psnr(a, b) == pytest.approx(10 * math.log10(255**2 / 12))
+    assert metrics.psnr(a, a) == math.inf
+
+
+def test_delta_e_of_black_and_white_is_100():
+    black = np.zeros((1, 1, 3), np.uint8)
+    white = np.full((1, 1, 3), 255, np.uint8)
+    assert metrics.mean_delta_e(black, white) == pytest.approx(100.0, abs=0.01)
+    assert metrics.mean_delta_e(white, white) == 0.0
+
+
+def test_tutorial_bitcount_ratio():
+    # 128 x 128 pixels, 16 colors: 393216 bits vs 16384*4 + 16*24 = 65920 bits.
+    assert metrics.bitcount_ratio(128 * 128, 16) == pytest.approx(393216 / 65920)
+    assert metrics.bits_per_index(2) == 1 and metrics.bits_per_index(17) == 5
+    assert metrics.bits_per_index(1) == 1
+
+
+def test_shape_mismatch_is_refused():
+    with pytest.raises(ValueError):
+        metrics.mse(np.zeros((2, 2, 3), np.uint8), np.zeros((2, 3, 3), np.uint8))
+
+
+def test_encoded_png_is_smaller_than_raw_for_a_flat_image():
+    pal = np.array([[0, 0, 0], [255, 0, 0]], np.uint8)
+    idx = np.zeros((64, 64), np.uint8)
+    idx[:, 32:] = 1
+    size = metrics.encoded_png_bytes(pal, idx)
+    assert 0 < size < metrics.raw_rgb_bytes(64, 64) / 20
+    r = metrics.real_ratios(10_000, metrics.raw_rgb_bytes(64, 64), size)
+    assert r["file_ratio"] == pytest.approx(10_000 / size)

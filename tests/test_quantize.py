@@ -1,0 +1,189 @@
+"""Color quantization on the histogram: palettes, alpha, determinism, quality vs scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from core import metrics
+from core.kmeans import Cancelled
+from core.quantize import quantize
+from core.remap import apply_palette
+
+small_images = arrays(
+    np.uint8,
+    st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([3, 4])),
+)
+
+
+@given(img=small_images, k=st.integers(2, 20), seed=st.integers(0, 100))
+def test_palette_size_indices_and_no_nan(img, k, seed):
+    q = quantize(img, k, seed=seed)
+    assert 1 <= len(q.palette) <= k
+    assert q.indices.shape == img.shape[:2]
+    assert q.indices.max() < len(q.palette)
+    assert q.counts.sum() == img.shape[0] * img.shape[1]
+    assert np.all(q.counts > 0)
+    assert len(np.unique(q.palette, axis=0)) == len(q.palette)  # no duplicate entries
+    assert np.isfinite(q.inertia)
+    assert q.image().shape[:2] == img.shape[:2]
+
+
+@given(colors=arrays(np.uint8, st.tuples(st.integers(1, 8), st.just(3)), unique=False),
+       h=st.integers(1, 10), w=st.integers(1, 10), seed=st.integers(0, 50))
+def test_exact_colors_when_the_image_has_at_most_k(colors, h, w, seed):
+    rng = np.random.default_rng(seed)
+    img = colors[rng.integers(0, len(colors), size=(h, w))]
+    distinct = np.unique(img.reshape(-1, 3), axis=0)
+    q = quantize(img, 8, seed=seed)
+    assert len(q.palette) == len(distinct)
+    np.testing.assert_array_equal(q.image(), img)
+    assert q.inertia == 0.0
+
+
+def test_fewer_colors_than_k_returns_those_colors():
+    img = np.zeros((4, 4, 3), np.uint8)
+    img[:2] = [255, 0, 0]
+    q = quantize(img, 16)
+    assert sorted(map(tuple, q.palette.tolist())) == [(0, 0, 0), (255, 0, 0)]
+    np.testing.assert_array_equal(q.image(), img)
+
+
+def test_same_seed_same_result_different_seed_may_differ(photo):
+    a = quantize(photo, 12, seed=5)
+    b = quantize(photo, 12, seed=5)
+    assert np.array_equal(a.palette, b.palette) and np.array_equal(a.indices, b.indices)
+
+
+@pytest.mark.parametrize("k", [0, 257, -3, 2.5, True])
+def test_k_out_of_range_is_a_clear_value_error(k):
+    with pytest.raises(ValueError, match="K must be"):
+        quantize(np.zeros((2, 2, 3), np.uint8), k)
+
+
+def test_bad_pixels_are_refused():
+    with pytest.raises(ValueError):
+        quantize(np.zeros((2, 2), np.uint8), 4)
+    with pytest.raises(ValueError):
+        quantize(np.zeros((2, 2, 3), np.float32), 4)
+    with pytest.raises(ValueError):
+        quantize(np.zeros((2, 2, 3), np.uint8), 4, color_space="hsv")
+
+
+def test_transparent_pixels_become_one_entry_and_do_not_pull_clusters():
+    rng = np.random.default_rng(0)
+    img = np.zeros((20, 20, 4), np.uint8)
+    img[..., 3] = 255
+    img[:, :10, :3] = [200, 30, 30]
+    img[:, 10:, :3] = [30, 30, 200]
+    # Hidden garbage under fully transparent pixels must not matter.
+    img[:5, :, :3] = rng.integers(0, 256, size=(5, 20, 3))
+    img[:5, :, 3] = 0
+    q = quantize(img, 3)
+    assert q.palette.shape == (3, 4)
+    assert q.palette[0].tolist() == [0, 0, 0, 0]
+    assert {tuple(p) for p in q.palette[1:].tolist()} == {(200, 30, 30, 255), (30, 30, 200, 255)}
+    assert np.all(q.indices[:5] == 0)
+
+
+def test_partial_alpha_is_clustered_with_alpha():
+    img = np.zeros((10, 10, 4), np.uint8)
+    img[..., :3] = 100
+    img[..., 3] = 255
+    img[:, 5:, 3] = 128
+    q = quantize(img, 2)
+    assert sorted(q.palette[:, 3].tolist()) == [128, 255]
+
+
+def test_opaque_rgba_gives_rgb_palette_and_k1_works():
+    img = np.full((5, 5, 4), 255, np.uint8)
+    img[..., 0] = np.arange(5)[:, None] * 40
+    q = quantize(img, 1)
+    assert q.palette.shape == (1, 3)
+    assert q.palette[0].tolist() == [80, 255, 255]
+
+
+def test_transparency_needs_two_entries():
+    img = np.zeros((2, 2, 4), np.uint8)
+    img[0, 0] = [10, 20, 30, 255]
+    with pytest.raises(ValueError, match="at least 2"):
+        quantize(img, 1)
+
+
+def test_fully_transparent_image():
+    q = quantize(np.zeros((3, 3, 4), np.uint8), 4)
+    assert q.palette.tolist() == [[0, 0, 0, 0]]
+    assert np.all(q.indices == 0)
+
+
+@pytest.mark.parametrize("k", [4, 16])
+def test_quality_matches_scikit_learn_on_a_photo(photo, k):
+    sklearn_cluster = pytest.importorskip("sklearn.cluster")
+    X = photo.reshape(-1, 3).astype(float)
+    ref = sklearn_cluster.KMeans(k, random_state=0, n_init=1).fit(X)
+    ref_mse = ref.inertia_ / X.size
+    ours = metrics.mse(photo, quantize(photo, k).image())
+    assert ours <= 1.02 * ref_mse
+
+
+def test_oklab_returns_srgb_palette_and_reasonable_quality(photo):
+    q = quantize(photo, 16, color_space="oklab")
+    r = quantize(photo, 16)
+    assert q.palette.dtype == np.uint8 and len(q.palette) <= 16
+    # OKLab optimizes perceived difference, so its RGB MSE is a bit higher but same league.
+    assert metrics.mse(photo, q.image()) < 2.0 * metrics.mse(photo, r.image())
+    assert metrics.mean_delta_e(photo, q.image()) < 1.3 * metrics.mean_delta_e(photo, r.image())
+
+
+def test_preview_mode_is_close_to_full_mode(photo):
+    full = metrics.mse(photo, quantize(photo, 16).image())
+    prev = metrics.mse(photo, quantize(photo, 16, preview=True).image())
+    assert prev <= 1.1 * full
+
+
+def test_should_stop_cancels(photo):
+    with pytest.raises(Cancelled):
+        quantize(photo, 16, should_stop=lambda: True)
+
+
+def test_progress_is_reported_up_to_done(photo):
+    seen = []
+    quantize(photo, 8, on_progress=lambda f, stage: seen.append((f, stage)))
+    assert seen[-1] == (1.0, "done")
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions)
+
+
+def test_apply_palette_is_nearest_color(photo):
+    q = quantize(photo, 16)
+    idx = apply_palette(photo, q.palette)
+    pal = q.palette.astype(float)
+    flat = photo.reshape(-1, 3).astype(float)
+    d = ((flat[:, None, :] - pal[None]) ** 2).sum(axis=2)
+    own = d[np.arange(len(flat)), idx.ravel()]
+    np.testing.assert_allclose(own, d.min(axis=1))
+    # Mapping the image onto its own palette reproduces the quantizer's choice.
+    assert np.mean(idx == q.indices) > 0.999
+
+
+def test_apply_palette_on_a_larger_image_from_a_preview_palette(photo):
+    from PIL import Image
+
+    big = np.asarray(Image.fromarray(photo).resize((480, 480), Image.LANCZOS))
+    q = quantize(photo, 32, preview=True)
+    idx = apply_palette(big, q.palette)
+    assert idx.shape == (480, 480)
+    assert metrics.mse(big, q.palette[idx]) < 2.0 * metrics.mse(big, quantize(big, 32).image())
+
+
+def test_apply_palette_keeps_transparency():
+    img = np.zeros((4, 4, 4), np.uint8)
+    img[..., :3] = 250
+    img[..., 3] = 255
+    img[0, 0, 3] = 0
+    pal = np.array([[0, 0, 0, 0], [255, 255, 255, 255], [0, 0, 0, 255]], np.uint8)
+    idx = apply_palette(img, pal)
+    assert idx[0, 0] == 0 and np.all(idx.ravel()[1:] == 1)
