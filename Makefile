@@ -1,0 +1,67 @@
+# K-Means Image Compressor. Quick start: `make run` (the app on the sample photo) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SAMPLE := resources/sample.jpg
+TEST_CMD := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+.PHONY: run test lint app bench install-desktop clean help
+
+help:
+	@echo "make run    - set up .venv and open the app on the sample photo (headless: compress it)"
+	@echo "make test   - set up .venv with the test extra, Qt's system libraries, ruff and pytest"
+	@echo "make app    - build the standalone app with PyInstaller (dist/kmeans-gui/)"
+	@echo "make bench  - run the benchmarks (installs the bench extra)"
+	@echo "make install-desktop - add the app to your desktop menu (user level)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[bench]'
+	@touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-build: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[build]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		bash scripts/qt-system-libs.sh xvfb || true; \
+		$(BIN)/kmeans-gui $(SAMPLE); \
+	else \
+		echo "No display here: compressing the sample photo with kmeans-compress instead."; \
+		mkdir -p out; \
+		$(BIN)/kmeans-compress $(SAMPLE) -k 16 -o out/sample-k16.png --palette-out out/sample-k16.gpl --force; \
+		echo "Result: out/sample-k16.png   palette: out/sample-k16.gpl"; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: $(VENV)/.installed-test
+	bash scripts/qt-system-libs.sh offscreen
+	$(BIN)/ruff check .
+	$(TEST_CMD)
+
+app: $(VENV)/.installed-build
+	bash scripts/qt-system-libs.sh xvfb
+	$(BIN)/pyinstaller --noconfirm --log-level WARN build_app.spec
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench_core.py
+
+install-desktop: $(VENV)/.installed-run
+	bash scripts/install-desktop.sh
+
+clean:
+	rm -rf build dist out .pytest_cache .ruff_cache
