@@ -1,9 +1,9 @@
 """Weighted Lloyd iterations with Hamerly's distance bounds, vectorized in NumPy.
 
 Every point keeps an upper bound ``u`` on the distance to its own centroid and a lower bound
-``l`` on the distance to any other centroid. When centroids move by ``delta``, ``u`` grows by
-its own centroid's move and ``l`` shrinks by the largest other move; a point whose ``u`` is
-still below ``max(l, s)`` (``s`` = half the distance to the nearest other centroid) cannot
+``lo`` on the distance to any other centroid. When centroids move by ``delta``, ``u`` grows by
+its own centroid's move and ``lo`` shrinks by the largest other move; a point whose ``u`` is
+still below ``max(lo, s)`` (``s`` = half the distance to the nearest other centroid) cannot
 change cluster and is skipped. After the first few iterations almost every point is skipped,
 so an iteration costs O(N) cheap bound updates plus full distances for the few points near a
 boundary. The result is exactly standard Lloyd's algorithm (same labels, same centroids), just
@@ -92,18 +92,18 @@ def half_gap(C: np.ndarray) -> np.ndarray:
 
 
 def bounded_reassign(
-    X: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray, l: np.ndarray
+    X: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray, lo: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Move points to their nearest centroid, touching only those the bounds cannot rule out.
 
-    Updates ``labels``, ``u`` and ``l`` in place and returns the indices of the points that
+    Updates ``labels``, ``u`` and ``lo`` in place and returns the indices of the points that
     changed cluster and their previous labels.
     """
     none = np.empty(0, dtype=np.intp)
     if len(C) < 2:
         return none, none
     nbrs = CentroidNeighbors(C)
-    bound = np.maximum(l, nbrs.half_gap[labels])
+    bound = np.maximum(lo, nbrs.half_gap[labels])
     cand = np.flatnonzero(u * (1 + _EPS) + _EPS > bound)
     if cand.size == 0:
         return none, none
@@ -116,18 +116,18 @@ def bounded_reassign(
     new, d1, d2 = nbrs.nearest_two(X[cand], old, u[cand])
     labels[cand] = new
     u[cand] = d1
-    l[cand] = d2
+    lo[cand] = d2
     moved = new != old
     return cand[moved], old[moved]
 
 
-def _shrink_lower(l: np.ndarray, labels: np.ndarray, delta: np.ndarray) -> None:
-    """``l -= max move of any centroid other than the point's own``."""
+def _shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray) -> None:
+    """``lo -= max move of any centroid other than the point's own``."""
     if len(delta) < 2:
         return
     top = int(np.argmax(delta))
     rest = np.delete(delta, top)
-    l -= np.where(labels == top, rest.max(), delta[top])
+    lo -= np.where(labels == top, rest.max(), delta[top])
 
 
 def _relocate_empty(
@@ -151,16 +151,16 @@ def _relocate_empty(
 class _ActiveSet:
     """The points whose bounds are maintained every iteration; the rest are frozen.
 
-    A frozen point's margin ``l - u`` can shrink by at most twice the running sum of the
+    A frozen point's margin ``lo - u`` can shrink by at most twice the running sum of the
     largest centroid move, so it cannot change cluster before that sum reaches half its
     margin at freeze time. Frozen points are never touched: their bounds are brought up to
     date only when the threshold grows past them (a handful of O(N) passes per run), which
     makes an iteration cost O(active points) instead of O(N).
     """
 
-    def __init__(self, X, w, labels, u, l, k):
-        self.X, self.w, self.labels, self.u, self.l = X, w, labels, u, l
-        self.slack0 = l - u
+    def __init__(self, X, w, labels, u, lo, k):
+        self.X, self.w, self.labels, self.u, self.l = X, w, labels, u, lo
+        self.slack0 = lo - u
         self.cum_delta = np.zeros(k)
         self.cum_max = 0.0
         self.threshold = -np.inf
@@ -230,12 +230,12 @@ def lloyd(
     C = np.array(C, dtype=np.float64, copy=True)
     k = len(C)
     if labels is None or upper is None or lower is None:
-        labels, u, l = nearest_two(X, C)
+        labels, u, lo = nearest_two(X, C)
     else:
-        labels, u, l = labels.copy(), upper.copy(), lower.copy()
-        bounded_reassign(X, C, labels, u, l)
+        labels, u, lo = labels.copy(), upper.copy(), lower.copy()
+        bounded_reassign(X, C, labels, u, lo)
     sums = _ClusterSums(X, w, labels, k)
-    active = _ActiveSet(X, w, labels, u, l, k)
+    active = _ActiveSet(X, w, labels, u, lo, k)
     history = [sums.inertia(C)]
     trail = [C.copy()] if record_centroids else []
     converged = False
@@ -253,10 +253,10 @@ def lloyd(
         if empty.size:
             active.finish()
             if _relocate_empty(X, w, C, labels, empty):
-                labels[:], u[:], l[:] = nearest_two(X, C)
+                labels[:], u[:], lo[:] = nearest_two(X, C)
                 sums.recompute(labels)
                 shift = np.inf
-            active = _ActiveSet(X, w, labels, u, l, k)
+            active = _ActiveSet(X, w, labels, u, lo, k)
         else:
             moved, old = bounded_reassign(active.Xa, C, active.la, active.ua, active.lowa)
             if moved.size:
@@ -276,4 +276,4 @@ def lloyd(
     sums.recompute(labels)
     exact = float(np.sum(w * sq_distance_to_assigned(X, C, labels)))
     history[-1] = exact
-    return LloydResult(C, labels, exact, n_iter, converged, history, trail, u, l)
+    return LloydResult(C, labels, exact, n_iter, converged, history, trail, u, lo)

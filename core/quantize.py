@@ -198,7 +198,7 @@ def _cluster(
 
 def _finalize_palette(
     X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray,
-    l: np.ndarray, color_space: str,
+    lo: np.ndarray, color_space: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Round centroids to 8-bit colors, re-assign to them, drop empty/duplicate entries and
     order by pixel count. Returns palette, per-point palette index, counts, inertia."""
@@ -206,10 +206,10 @@ def _finalize_palette(
     C_round = to_features(palette.astype(np.float64), color_space)
     delta = np.sqrt(np.sum((C_round - C) ** 2, axis=1))
     u = u + delta[labels]
-    l = l.copy()
-    shrink_lower(l, labels, delta)
+    lo = lo.copy()
+    shrink_lower(lo, labels, delta)
     labels = labels.copy()
-    bounded_reassign(X, C_round, labels, u, l)
+    bounded_reassign(X, C_round, labels, u, lo)
     # Merge entries that rounded to the same color, then drop the empty ones.
     uniq, first_of = np.unique(palette, axis=0, return_inverse=True)
     first_of = first_of.ravel()
@@ -293,18 +293,18 @@ def quantize(
             labels = np.arange(distinct)
             C = X_base
             u = np.zeros(distinct)
-            l = np.full(distinct, np.inf)
+            lo = np.full(distinct, np.inf)
         else:
             levels = build_levels(base, X_base, _coarse_bits(base, k_visible, plan))
             kk = min(k_visible, distinct)
-            C, labels, u, l, n_iter, history, converged = _cluster(
+            C, labels, u, lo, n_iter, history, converged = _cluster(
                 levels, kk, seed=seed, init=init, n_init=n_init, max_iter=max_iter, tol=tol,
                 should_stop=stop, progress=checkpoint,
                 plan=plan,
             )
         checkpoint(0.85, "palette")
         palette, per_point, counts, inertia = _finalize_palette(
-            X_base, base.counts.astype(np.float64), C, labels, u, l, color_space
+            X_base, base.counts.astype(np.float64), C, labels, u, lo, color_space
         )
         per_bin = per_point.astype(np.uint8)
 

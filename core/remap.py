@@ -79,8 +79,8 @@ def _nearest_entries(flat: np.ndarray, palette: np.ndarray, color_space: str) ->
         lab, d1, d2 = nearest_two(coarse.X, C)
         labels = lab[fine.parent]
         u = d1[fine.parent] + fine.radius
-        l = d2[fine.parent] - fine.radius
-        bounded_reassign(X, C, labels, u, l)
+        lo = d2[fine.parent] - fine.radius
+        bounded_reassign(X, C, labels, u, lo)
     else:
         labels, _, _ = nearest_two(X, C)
     return base.map_to_pixels(labels.astype(np.uint8))

@@ -23,7 +23,7 @@ def loop_find_closest(X, C):
 def loop_compute_centroids(X, idx, K):
     out = np.zeros((K, X.shape[1]))
     for k in range(K):
-        members = [x for x, i in zip(X, idx) if i == k]
+        members = [x for x, i in zip(X, idx, strict=True) if i == k]
         out[k] = np.mean(members, axis=0)
     return out
 
