@@ -6,6 +6,7 @@ serializes to the command line's JSON. Knows nothing about terminals or windows.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -64,6 +65,50 @@ class CompressResult:
         if d["psnr"] is not None and not np.isfinite(d["psnr"]):
             d["psnr"] = None  # identical images: JSON has no infinity
         return d
+
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".ico"}
+_OUTPUT_STEM = re.compile(r"-k\d+$")
+
+
+def collect_images(inputs: list[str | Path], recursive: bool = False) -> list[Path]:
+    """Files as given; folders expanded to the images inside (hidden files and our own
+    ``-kN`` outputs skipped, so running twice does not compress the results again)."""
+    out: list[Path] = []
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            walker = path.rglob("*") if recursive else path.iterdir()
+            out.extend(sorted(
+                p for p in walker
+                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not _OUTPUT_STEM.search(p.stem)
+                and not p.name.startswith(".")
+            ))
+        else:
+            out.append(path)
+    return out
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def summarize(results: list[CompressResult], seconds: float | None = None) -> str:
+    """One line: files written and failed, bytes before and after, ratio, time."""
+    done = [r for r in results if r.written]
+    failed = sum(1 for r in results if r.error)
+    before = sum(r.bytes_in or 0 for r in done)
+    after = sum(r.bytes_out or 0 for r in done)
+    ratio = f"{before / after:.2f}x" if after else "-"
+    took = seconds if seconds is not None else sum(r.seconds for r in results)
+    return (f"{len(done)} of {len(results)} files written, {failed} failed: {human_bytes(before)} -> "
+            f"{human_bytes(after)} ({ratio}) in {took:.1f} s")
 
 
 def default_output(input_path: Path, options: CompressOptions, out_dir: Path | None = None) -> Path:

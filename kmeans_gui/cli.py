@@ -17,10 +17,14 @@ from pathlib import Path
 from core import __version__
 from core.io import SAVE_FORMATS
 from core.palette import EXPORT_FORMATS
-from core.pipeline import CompressOptions, CompressResult, compress_file
-
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".ico"}
-_OUTPUT_STEM = re.compile(r"-k\d+$")
+from core.pipeline import (
+    CompressOptions,
+    CompressResult,
+    collect_images,
+    compress_file,
+    human_bytes,
+    summarize,
+)
 
 
 def _quality(text: str) -> float:
@@ -81,24 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def expand_inputs(inputs: list[str], recursive: bool) -> list[Path]:
-    """Files as given; folders expanded to the images inside (our own outputs skipped)."""
-    out: list[Path] = []
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            walker = path.rglob("*") if recursive else path.iterdir()
-            found = sorted(
-                p for p in walker
-                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not _OUTPUT_STEM.search(p.stem)
-                and not p.name.startswith(".")
-            )
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
-
-
 class Progress:
     """A one-line progress bar on stderr (only when stderr is a terminal)."""
 
@@ -118,28 +104,18 @@ class Progress:
             sys.stderr.write("\r" + " " * 80 + "\r")
 
 
-def _human(n: int | None) -> str:
-    if n is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 def _describe(r: CompressResult) -> str:
     if not r.written:
         return f"{r.input}: skipped, {'; '.join(r.notes[-1:])}"
     ratio = f"{r.bytes_in / r.bytes_out:.2f}x" if r.bytes_in and r.bytes_out else "?"
-    return (f"{r.input} -> {r.output}: {r.colors} colors, {_human(r.bytes_in)} -> {_human(r.bytes_out)} "
+    return (f"{r.input} -> {r.output}: {r.colors} colors, {human_bytes(r.bytes_in)} -> {human_bytes(r.bytes_out)} "
             f"({ratio}), PSNR {r.psnr:.1f} dB, deltaE {r.delta_e:.2f}")
 
 
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    inputs = expand_inputs(args.inputs, args.recursive)
+    inputs = collect_images(args.inputs, args.recursive)
     if not inputs:
         parser.error("no image files found in the given folders")
     if args.output is not None and len(inputs) > 1:
@@ -177,12 +153,7 @@ def run(argv: list[str] | None = None) -> int:
         payload = [r.to_json() for r in results]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
     elif not args.quiet and len(results) > 1:
-        done = [r for r in results if r.written]
-        before = sum(r.bytes_in or 0 for r in done)
-        after = sum(r.bytes_out or 0 for r in done)
-        ratio = f"{before / after:.2f}x" if after else "-"
-        print(f"{len(done)} of {len(results)} files written, {failed} failed: {_human(before)} -> {_human(after)} "
-              f"({ratio}) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        print(summarize(results, time.perf_counter() - t0), file=sys.stderr)
     return 1 if failed else 0
 
 

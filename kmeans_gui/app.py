@@ -1,0 +1,131 @@
+"""``kmeans-gui [PATH]``: the desktop app. With no path it opens the bundled sample photo.
+
+``kmeans-gui --self-test`` runs without a display: opens the sample through the real
+worker thread at K=16, saves an indexed PNG to a temp folder, checks it and prints one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+APP_NAME = "K-Means Image Compressor"
+ORG_NAME = "kmeans-gui"
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="kmeans-gui", description="Compress images by K-means color quantization.")
+    p.add_argument("path", nargs="?", help="image to open (default: the bundled sample photo)")
+    p.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 when everything works")
+    p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def make_app(argv: list[str]):
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("kmeans-gui")
+    return app
+
+
+def self_test() -> int:
+    """Open the bundled photo through the real worker, save K=16, verify, print one line."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PIL import Image
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+    from .main_window import MainWindow
+    from .resources_path import sample_photo_path
+
+    app = make_app([])
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "selftest.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    out_dir = Path(tempfile.mkdtemp(prefix="kmeans-gui-selftest-"))
+    out = out_dir / "sample-k16.png"
+    t0 = time.perf_counter()
+    state: dict = {}
+    loop = QEventLoop()
+    win.controller.saved.connect(lambda res: (state.update(saved=res), loop.quit()))
+    win.controller.errorOccurred.connect(lambda msg: (state.update(error=msg), loop.quit()))
+
+    def start() -> None:
+        if win.controller.current is None:
+            QTimer.singleShot(20, start)
+            return
+        win.save_to(out)
+
+    win.controls.k_spin.setValue(16)
+    win.open_path(sample_photo_path())
+    QTimer.singleShot(20, start)
+    QTimer.singleShot(120_000, lambda: (state.update(error="timed out"), loop.quit()))
+    loop.exec()
+    ok = False
+    line = ""
+    try:
+        if "error" in state:
+            line = f"self-test FAILED: {state['error']}"
+        else:
+            im = Image.open(out)
+            colors = len(im.getcolors(256) or [])
+            src = Image.open(sample_photo_path())
+            ok = im.mode == "P" and 1 <= colors <= 16 and im.size == src.size
+            stats = win.controller.stats
+            line = (f"self-test {'ok' if ok else 'FAILED'}: {out.name} {im.size[0]}x{im.size[1]}, {colors} colors, "
+                    f"{out.stat().st_size:,} bytes (original {sample_photo_path().stat().st_size:,}), "
+                    f"PSNR {stats.get('psnr', float('nan')):.1f} dB, {time.perf_counter() - t0:.1f} s, "
+                    f"worker thread joined")
+    finally:
+        win.close()
+        win.deleteLater()
+        app.processEvents()
+    print(line)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        return self_test()
+    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") \
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("kmeans-gui: no display found (set DISPLAY, or try `kmeans-gui --self-test` / `kmeans-compress`)",
+              file=sys.stderr)
+        return 2
+    from .main_window import MainWindow
+    from .resources_path import sample_photo_path
+
+    app = make_app([])
+    win = MainWindow()
+    win.show()
+    path = Path(args.path) if args.path else sample_photo_path()
+    win.open_path(path)
+    if args.screenshot:
+        from PySide6.QtCore import QTimer
+
+        def shoot() -> None:
+            if win.controller.busy or win.controller.current is None:
+                QTimer.singleShot(200, shoot)
+                return
+            win.grab().save(args.screenshot)
+            win.close()
+
+        QTimer.singleShot(500, shoot)
+    code = app.exec()
+    # Close and delete the window before the interpreter shuts down (a frozen app can
+    # otherwise crash at exit).
+    win.close()
+    win.deleteLater()
+    app.processEvents()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,513 @@
+"""The main window: menus and shortcuts, layout, wiring, settings, drag and drop.
+
+Dialogs live behind small ``_ask_*`` / ``_show_*`` methods so tests and scripts can replace
+them. ``open_path`` and ``save_to`` are what the menu actions call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import __version__
+from core.io import SAVE_FORMATS
+from core.pipeline import CompressOptions
+
+from .batch import collect_images, summary_text
+from .controller import Controller
+from .resources_path import icon_path, sample_photo_path
+from .widgets.banner import Banner
+from .widgets.controls import ControlsPanel
+from .widgets.image_view import ImageView
+from .widgets.palette_view import PaletteView
+from .widgets.stats_panel import StatsPanel
+from .worker import Params
+
+SAVE_FILTERS = {
+    "png": "Indexed PNG (*.png)", "gif": "GIF (*.gif)", "webp": "WebP, lossless (*.webp)",
+    "bmp": "BMP (*.bmp)", "tiff": "TIFF (*.tif *.tiff)",
+}
+PALETTE_FILTERS = ("Swatch image (*.png);;GIMP palette (*.gpl);;Adobe swatches (*.ase);;JSON (*.json);;"
+                   "CSS custom properties (*.css);;Hex list (*.hex *.txt)")
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("K-Means Image Compressor")
+        if icon_path().exists():
+            self.setWindowIcon(QIcon(str(icon_path())))
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings()
+        self.controller = Controller(self)
+        self._batch_dialog: QProgressDialog | None = None
+        self._build_ui()
+        self._build_menus()
+        self._wire()
+        self._restore_settings()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        self.view = ImageView()
+        self.banner = Banner()
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(6, 6, 0, 6)
+        lv.addWidget(self.banner)
+        lv.addWidget(self.view, 1)
+
+        self.controls = ControlsPanel()
+        self.palette_view = PaletteView()
+        self.sort_box = QComboBox()
+        self.sort_box.setObjectName("paletteSortCombo")
+        for text, value in (("By share", "frequency"), ("By luminance", "luminance"), ("By hue", "hue")):
+            self.sort_box.addItem(text, value)
+        self.stats = StatsPanel()
+
+        side = QWidget()
+        sv = QVBoxLayout(side)
+        controls_box = QGroupBox("Compression")
+        QVBoxLayout(controls_box).addWidget(self.controls)
+        palette_box = QGroupBox("Palette")
+        pv = QVBoxLayout(palette_box)
+        pv.addWidget(self.sort_box)
+        pv.addWidget(self.palette_view)
+        stats_box = QGroupBox("Figures")
+        QVBoxLayout(stats_box).addWidget(self.stats)
+        for box in (controls_box, palette_box, stats_box):
+            sv.addWidget(box)
+        sv.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(side)
+        scroll.setMinimumWidth(330)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([900, 340])
+        self.setCentralWidget(splitter)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progressBar")
+        self.progress.setAccessibleName("progressBar")
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("cancelButton")
+        self.cancel_button.setToolTip("Stop the running computation (Esc)")
+        self.zoom_label = QLabel("")
+        status = self.statusBar()
+        status.addPermanentWidget(self.zoom_label)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        self._set_busy(False)
+        self.resize(1280, 800)
+
+    def _action(self, text: str, slot, shortcut=None, menu=None) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        if menu is not None:
+            menu.addAction(act)
+        self.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.act_open = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, file)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.act_paste = self._action("&Paste Image", self.paste_image, QKeySequence.StandardKey.Paste, file)
+        self.act_sample = self._action("Open &Sample Photo", lambda: self.open_path(sample_photo_path()), None, file)
+        file.addSeparator()
+        self.act_save = self._action("&Save Compressed As…", self.save_dialog, QKeySequence.StandardKey.Save, file)
+        self.act_export = self._action("&Export Palette…", self.export_dialog, "Ctrl+E", file)
+        self.act_batch = self._action("&Compress Files…", self.batch_dialog, "Ctrl+Shift+O", file)
+        file.addSeparator()
+        self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, file)
+        edit = bar.addMenu("&Edit")
+        self.act_copy = self._action("&Copy Result", self.copy_result, QKeySequence.StandardKey.Copy, edit)
+        self._action("New &Random Seed", self.controls.randomize_seed, "Ctrl+R", edit)
+        view = bar.addMenu("&View")
+        self._action("Zoom &In", self.view.zoom_in, QKeySequence.StandardKey.ZoomIn, view)
+        self.addAction(self._action("Zoom In", self.view.zoom_in, "Ctrl+="))
+        self._action("Zoom &Out", self.view.zoom_out, QKeySequence.StandardKey.ZoomOut, view)
+        self._action("&Fit to Window", self.view.fit, "Ctrl+0", view)
+        self._action("&Actual Size (100%)", self.view.actual_size, "Ctrl+1", view)
+        self.act_split = self._action("Before/After &Divider", self._toggle_split, "Ctrl+D", view)
+        self.act_split.setCheckable(True)
+        self.act_split.setChecked(True)
+        tools = bar.addMenu("&Tools")
+        self.act_playground = self._action("K-means &Playground…", self.open_playground, "Ctrl+Shift+P", tools)
+        self.act_choose_k = self._action("&Choose K…", self.open_choose_k, "Ctrl+K", tools)
+        help_menu = bar.addMenu("&Help")
+        self._action("&About", self.about, None, help_menu)
+        self.act_cancel = self._action("Cancel", self.controller.cancel, Qt.Key.Key_Escape)
+        self._rebuild_recent()
+
+    def _wire(self) -> None:
+        c = self.controller
+        self.controls.paramsChanged.connect(lambda changes: c.set_params(**changes))
+        self.cancel_button.clicked.connect(c.cancel)
+        self.sort_box.currentIndexChanged.connect(lambda _: self.palette_view.set_sort(self.sort_box.currentData()))
+        self.palette_view.colorClicked.connect(self._highlight_color)
+        self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        c.documentChanged.connect(self._on_document)
+        c.previewChanged.connect(self._on_result)
+        c.statsChanged.connect(self.stats.show_stats)
+        c.busyChanged.connect(self._set_busy)
+        c.progressChanged.connect(self._on_progress)
+        c.errorOccurred.connect(self.show_error)
+        c.saved.connect(self._on_saved)
+        c.exported.connect(lambda p: self._notify(f"Palette exported to {p}"))
+        c.batchFinished.connect(self._on_batch_done)
+        c.jobCancelled.connect(lambda kind: kind in ("batch", "save") and self._notify(f"{kind.capitalize()} cancelled"))
+
+    # -- opening -------------------------------------------------------------------------
+
+    def open_path(self, path: str | Path) -> None:
+        """Open an image file (in the worker); errors show in the banner, the current image stays."""
+        self._pending_open = Path(path)
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.controller.open_path(path)
+
+    def open_dialog(self) -> None:
+        path = self._ask_open_path()
+        if path:
+            self.open_path(path)
+
+    def _ask_open_path(self) -> str | None:
+        start = self.settings.value("lastFolder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", start,
+                                              "Images (*.png *.jpg *.jpeg *.gif *.bmp *.tif *.tiff *.webp);;All files (*)")
+        return path or None
+
+    def paste_image(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
+            self.open_path(mime.urls()[0].toLocalFile())
+            return
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.show_error("The clipboard holds no image")
+            return
+        from PySide6.QtCore import QBuffer
+
+        buf = QBuffer()
+        buf.open(QBuffer.OpenModeFlag.WriteOnly)
+        image.save(buf, "PNG")
+        self.controller.open_bytes(bytes(buf.data()), "pasted image")
+
+    @Slot(object)
+    def _on_document(self, loaded) -> None:
+        before, display = self.controller.original_images
+        self.view.set_original(before, display)
+        self.view.clear_result()
+        self.palette_view.set_palette(np.zeros((0, 3), np.uint8), np.zeros(0))
+        self.stats.clear()
+        self.banner.hide()
+        name = loaded.path.name if loaded.path else "pasted image"
+        self.setWindowTitle(f"{name} — K-Means Image Compressor")
+        notes = "; ".join(loaded.notes)
+        self.statusBar().showMessage(f"{name}: {loaded.width} × {loaded.height}" + (f" — {notes}" if notes else ""))
+        if notes:
+            self.banner.show_message(f"{name}: {notes}", "info", 6000)
+        if loaded.path is not None:
+            self.settings.setValue("lastFolder", str(loaded.path.parent))
+            self._add_recent(loaded.path)
+
+    @Slot(object)
+    def _on_result(self, result) -> None:
+        self.view.set_result(result.image, result.display)
+        self.palette_view.set_palette(result.palette, result.counts)
+        self.view.set_highlight(None)
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save_to(self, path: str | Path, fmt: str | None = None) -> None:
+        """Save the full-resolution result to ``path`` (rendered first if needed)."""
+        self.settings.setValue("lastSaveFolder", str(Path(path).parent))
+        self.controller.save(path, fmt)
+
+    def save_dialog(self) -> None:
+        if self.controller.document is None:
+            self.show_error("Nothing to save: open an image first")
+            return
+        path, fmt = self._ask_save_path()
+        if path:
+            self.settings.setValue("lastSaveFormat", fmt)
+            self.save_to(path, fmt)
+
+    def _ask_save_path(self) -> tuple[str | None, str]:
+        doc = self.controller.document
+        fmt = self.settings.value("lastSaveFormat", "png")
+        fmt = fmt if fmt in SAVE_FILTERS else "png"
+        folder = Path(self.settings.value("lastSaveFolder", str(doc.path.parent if doc.path else Path.home())))
+        stem = doc.path.stem if doc.path else "pasted"
+        suggestion = folder / f"{stem}-k{self.controller.params.k}{SAVE_FORMATS[fmt]}"
+        path, chosen = QFileDialog.getSaveFileName(self, "Save compressed image", str(suggestion),
+                                                   ";;".join(SAVE_FILTERS.values()), SAVE_FILTERS[fmt])
+        chosen_fmt = next((k for k, v in SAVE_FILTERS.items() if v == chosen), fmt)
+        return (path or None), chosen_fmt
+
+    @Slot(object)
+    def _on_saved(self, res) -> None:
+        extra = f" ({'; '.join(res.notes)})" if res.notes else ""
+        self._notify(f"Saved {res.path.name}: {res.bytes:,} bytes{extra}")
+
+    def export_dialog(self) -> None:
+        if self.controller.current is None:
+            self.show_error("No palette yet: open an image first")
+            return
+        path = self._ask_palette_path()
+        if path:
+            self.export_palette_to(path)
+
+    def export_palette_to(self, path: str | Path) -> None:
+        self.controller.export_palette(path, self.palette_view.sort_by)
+
+    def _ask_palette_path(self) -> str | None:
+        folder = self.settings.value("lastSaveFolder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, "Export palette", str(Path(folder) / "palette.gpl"), PALETTE_FILTERS)
+        return path or None
+
+    def copy_result(self) -> None:
+        if self.controller.current is None:
+            self.show_error("Nothing to copy yet")
+            return
+        QGuiApplication.clipboard().setImage(self.controller.current.image)
+        self._notify("Compressed image copied to the clipboard")
+
+    # -- batch ---------------------------------------------------------------------------
+
+    def batch_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Compress files", self.settings.value("lastFolder", str(Path.home())),
+                                                "Images (*.png *.jpg *.jpeg *.gif *.bmp *.tif *.tiff *.webp)")
+        if paths:
+            self.compress_many([Path(p) for p in paths])
+
+    def compress_many(self, paths: list[Path]) -> None:
+        files = collect_images(paths)
+        if not files:
+            self.show_error("No image files found in what was dropped")
+            return
+        choice = self._ask_batch_destination(len(files))
+        if choice is None:
+            return
+        p = self.controller.params
+        options = CompressOptions(k=p.k, seed=p.seed, color_space=p.color_space, dither=p.dither, init=p.init)
+        self._batch_dialog = QProgressDialog(f"Compressing {len(files)} images…", "Cancel", 0, 100, self)
+        self._batch_dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self._batch_dialog.setMinimumDuration(0)
+        self._batch_dialog.canceled.connect(self.controller.cancel)
+        self._batch_dialog.show()
+        self.controller.run_batch(files, choice if isinstance(choice, Path) else None, options)
+
+    def _ask_batch_destination(self, count: int):
+        """A folder (Path), "beside" (next to the originals with a -kK suffix), or None to cancel."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Compress several images")
+        box.setText(f"Compress {count} images with the current settings (K = {self.controller.params.k})?")
+        box.setInformativeText("Existing files are never overwritten.")
+        folder_btn = box.addButton("Choose Folder…", QMessageBox.ButtonRole.AcceptRole)
+        beside_btn = box.addButton("Next to Originals", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is beside_btn:
+            return "beside"
+        if box.clickedButton() is folder_btn:
+            folder = QFileDialog.getExistingDirectory(self, "Output folder", self.settings.value("lastFolder", ""))
+            return Path(folder) if folder else None
+        return None
+
+    @Slot(object)
+    def _on_batch_done(self, results) -> None:
+        if self._batch_dialog is not None:
+            self._batch_dialog.close()
+            self._batch_dialog = None
+        self.last_batch = results
+        self._show_summary(summary_text(results))
+
+    def _show_summary(self, text: str) -> None:
+        QMessageBox.information(self, "Compression finished", text)
+
+    # -- feedback ------------------------------------------------------------------------
+
+    @Slot(str)
+    def show_error(self, message: str) -> None:
+        self.banner.show_message(message, "error")
+        self.statusBar().showMessage(message, 8000)
+
+    def _notify(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    @Slot(bool)
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, stage: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.progress.setToolTip(stage)
+        if self._batch_dialog is not None:
+            self._batch_dialog.setValue(int(fraction * 100))
+            self._batch_dialog.setLabelText(f"Compressing… {stage}")
+
+    def _highlight_color(self, index: int) -> None:
+        result = self.controller.current
+        if result is None or index < 0:
+            self.view.set_highlight(None)
+            return
+        idx = result.indices
+        step = max(1, int(np.ceil(np.sqrt(idx.size / 1_500_000))))
+        other = idx[::step, ::step] != index
+        overlay = np.zeros(other.shape + (4,), np.uint8)
+        overlay[other] = (20, 20, 20, 200)
+        from .qt_images import array_to_qimage
+
+        self.view.set_highlight(array_to_qimage(overlay))
+        self._notify(f"{self.palette_view.colors()[list(self.palette_view._order).index(index)]} copied; "
+                     "its pixels are highlighted (click again to clear)")
+
+    def _toggle_split(self) -> None:
+        self.view.split = self.act_split.isChecked()
+        self.view.update()
+
+    # -- tools and help ------------------------------------------------------------------------
+
+    def open_playground(self) -> None:
+        from .playground import PlaygroundWindow
+
+        if getattr(self, "playground", None) is None:
+            self.playground = PlaygroundWindow(self.controller, self)
+        self.playground.show()
+        self.playground.raise_()
+
+    def open_choose_k(self) -> None:
+        from .choose_k import ChooseKDialog
+
+        if self.controller.document is None:
+            self.show_error("Open an image first")
+            return
+        if getattr(self, "choose_k", None) is None:
+            self.choose_k = ChooseKDialog(self.controller, self)
+            self.choose_k.kChosen.connect(lambda k: self.controls.k_spin.setValue(k))
+        self.choose_k.show()
+        self.choose_k.raise_()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About K-Means Image Compressor",
+                          f"<b>K-Means Image Compressor</b> {__version__}<br>"
+                          "Compresses images by K-means color quantization: fully converged K-means on the "
+                          "color histogram, in NumPy, with a live preview.<br><br>"
+                          "Qt for Python, NumPy and Pillow.")
+
+    # -- settings, recent files, drag and drop -----------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geom = s.value("geometry")
+        if isinstance(geom, QByteArray):
+            self.restoreGeometry(geom)
+        try:
+            p = Params(k=int(s.value("k", 16)), seed=int(s.value("seed", 0)), init=str(s.value("init", "k-means++")),
+                       n_init=int(s.value("nInit", 0)), color_space=str(s.value("colorSpace", "rgb")),
+                       dither=str(s.value("dither", "none")))
+            if not 2 <= p.k <= 256 or p.init not in ("k-means++", "random") or p.color_space not in ("rgb", "oklab") \
+                    or p.dither not in ("none", "fs", "ordered"):
+                raise ValueError
+        except (TypeError, ValueError):
+            p = Params()
+        self.controller.params = p
+        self.controls.set_params(p)
+
+    def _save_settings(self) -> None:
+        s, p = self.settings, self.controller.params
+        s.setValue("geometry", self.saveGeometry())
+        for key, value in (("k", p.k), ("seed", p.seed), ("init", p.init), ("nInit", p.n_init),
+                           ("colorSpace", p.color_space), ("dither", p.dither)):
+            s.setValue(key, value)
+        s.sync()
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _add_recent(self, path: Path) -> None:
+        items = [str(path)] + [p for p in self.recent_files() if p != str(path)]
+        self.settings.setValue("recentFiles", items[:MAX_RECENT])
+        self._rebuild_recent()
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent_files()
+        for p in items:
+            act = self.recent_menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _=False, p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(items))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        mime = event.mimeData()
+        urls: list[QUrl] = mime.urls() if mime.hasUrls() else []
+        paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        if len(paths) == 1 and not paths[0].is_dir():
+            self.open_path(paths[0])
+        elif paths:
+            self.compress_many(paths)
+        elif mime.hasImage():
+            image = QImage(mime.imageData())
+            from PySide6.QtCore import QBuffer
+
+            buf = QBuffer()
+            buf.open(QBuffer.OpenModeFlag.WriteOnly)
+            image.save(buf, "PNG")
+            self.controller.open_bytes(bytes(buf.data()), "dropped image")
+        else:
+            self.show_error("Only local image files can be dropped here")
+            return
+        event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._save_settings()
+        if getattr(self, "playground", None) is not None:
+            self.playground.close()
+        self.controller.shutdown()
+        super().closeEvent(event)

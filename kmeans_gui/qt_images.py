@@ -1,0 +1,57 @@
+"""NumPy arrays <-> QImage. Safe in worker threads (QImage is; QPixmap is not).
+
+Every QImage returned owns its memory (``.copy()``), so the NumPy buffer may be freed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+#: Largest image kept for fit-to-window display; bigger ones get a smooth downscaled copy.
+DISPLAY_MAX_PIXELS = 1_500_000
+
+
+def color_table(palette: np.ndarray) -> list[int]:
+    """Palette (n, 3|4) uint8 -> Qt's list of 0xAARRGGBB ints."""
+    p = palette.astype(np.uint32)
+    alpha = p[:, 3] if palette.shape[1] == 4 else np.full(len(p), 255, np.uint32)
+    return [int(v) for v in (alpha << 24) | (p[:, 0] << 16) | (p[:, 1] << 8) | p[:, 2]]
+
+
+def indexed_to_qimage(indices: np.ndarray, palette: np.ndarray) -> QImage:
+    """(H, W) uint8 indices + palette -> an ARGB32 QImage (converted once, cheap to paint)."""
+    idx = np.ascontiguousarray(indices, dtype=np.uint8)
+    h, w = idx.shape
+    img = QImage(idx.data, w, h, w, QImage.Format.Format_Indexed8)
+    img.setColorTable(color_table(palette))
+    fmt = QImage.Format.Format_ARGB32_Premultiplied if palette.shape[1] == 4 else QImage.Format.Format_RGB32
+    return img.convertToFormat(fmt)  # a new image that owns its pixels
+
+
+def array_to_qimage(pixels: np.ndarray) -> QImage:
+    """(H, W, 3|4) uint8 -> QImage owning a copy of the pixels."""
+    px = np.ascontiguousarray(pixels, dtype=np.uint8)
+    h, w, c = px.shape
+    fmt = QImage.Format.Format_RGBA8888 if c == 4 else QImage.Format.Format_RGB888
+    return QImage(px.data, w, h, w * c, fmt).copy()
+
+
+def display_copy(img: QImage, max_pixels: int = DISPLAY_MAX_PIXELS) -> QImage:
+    """A smooth, downscaled copy for fit-to-window painting (the image itself if small)."""
+    from PySide6.QtCore import Qt
+
+    pixels = img.width() * img.height()
+    if pixels <= max_pixels:
+        return img
+    s = (max_pixels / pixels) ** 0.5
+    return img.scaled(max(1, int(img.width() * s)), max(1, int(img.height() * s)),
+                      Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+def qimage_to_array(img: QImage) -> np.ndarray:
+    """QImage -> (H, W, 4) uint8 RGBA copy (for the clipboard and tests)."""
+    rgba = img.convertToFormat(QImage.Format.Format_RGBA8888)
+    h, w = rgba.height(), rgba.width()
+    buf = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=rgba.sizeInBytes())
+    return buf.reshape(h, rgba.bytesPerLine())[:, : w * 4].reshape(h, w, 4).copy()
