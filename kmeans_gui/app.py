@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         from PySide6.QtCore import QTimer
 
         def shoot() -> None:
-            if win.controller.busy or win.controller.current is None:
+            if win.controller.busy or win.controller.full is None:
                 QTimer.singleShot(200, shoot)
                 return
             win.grab().save(args.screenshot)

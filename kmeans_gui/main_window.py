@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(side)
-        scroll.setMinimumWidth(330)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(side.sizeHint().width() + 16)
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -348,9 +349,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_batch_done(self, results) -> None:
-        if self._batch_dialog is not None:
-            self._batch_dialog.close()
-            self._batch_dialog = None
+        dialog, self._batch_dialog = self._batch_dialog, None
+        if dialog is not None:
+            dialog.canceled.disconnect()
+            dialog.close()
+            dialog.deleteLater()
         self.last_batch = results
         self._show_summary(summary_text(results))
 
@@ -378,9 +381,10 @@ class MainWindow(QMainWindow):
     def _on_progress(self, fraction: float, stage: str) -> None:
         self.progress.setValue(int(fraction * 100))
         self.progress.setToolTip(stage)
-        if self._batch_dialog is not None:
-            self._batch_dialog.setValue(int(fraction * 100))
-            self._batch_dialog.setLabelText(f"Compressing… {stage}")
+        dialog = self._batch_dialog  # setValue may process events that finish the batch
+        if dialog is not None:
+            dialog.setLabelText(f"Compressing… {stage}")
+            dialog.setValue(min(99, int(fraction * 100)))
 
     def _highlight_color(self, index: int) -> None:
         result = self.controller.current

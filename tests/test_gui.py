@@ -1,0 +1,239 @@
+"""The main window driven as a user would: drops, slider bursts, seeds, save, export, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QProgressBar, QPushButton, QSlider, QSpinBox, QWidget
+
+from kmeans_gui.main_window import MainWindow
+
+from .corpus import gradient
+
+
+@pytest.fixture
+def photo_path(tmp_path, photo):
+    p = tmp_path / "photo.png"
+    Image.fromarray(photo).save(p)
+    return p
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def wait_full(qtbot, win, timeout=30_000):
+    qtbot.waitUntil(lambda: win.controller.full is not None and win.controller.full.params == win.controller.params
+                    and not win.controller.busy, timeout=timeout)
+
+
+def open_and_wait(qtbot, win, path):
+    win.open_path(path)
+    qtbot.waitUntil(lambda: win.controller.document is not None and win.controller.document.path == path, timeout=20_000)
+    wait_full(qtbot, win)
+
+
+def _event(cls, pos, mime):
+    try:
+        return cls(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    except TypeError:  # PySide6 < 6.12 builds these events from QPoint
+        return cls(QPoint(pos.x(), pos.y()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                   Qt.KeyboardModifier.NoModifier)
+
+
+def drop_files(win, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPoint(200, 200)
+    enter = _event(QDragEnterEvent, pos, mime)
+    QApplication.sendEvent(win, enter)
+    assert enter.isAccepted()
+    move = _event(QDragMoveEvent, pos, mime)
+    move.accept()  # a real drag-move starts accepted when the enter was
+    QApplication.sendEvent(win, move)
+    drop = _event(QDropEvent, pos, mime)
+    QApplication.sendEvent(win, drop)
+    return drop
+
+
+def test_named_widgets_exist(window):
+    for name, cls in [("kSlider", QSlider), ("kSpinBox", QSpinBox), ("seedSpinBox", QSpinBox),
+                      ("newSeedButton", QPushButton), ("imageView", QWidget), ("paletteView", QWidget),
+                      ("statsPanel", QWidget), ("progressBar", QProgressBar), ("cancelButton", QPushButton)]:
+        w = window.findChild(cls, name)
+        assert w is not None, name
+        assert w.accessibleName() == name
+
+
+def test_drop_a_file_opens_and_compresses_it(qtbot, window, photo_path):
+    drop_files(window, [photo_path])
+    qtbot.waitUntil(lambda: window.controller.document is not None, timeout=20_000)
+    wait_full(qtbot, window)
+    assert window.controller.document.path == photo_path
+    assert len(window.palette_view.colors()) == window.controller.params.k
+    assert "Full resolution" in window.stats.text()
+
+
+def test_slider_burst_gives_one_final_preview(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    start = window.controller.render_count
+    slider = window.findChild(QSlider, "kSlider")
+    for k in range(10, 60):
+        slider.setValue(k)
+    assert window.findChild(QSpinBox, "kSpinBox").value() == 59
+    wait_full(qtbot, window)
+    assert window.controller.current.params.k == 59
+    assert len(window.palette_view.colors()) <= 59
+    assert window.controller.render_count - start <= 3  # debounced, not 50 computations
+
+
+def test_seed_changes_result_and_going_back_restores_it(qtbot, window, photo_path):
+    window.controls.k_spin.setValue(8)
+    open_and_wait(qtbot, window, photo_path)
+    first = window.controller.full.palette.copy()
+    seed = window.findChild(QSpinBox, "seedSpinBox")
+    found_different = False
+    for s in (1, 2, 3):
+        seed.setValue(s)
+        wait_full(qtbot, window)
+        if not np.array_equal(window.controller.full.palette, first):
+            found_different = True
+            break
+    assert found_different
+    seed.setValue(0)
+    wait_full(qtbot, window)
+    np.testing.assert_array_equal(window.controller.full.palette, first)
+
+
+def test_save_writes_indexed_png_with_at_most_k_colors(qtbot, window, photo_path, tmp_path):
+    window.controls.k_spin.setValue(12)
+    window.open_path(photo_path)
+    out = tmp_path / "out.png"
+    qtbot.waitUntil(lambda: window.controller.current is not None, timeout=20_000)
+    with qtbot.waitSignal(window.controller.saved, timeout=30_000):
+        window.save_to(out)  # may need the full-resolution render first
+    im = Image.open(out)
+    assert im.mode == "P" and len(im.getcolors()) <= 12
+    assert im.size == Image.open(photo_path).size
+
+
+@pytest.mark.parametrize("ext, magic", [("png", b"\x89PNG"), ("gpl", b"GIMP Palette"), ("ase", b"ASEF"),
+                                        ("json", b"{"), ("css", b":root"), ("hex", b"#")])
+def test_export_palette_formats(qtbot, window, photo_path, tmp_path, ext, magic):
+    window.controls.k_spin.setValue(6)
+    open_and_wait(qtbot, window, photo_path)
+    out = tmp_path / f"palette.{ext}"
+    with qtbot.waitSignal(window.controller.exported, timeout=10_000):
+        window.export_palette_to(out)
+    assert out.read_bytes().startswith(magic)
+
+
+def test_bad_file_shows_message_and_keeps_previous_image(qtbot, window, photo_path, tmp_path):
+    open_and_wait(qtbot, window, photo_path)
+    before = window.controller.current
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a png at all")
+    window.open_path(bad)
+    qtbot.waitUntil(lambda: "broken.png" in window.banner.text(), timeout=10_000)
+    assert "not an image" in window.banner.text()
+    assert window.controller.document.path == photo_path
+    assert window.controller.current is before
+
+
+def test_closing_while_a_job_runs_joins_the_thread(qtbot, tmp_path, capfd):
+    big = np.asarray(Image.fromarray(gradient(64, 48)).resize((2400, 1800), Image.BILINEAR))
+    noisy = np.clip(big.astype(int) + np.random.default_rng(0).integers(-30, 30, size=big.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / "big.png"
+    Image.fromarray(noisy).save(path)
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    win.show()
+    win.controls.k_spin.setValue(200)
+    win.open_path(path)
+    qtbot.waitUntil(lambda: win.controller.busy, timeout=5_000)
+    thread = win.controller._thread
+    win.close()
+    assert thread.isFinished()
+    win.deleteLater()
+    assert "QThread: Destroyed while thread is still running" not in capfd.readouterr().err
+
+
+def test_palette_click_copies_hex_and_highlights(qtbot, window, photo_path):
+    window.controls.k_spin.setValue(5)
+    open_and_wait(qtbot, window, photo_path)
+    view = window.palette_view
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.swatch_center(0))
+    assert QGuiApplication.clipboard().text() == view.colors()[0]
+    assert window.view._highlight is not None
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.swatch_center(0))
+    assert window.view._highlight is None
+
+
+def test_palette_sorting_changes_order_not_colors(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    by_share = window.palette_view.colors()
+    window.sort_box.setCurrentIndex(window.sort_box.findData("luminance"))
+    by_lum = window.palette_view.colors()
+    assert sorted(by_share) == sorted(by_lum) and by_share != by_lum
+
+
+def test_settings_are_remembered(qtbot, tmp_path):
+    path = str(tmp_path / "settings.ini")
+    win = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.controls.k_spin.setValue(42)
+    win.controls.seed_spin.setValue(7)
+    win.controls.dither_box.setCurrentIndex(win.controls.dither_box.findData("fs"))
+    win.close()
+    again = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.controller.params.k == 42 and again.controller.params.seed == 7
+    assert again.controller.params.dither == "fs"
+    assert again.findChild(QSlider, "kSlider").value() == 42
+
+
+def test_drop_several_files_compresses_them_all(qtbot, window, tmp_path, monkeypatch):
+    files = []
+    for i in range(3):
+        p = tmp_path / f"in{i}.png"
+        Image.fromarray(np.roll(gradient(), i * 5, axis=1)).save(p)
+        files.append(p)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
+    shown = []
+    monkeypatch.setattr(window, "_show_summary", shown.append)
+    window.controls.k_spin.setValue(4)
+    drop_files(window, files)
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["in0-k4.png", "in1-k4.png", "in2-k4.png"]
+    assert "3 of 3 files written" in shown[0]
+
+
+def test_escape_cancels_running_work(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    window.controls.k_spin.setValue(100)
+    qtbot.waitUntil(lambda: window.controller.busy, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=10_000)
+
+
+def test_zoom_actions(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    view = window.view
+    fit = view.zoom
+    view.zoom_in()
+    assert view.zoom == pytest.approx(fit * 1.25)
+    view.actual_size()
+    assert view.zoom == 1.0
+    view.fit()
+    assert view.zoom == pytest.approx(fit)
