@@ -1,0 +1,77 @@
+"""Playground and choose-K windows, driven through their buttons and plot."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QWidget
+
+from kmeans_gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_playground_action_exists_and_step_advances_one_iteration(qtbot, window):
+    action = next(a for a in window.actions() if "Playground" in a.text())
+    action.trigger()
+    pg = window.playground
+    qtbot.addWidget(pg)
+    assert pg.findChild(QWidget, "playgroundView") is not None
+    step = pg.findChild(QPushButton, "stepButton")
+    label = pg.findChild(QLabel, "iterationLabel")
+    qtbot.mouseClick(step, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pg.result is not None, timeout=10_000)
+    assert label.text().startswith("Iteration 1 of")
+    first_inertia = pg.findChild(QLabel, "inertiaLabel").text()
+    qtbot.mouseClick(step, Qt.MouseButton.LeftButton)
+    assert label.text().startswith("Iteration 2 of") or "converged" in label.text()
+    assert len(pg.view.trail) == pg.step_index + 1
+    assert first_inertia.startswith("Inertia")
+    qtbot.mouseClick(pg.findChild(QPushButton, "resetButton"), Qt.MouseButton.LeftButton)
+    assert label.text() == "Iteration 0"
+
+
+def test_playground_run_reaches_convergence(qtbot, window):
+    window.open_playground()
+    pg = window.playground
+    pg.timer.setInterval(10)
+    qtbot.mouseClick(pg.findChild(QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pg.result is not None and pg.step_index == pg.result.n_iter, timeout=15_000)
+    assert "converged" in pg.iteration_label.text()
+
+
+def test_compare_seeds_marks_best_and_worst(qtbot, window):
+    window.open_playground()
+    pg = window.playground
+    pg.k.setValue(6)
+    qtbot.mouseClick(pg.findChild(QPushButton, "compareSeedsButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pg.compare_panel.isVisible(), timeout=15_000)
+    marks = [v.mark for v in pg.small]
+    assert marks.count("best") == 1 and marks.count("worst") in (0, 1)
+    assert all(v.caption.startswith("seed ") for v in pg.small)
+
+
+def test_choose_k_click_sets_the_slider(qtbot, window, tmp_path, photo):
+    p = tmp_path / "photo.png"
+    Image.fromarray(photo).save(p)
+    window.open_path(p)
+    qtbot.waitUntil(lambda: window.controller.current is not None, timeout=20_000)
+    window.open_choose_k()
+    dlg = window.choose_k
+    plot = dlg.findChild(QWidget, "chooseKPlot")
+    qtbot.waitUntil(lambda: bool(plot.rows), timeout=60_000)
+    target = plot.point_at_k(64)
+    qtbot.mouseClick(plot, Qt.MouseButton.LeftButton, pos=target.toPoint())
+    assert window.findChild(QSlider, "kSlider").value() == 64
+    psnrs = [r["psnr"] for r in plot.rows]
+    assert psnrs == sorted(psnrs)  # more colors, better quality
+    assert 0 <= plot.knee < len(plot.rows)
+    dlg.close()
