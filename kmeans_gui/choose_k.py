@@ -79,7 +79,7 @@ class KPlot(QWidget):
         self.update()
 
     def _plot_rect(self) -> QRectF:
-        return QRectF(56, 16, self.width() - 120, self.height() - 50)
+        return QRectF(56, 16, self.width() - 120, self.height() - 64)
 
     def point_at_k(self, k: int, series: str = "psnr") -> QPointF:
         rect = self._plot_rect()

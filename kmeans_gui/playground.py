@@ -122,11 +122,11 @@ class PlaygroundWindow(QWidget):
         self.source = QComboBox()
         self.source.addItem("2-D blobs", "blobs")
         self.source.addItem("Colors of the open image", "image")
-        self.points = QSpinBox(minimum=10, maximum=5000, value=300)
-        self.centers = QSpinBox(minimum=1, maximum=16, value=4)
-        self.spread = QDoubleSpinBox(minimum=0.0, maximum=10.0, value=1.5, singleStep=0.25)
+        self.points = QSpinBox(minimum=10, maximum=5000, value=500)
+        self.centers = QSpinBox(minimum=1, maximum=16, value=6)
+        self.spread = QDoubleSpinBox(minimum=0.0, maximum=10.0, value=1.8, singleStep=0.25)
         self.data_seed = QSpinBox(minimum=0, maximum=99999, value=0)
-        self.k = QSpinBox(minimum=1, maximum=16, value=4)
+        self.k = QSpinBox(minimum=1, maximum=16, value=6)
         self.init = QComboBox()
         self.init.addItem("Random points", "random")
         self.init.addItem("k-means++", "k-means++")
@@ -292,6 +292,9 @@ class PlaygroundWindow(QWidget):
     def _show_compare(self, runs: list[dict]) -> None:
         inertias = [r["inertia"] for r in runs]
         best, worst = int(np.argmin(inertias)), int(np.argmax(inertias))
+        same = max(inertias) - min(inertias) <= 1e-9 * max(1.0, max(inertias))
+        if same:
+            worst = -1
         for i, (v, r) in enumerate(zip(self.small, runs, strict=False)):
             v.set_data(self.X, None)
             v.set_state(r["labels"], [r["centroids"]])
@@ -299,5 +302,9 @@ class PlaygroundWindow(QWidget):
             v.mark = "best" if i == best else "worst" if i == worst else None
             v.update()
         self.compare_panel.show()
-        self.lesson.setText(f"Same data, 8 random starts: inertia from {min(inertias):,.0f} (green) to "
-                            f"{max(inertias):,.0f} (red). Restarts (n_init) keep the best one.")
+        if same:
+            self.lesson.setText("Same data, 8 starts, one answer: these blobs are easy. Try more centers, a larger "
+                                "spread or random initialization to see starts disagree.")
+        else:
+            self.lesson.setText(f"Same data, 8 starts: inertia from {min(inertias):,.0f} (green) to "
+                                f"{max(inertias):,.0f} (red). Restarts (n_init) keep the best one.")
