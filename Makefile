@@ -55,7 +55,7 @@ test: $(VENV)/.installed-test
 
 app: $(VENV)/.installed-build
 	bash scripts/qt-system-libs.sh xvfb
-	$(BIN)/pyinstaller --noconfirm --log-level WARN build_app.spec
+	bash scripts/build-app.sh
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_core.py

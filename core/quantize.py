@@ -56,7 +56,7 @@ class Plan:
 
 FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8)
 #: The GUI's live path: 6-7-bit bins (centers), loosely converged coarse levels.
-PREVIEW_PLAN = Plan(7, (4, 5, 6), 1.0, 3, 4)
+PREVIEW_PLAN = Plan(7, (4, 5, 6), 10.0, 3, 4)
 
 
 def plan_for(k: int, preview: bool) -> Plan:
@@ -251,7 +251,8 @@ def quantize(
     color_space : "rgb" (minimizes RGB error, i.e. MSE) or "oklab" (perceptual)
     init, max_iter, tol : as in :func:`core.kmeans.kmeans`
     n_init : restarts on the coarsest level (cheap there); by default 10 for k <= 8, 6 for
-        k <= 16, 3 for k <= 64 and 1 above: few clusters have few, far-apart local optima
+        k <= 16, 3 for k <= 64 and 1 above (few clusters have few, far-apart local optima);
+        always 1 in preview mode, which must answer within a slider drag
     preview : cluster 5-bit-per-channel bins (bin means, weighted) instead of exact colors.
         Trades a little quality (colors in one bin always share an entry: typically 1-3 %
         higher MSE) for speed: no exact histogram, and at most 32768 points to cluster.
@@ -261,7 +262,7 @@ def quantize(
     t0 = time.perf_counter()
     _validate(pixels, k, color_space)
     if n_init is None:
-        n_init = 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 1
+        n_init = 1 if preview else 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 1
     progress: ProgressFn = on_progress or (lambda f, s: None)
     stop = should_stop or (lambda: False)
 

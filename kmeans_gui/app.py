@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+_T0 = time.perf_counter()
 APP_NAME = "K-Means Image Compressor"
 ORG_NAME = "kmeans-gui"
 
@@ -22,6 +23,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("path", nargs="?", help="image to open (default: the bundled sample photo)")
     p.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 when everything works")
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    p.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)  # start-up timing
     return p.parse_args(argv)
 
 
@@ -107,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     win.show()
     path = Path(args.path) if args.path else sample_photo_path()
     win.open_path(path)
+    if args.exit_when_shown:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: (print(f"window shown after {time.perf_counter() - _T0:.2f} s"), win.close()))
     if args.screenshot:
         from PySide6.QtCore import QTimer
 

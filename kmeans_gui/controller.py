@@ -1,8 +1,9 @@
 """The controller: current document and settings, debounce, generations, the worker thread.
 
 Widgets never call the core; the main window calls this, and this talks to the worker only
-through queued signals. A settings change restarts a short debounce timer; when it fires a
-preview job (on the ~1 MP copy) is submitted with a new generation; once the preview is
+through queued signals. A settings change renders at once if the previous one is older than the
+debounce interval; changes inside it restart the timer and are coalesced into one render when
+it fires. Each preview job (on the ~1 MP copy) gets a new generation; once the preview is
 shown and the user pauses, a full-resolution job follows. Anything stale is dropped.
 """
 
@@ -69,7 +70,8 @@ class Controller(QObject):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._start_preview)
+        self._debounce.timeout.connect(self._on_debounce)
+        self._dirty = False
         self._full_timer = QTimer(self)
         self._full_timer.setSingleShot(True)
         self._full_timer.setInterval(FULL_DELAY_MS)
@@ -131,10 +133,14 @@ class Controller(QObject):
         self._next()  # anything already queued or running is now stale
         if self.document is None:
             return
-        if immediate:
-            self._debounce.stop()
+        if immediate or not self._debounce.isActive():
+            # Leading edge: an isolated change renders at once; changes that follow within
+            # the debounce interval are coalesced into one render when it ends.
+            self._dirty = False
             self._start_preview()
+            self._debounce.start()
         else:
+            self._dirty = True
             self._debounce.start()
 
     def cancel(self) -> None:
@@ -144,6 +150,12 @@ class Controller(QObject):
         self._pending_save = None
         self._next()
         self.worker.cancel_running_always_job()
+
+    @Slot()
+    def _on_debounce(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self._start_preview()
 
     @Slot()
     def _start_preview(self) -> None:
