@@ -33,11 +33,20 @@ def make_photo(path: Path) -> None:
 
 
 def wait_until(app, cond, timeout_s=120.0) -> None:
-    end = time.perf_counter() + timeout_s
-    while not cond():
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-        if time.perf_counter() > end:
-            raise TimeoutError
+    """Run the real event loop (idle between events, as in the app) until ``cond()``."""
+    if cond():
+        return
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(2)
+    poll.timeout.connect(lambda: cond() and loop.quit())
+    poll.start()
+    timed_out = []
+    QTimer.singleShot(int(timeout_s * 1000), lambda: (timed_out.append(True), loop.quit()))
+    loop.exec()
+    poll.stop()
+    if timed_out and not cond():
+        raise TimeoutError
 
 
 def main() -> None:

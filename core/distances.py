@@ -107,7 +107,7 @@ class CentroidNeighbors:
         self.CT = np.ascontiguousarray(C.T)
         k = len(C)
         dist = np.sqrt(sq_distances(C, C))
-        self.order = np.argsort(dist, axis=1, kind="stable")
+        self.order = np.argsort(dist, axis=1)  # tie order is irrelevant to correctness
         self.sorted_dist = np.take_along_axis(dist, self.order, axis=1)
         # Row-offset the sorted rows so one global searchsorted answers per-row queries.
         self._span = float(self.sorted_dist.max()) * 2 + 1.0
