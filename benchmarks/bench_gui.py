@@ -92,7 +92,7 @@ def main() -> None:
         clock.start()
         last = [clock.elapsed()]
 
-        def tick() -> None:
+        def tick(clock=clock, gaps=gaps, last=last) -> None:
             now = clock.elapsed()
             gaps.append(now - last[0])
             last[0] = now
