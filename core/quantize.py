@@ -45,6 +45,7 @@ class Plan:
     final_max_iter: cap on Lloyd updates at the finest level (None = the caller's max_iter).
     init_points_per_cluster: initialization runs on the coarsest level with this many
         points per cluster (k-means++ seeds better with more points, but costs more).
+    final_tol_factor: multiplies the tolerance on the finest level.
     """
 
     base_bits: int
@@ -52,10 +53,13 @@ class Plan:
     coarse_tol_factor: float
     final_max_iter: int | None
     init_points_per_cluster: int
+    final_tol_factor: float = 1.0
 
 
-FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8)
+FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8, 10.0)
 #: The GUI's live path: 6-7-bit bins (centers), loosely converged coarse levels.
+#: Restarts refined one level further before the best is kept.
+FINALISTS = 6
 PREVIEW_PLAN = Plan(7, (4, 5, 6), 10.0, 3, 4)
 
 
@@ -163,33 +167,49 @@ def _coarse_bits(base: BaseHistogram, k: int, plan: Plan) -> list[int]:
     return bits
 
 
+def _refine(prev, lv: Level, C: np.ndarray, *, max_iter: int, tol_abs: float,
+            should_stop: Callable[[], bool] | None):
+    """Lloyd on a finer level, starting from ``prev``'s centroids with inherited bounds."""
+    return lloyd(lv.X, lv.w, C, labels=prev.labels[lv.parent], upper=prev.upper[lv.parent] + lv.radius,
+                 lower=prev.lower[lv.parent] - lv.radius, max_iter=max_iter, tol_abs=tol_abs, should_stop=should_stop)
+
+
 def _cluster(
     levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
     should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, list[float], bool]:
-    """Coarse-to-fine K-means over ``levels``; returns centroids, labels and bounds on the finest."""
+    """Coarse-to-fine K-means over ``levels``; returns centroids, labels and bounds on the finest.
+
+    Restarts run on the coarsest usable level; its inertia ranks them only roughly, so the
+    best few (finalists) are refined one level further before the winner is chosen.
+    """
     usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
     start = usable[0] if usable else len(levels) - 1
+    last = len(levels) - 1
+
+    def level_args(i: int) -> dict:
+        lv = levels[i]
+        factor = plan.final_tol_factor if i == last else plan.coarse_tol_factor
+        cap = (plan.final_max_iter or max_iter) if i == last else max_iter
+        return {"max_iter": cap, "tol_abs": tolerance(lv.X, lv.w, tol * factor), "should_stop": should_stop}
+
     first = levels[start]
     rng = np.random.default_rng(seed)
-    best = None
+    runs = []
     for _ in range(n_init):
         C0 = initial_centroids(first.X, k, first.w, rng, init)
-        run = lloyd(first.X, first.w, C0, max_iter=max_iter, tol_abs=tolerance(first.X, first.w, tol * plan.coarse_tol_factor),
-                    should_stop=should_stop)
-        if best is None or run.inertia < best.inertia:
-            best = run
-    assert best is not None
+        runs.append(lloyd(first.X, first.w, C0, **level_args(start)))
+    runs.sort(key=lambda r: r.inertia)
+    level = start
+    if len(runs) > 1 and start < last - 1:  # finalists: compare on the next (still cheap) level
+        level = start + 1
+        runs = [_refine(r, levels[level], r.centroids, **level_args(level)) for r in runs[:FINALISTS]]
+        runs.sort(key=lambda r: r.inertia)
+    best = runs[0]
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
-    for i in range(start + 1, len(levels)):
+    for i in range(level + 1, len(levels)):
         progress(0.3 + 0.5 * (i - start) / max(1, len(levels) - start), "refining")
-        lv = levels[i]
-        labels = best.labels[lv.parent]
-        upper = best.upper[lv.parent] + lv.radius
-        lower = best.lower[lv.parent] - lv.radius
-        best = lloyd(lv.X, lv.w, best.centroids, labels=labels, upper=upper, lower=lower,
-                     max_iter=(plan.final_max_iter or max_iter) if i == len(levels) - 1 else max_iter, should_stop=should_stop,
-                     tol_abs=tolerance(lv.X, lv.w, tol * (1.0 if i == len(levels) - 1 else plan.coarse_tol_factor)))
+        best = _refine(best, levels[i], best.centroids, **level_args(i))
         n_iter += best.n_iter
         history += best.inertia_history
         converged = best.converged
@@ -251,7 +271,7 @@ def quantize(
     color_space : "rgb" (minimizes RGB error, i.e. MSE) or "oklab" (perceptual)
     init, max_iter, tol : as in :func:`core.kmeans.kmeans`
     n_init : restarts on the coarsest level (cheap there); by default 10 for k <= 8, 6 for
-        k <= 16, 3 for k <= 64 and 1 above (few clusters have few, far-apart local optima);
+        k <= 16, 3 for k <= 64 and 2 above (few clusters have few, far-apart local optima);
         always 1 in preview mode, which must answer within a slider drag
     preview : cluster 5-bit-per-channel bins (bin means, weighted) instead of exact colors.
         Trades a little quality (colors in one bin always share an entry: typically 1-3 %
@@ -262,7 +282,7 @@ def quantize(
     t0 = time.perf_counter()
     _validate(pixels, k, color_space)
     if n_init is None:
-        n_init = 1 if preview else 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 1
+        n_init = 1 if preview else 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 2
     progress: ProgressFn = on_progress or (lambda f, s: None)
     stop = should_stop or (lambda: False)
 

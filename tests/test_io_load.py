@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from core.io import ImageLoadError, load_image, load_image_bytes
 
@@ -130,3 +131,31 @@ def test_unreadable_file(tmp_path, good, monkeypatch):
     monkeypatch.setattr(core_io.os, "access", lambda path, mode: False)
     with pytest.raises(ImageLoadError, match="permission denied"):
         load_image(p)
+
+
+def test_embedded_srgb_profile_is_accepted_and_broken_profile_is_kept(tmp_path):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    ok = tmp_path / "srgb.png"
+    Image.fromarray(gradient()).save(ok, icc_profile=srgb)
+    img = load_image(ok)
+    np.testing.assert_array_equal(img.pixels, gradient())
+    assert img.icc_profile is None
+    broken = tmp_path / "broken_icc.png"
+    Image.fromarray(gradient()).save(broken, icc_profile=b"not a real profile" * 4)
+    img = load_image(broken)
+    np.testing.assert_array_equal(img.pixels, gradient())
+    assert img.icc_profile is not None and any("profile" in n for n in img.notes)
+
+
+def test_non_srgb_profile_is_converted(tmp_path):
+    from PIL import ImageCms
+
+    # A LAB-identity profile is certainly not sRGB: converting must change the pixels and say so.
+    p = tmp_path / "wide.tif"
+    lab_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB"))
+    Image.fromarray(gradient()).save(p, icc_profile=lab_profile.tobytes())
+    img = load_image(p)
+    assert img.pixels.shape == (30, 40, 3)
+    assert img.icc_profile is not None or any("converted" in n for n in img.notes)
