@@ -19,10 +19,12 @@ _BINCOUNT_MIN_PIXELS = 1 << 21
 def pack_codes(px: np.ndarray, bits: int) -> np.ndarray:
     """One integer per pixel from ``bits`` high bits of each channel; ``px`` is (N, C) uint8."""
     shift = 8 - bits
-    code = (px[:, 0] >> shift).astype(np.uint32)
+    code = px[:, 0].astype(np.uint32)
+    if shift:
+        code >>= shift
     for c in range(1, px.shape[1]):
         code <<= bits
-        code |= px[:, c] >> shift
+        code |= px[:, c] >> shift if shift else px[:, c]
     return code
 
 
@@ -73,8 +75,11 @@ def base_histogram(px: np.ndarray, bits: int = 8) -> BaseHistogram:
         distinct, counts = np.unique(codes, return_counts=True)
     # Bin centers, not bin means: a weighted bincount per channel would cost more than the
     # whole clustering of a preview, and at 7 bits a center is within half a level of the mean.
-    step = 1 << (8 - bits)
-    means = unpack_codes(distinct, bits, channels).astype(np.float64) * step + (step - 1) / 2.0
+    means = unpack_codes(distinct, bits, channels).astype(np.float64)
+    if bits < 8:
+        step = 1 << (8 - bits)
+        means *= step
+        means += (step - 1) / 2.0
     return BaseHistogram(distinct, counts.astype(np.int64), means, codes, bits, channels)
 
 
@@ -91,10 +96,14 @@ class Level:
 def coarse_groups(base: BaseHistogram, bits: int) -> np.ndarray:
     """For every base point, the compact index of its bin at ``bits`` bits per channel."""
     shift = base.bits - bits
-    values = unpack_codes(base.codes, base.bits, base.channels) >> shift
-    code = values[:, 0].copy()
-    for c in range(1, base.channels):
-        code = (code << bits) | values[:, c]
+    mask = (1 << bits) - 1
+    codes = base.codes.astype(np.uint32, copy=False)
+    code = np.zeros(len(codes), dtype=np.uint32)
+    for c in range(base.channels):  # channel c sits (channels-1-c) fields from the right
+        field = codes >> np.uint32(base.bits * (base.channels - 1 - c) + shift)
+        field &= np.uint32(mask)
+        code <<= np.uint32(bits)
+        code |= field
     space = bits * base.channels
     if space <= 24:
         present = np.zeros(1 << space, dtype=bool)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .colorspace import oklab_to_srgb, srgb_to_oklab
+from .distances import sq_distance_to_assigned
 from .histogram import BaseHistogram, Level, base_histogram, build_levels
 from .kmeans import initial_centroids, tolerance
 from .lloyd import Cancelled, bounded_reassign, lloyd
@@ -242,8 +243,7 @@ def _finalize_palette(
     labels = remap[labels]
     palette = uniq[order]
     feats = to_features(palette.astype(np.float64), color_space)
-    diff = X - feats[labels]
-    inertia = float(np.sum(w * np.einsum("ij,ij->i", diff, diff)))
+    inertia = float(np.sum(w * sq_distance_to_assigned(X, feats, labels)))
     return palette, labels, np.rint(counts[order]).astype(np.int64), inertia
 
 

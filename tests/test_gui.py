@@ -237,3 +237,42 @@ def test_zoom_actions(qtbot, window, photo_path):
     assert view.zoom == 1.0
     view.fit()
     assert view.zoom == pytest.approx(fit)
+
+
+def test_paste_and_copy_through_the_clipboard(qtbot, window, photo):
+    from kmeans_gui.qt_images import array_to_qimage, qimage_to_array
+
+    QGuiApplication.clipboard().setImage(array_to_qimage(photo))
+    window.paste_image()
+    qtbot.waitUntil(lambda: window.controller.document is not None, timeout=20_000)
+    assert window.controller.document.path is None
+    np.testing.assert_array_equal(window.controller.document.pixels, photo)
+    wait_full(qtbot, window)
+    window.copy_result()
+    copied = qimage_to_array(QGuiApplication.clipboard().image())
+    assert copied.shape[:2] == photo.shape[:2]
+    assert len(np.unique(copied.reshape(-1, 4), axis=0)) <= window.controller.params.k
+
+
+def test_recent_files_menu_reopens(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    assert window.recent_files()[0] == str(photo_path)
+    actions = window.recent_menu.actions()
+    assert actions and actions[0].toolTip() == str(photo_path)
+
+
+def test_saving_over_the_original_is_refused(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    before = photo_path.read_bytes()
+    window.save_to(photo_path)
+    qtbot.waitUntil(lambda: "original" in window.banner.text(), timeout=10_000)
+    assert photo_path.read_bytes() == before
+
+
+def test_space_shows_the_original(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    window.view.setFocus()
+    qtbot.keyPress(window.view, Qt.Key.Key_Space)
+    assert window.view.show_original
+    qtbot.keyRelease(window.view, Qt.Key.Key_Space)
+    assert not window.view.show_original
