@@ -58,7 +58,9 @@ app: $(VENV)/.installed-build
 	bash scripts/build-app.sh
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_core.py --memory-24mp
+	$(BIN)/python benchmarks/bench_core.py --busy --photos astronaut motorcycle_left astronaut_12mp --ks 16 256 --methods ours sklearn imagequant
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
 
 install-desktop: $(VENV)/.installed-run
 	bash scripts/install-desktop.sh
