@@ -62,6 +62,8 @@ FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8, 10.0)
 #: Restarts refined one level further before the best is kept.
 FINALISTS = 6
 PREVIEW_PLAN = Plan(7, (4, 5, 6), 10.0, 3, 4)
+#: A first, rougher look for large K (6-bit bins): the GUI shows it while PREVIEW_PLAN runs.
+DRAFT_PLAN = Plan(6, (4, 5), 30.0, 1, 2)
 
 
 def plan_for(k: int, preview: bool) -> Plan:
@@ -258,6 +260,7 @@ def quantize(
     max_iter: int = 300,
     tol: float = 1e-4,
     preview: bool = False,
+    plan: Plan | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_progress: ProgressFn | None = None,
 ) -> Quantized:
@@ -276,6 +279,8 @@ def quantize(
     preview : cluster 5-bit-per-channel bins (bin means, weighted) instead of exact colors.
         Trades a little quality (colors in one bin always share an entry: typically 1-3 %
         higher MSE) for speed: no exact histogram, and at most 32768 points to cluster.
+    plan : overrides how hard each stage works (see :class:`Plan`); for callers that know
+        better, such as the GUI's draft preview
     should_stop : polled between stages and iterations; True raises :class:`Cancelled`
     on_progress : called as ``on_progress(fraction, stage)``
     """
@@ -305,7 +310,7 @@ def quantize(
     inertia, n_iter, history, converged, distinct = 0.0, 0, [], True, 0
     base = None
     if len(visible):
-        plan = plan_for(k_visible, preview)
+        plan = plan or plan_for(k_visible, preview)
         base = base_histogram(visible, plan.base_bits)
         distinct = len(base.codes)
         checkpoint(0.15, "clustering")

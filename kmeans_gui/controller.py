@@ -226,7 +226,7 @@ class Controller(QObject):
                 path, fmt = self._pending_save
                 self._pending_save = None
                 self.save(path, fmt)
-        else:
+        elif result.kind == "preview":
             self._full_timer.start()
         self.previewChanged.emit(result)
 

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 #: Largest image kept for fit-to-window display; bigger ones get a smooth downscaled copy.
-DISPLAY_MAX_PIXELS = 1_500_000
+DISPLAY_MAX_PIXELS = 1_000_000
 
 
 def color_table(palette: np.ndarray) -> list[int]:

@@ -23,9 +23,13 @@ from core.dither import dither as apply_dither
 from core.io import SaveError, encode_indexed, save_indexed
 from core.kmeans import Cancelled
 from core.palette import export_palette
-from core.quantize import Quantized, quantize
+from core.quantize import DRAFT_PLAN, Quantized, quantize
 
 from .qt_images import array_to_qimage, display_copy, indexed_to_qimage
+
+
+#: Above this K the preview is shown twice: a quick draft, then the real preview.
+DRAFT_ABOVE_K = 48
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Params:
 @dataclass
 class Job:
     generation: int
-    kind: str  # "preview" | "full" | "save" | "export" | "batch" | "call"
+    kind: str  # "preview" | "full" | "save" | "export" | "batch" | "call" | "load"
     params: Params = field(default_factory=Params)
     pixels: np.ndarray | None = None
     full_pixels: int = 0  # pixel count of the full image (for size estimates)
@@ -127,7 +131,7 @@ class Worker(QObject):
             return lambda: self._cancel_always
         return lambda: job.generation != self._latest()
 
-    def _quantize(self, job: Job, preview: bool) -> tuple[Quantized, np.ndarray]:
+    def _quantize(self, job: Job, preview: bool, plan=None) -> tuple[Quantized, np.ndarray]:
         p = job.params
         stop = self._should_stop(job)
 
@@ -135,7 +139,7 @@ class Worker(QObject):
             self.progress.emit(job.generation, fraction * (0.6 if not preview else 1.0), stage)
 
         q = quantize(job.pixels, p.k, seed=p.seed, init=p.init, n_init=p.n_init or None,
-                     color_space=p.color_space, preview=preview, should_stop=stop, on_progress=progress)
+                     color_space=p.color_space, preview=preview, plan=plan, should_stop=stop, on_progress=progress)
         if stop():
             raise Cancelled()
         indices = q.indices if p.dither == "none" else apply_dither(job.pixels, q.palette, p.dither)
@@ -143,6 +147,14 @@ class Worker(QObject):
 
     def _run_preview(self, job: Job) -> None:
         t0 = time.perf_counter()
+        if job.params.k > DRAFT_ABOVE_K:
+            # Large K: show a rougher draft first, then the real preview (progressive refinement).
+            q, indices = self._quantize(job, preview=True, plan=DRAFT_PLAN)
+            image = indexed_to_qimage(indices, q.palette)
+            self.rendered.emit(RenderResult(job.generation, "draft", job.params, q, indices, image, image,
+                                            time.perf_counter() - t0))
+            if self._stale(job):
+                raise Cancelled()
         q, indices = self._quantize(job, preview=True)
         image = indexed_to_qimage(indices, q.palette)
         result = RenderResult(job.generation, "preview", job.params, q, indices, image, image,

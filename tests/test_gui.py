@@ -276,3 +276,12 @@ def test_space_shows_the_original(qtbot, window, photo_path):
     assert window.view.show_original
     qtbot.keyRelease(window.view, Qt.Key.Key_Space)
     assert not window.view.show_original
+
+
+def test_large_k_shows_a_draft_then_the_refined_preview(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    kinds = []
+    window.controller.previewChanged.connect(lambda r: kinds.append((r.kind, r.params.k)))
+    window.controls.k_spin.setValue(120)
+    wait_full(qtbot, window)
+    assert [k for k in kinds if k[1] == 120][:3] == [("draft", 120), ("preview", 120), ("full", 120)]
