@@ -27,7 +27,6 @@ from core.quantize import DRAFT_PLAN, Quantized, quantize
 
 from .qt_images import array_to_qimage, display_copy, indexed_to_qimage
 
-
 #: Above this K the preview is shown twice: a quick draft, then the real preview.
 DRAFT_ABOVE_K = 48
 
