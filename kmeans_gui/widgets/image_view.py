@@ -123,6 +123,22 @@ class ImageView(QWidget):
             return display
         return full
 
+    def _draw(self, p: QPainter, target: QRectF, image: QImage) -> None:
+        """Draw only the visible part of ``image`` (stretched over ``target``).
+
+        Passing an explicit source rectangle keeps Qt from scaling the whole (possibly
+        12-megapixel) image and avoids format-dependent clipping differences between the
+        before and after images.
+        """
+        visible = target.intersected(QRectF(self.rect()))
+        if visible.isEmpty() or target.width() <= 0 or target.height() <= 0:
+            return
+        sx = image.width() / target.width()
+        sy = image.height() / target.height()
+        source = QRectF((visible.left() - target.left()) * sx, (visible.top() - target.top()) * sy,
+                        visible.width() * sx, visible.height() * sy)
+        p.drawImage(visible, image, source)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(38, 40, 44))
@@ -135,16 +151,16 @@ class ImageView(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 2.0)
         self._checkerboard(p, target)
         after = self._after if (self._after is not None and not self.show_original) else self._before
-        p.drawImage(target, self._pick(after))
+        self._draw(p, target, self._pick(after))
         if self._highlight is not None and not self.show_original:
             p.setOpacity(0.75)
-            p.drawImage(target, self._highlight)
+            self._draw(p, target, self._highlight)
             p.setOpacity(1.0)
         if self.split and self._after is not None and not self.show_original:
             x = self.divider_x()
             p.save()
             p.setClipRect(QRectF(0, 0, x, self.height()))
-            p.drawImage(target, self._pick(self._before))
+            self._draw(p, target, self._pick(self._before))
             p.restore()
             p.setPen(QPen(QColor(255, 255, 255, 220), 2))
             p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
