@@ -19,7 +19,7 @@ _CHUNK_PIXELS = 1 << 18
 
 
 def _row_chunks(a: np.ndarray, b: np.ndarray):
-    if a.shape != b.shape:
+    if a.shape[:2] != b.shape[:2] or (a.ndim == 3) != (b.ndim == 3):
         raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
     flat_a = a.reshape(-1, a.shape[-1]) if a.ndim == 3 else a.reshape(-1, 1)
     flat_b = b.reshape(-1, b.shape[-1]) if b.ndim == 3 else b.reshape(-1, 1)
@@ -27,11 +27,29 @@ def _row_chunks(a: np.ndarray, b: np.ndarray):
         yield flat_a[start : start + _CHUNK_PIXELS], flat_b[start : start + _CHUNK_PIXELS]
 
 
+#: Images with alpha are compared as seen: composited over this mid grey.
+BACKGROUND = 128.0
+
+
+def _visible_rgb(chunk: np.ndarray) -> np.ndarray:
+    """(N, C) pixels -> (N, 3) float32 RGB as displayed (RGBA composited over mid grey), so
+    the hidden color under a fully transparent pixel never counts as an error."""
+    rgb = chunk[:, :3].astype(np.float32)
+    if chunk.shape[1] == 4:
+        a = chunk[:, 3:4].astype(np.float32) / 255.0
+        rgb = rgb * a + BACKGROUND * (1.0 - a)
+    return rgb
+
+
 def mse(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean squared error per channel value (0..255 scale), as scikit-learn's inertia / size."""
+    """Mean squared error per channel value (0..255 scale), as scikit-learn's inertia / size.
+
+    With alpha, both images are composited over mid grey first (what a viewer sees)."""
     total = 0.0
     count = 0
     for x, y in _row_chunks(a, b):
+        if x.shape[1] == 4 or y.shape[1] == 4:
+            x, y = _visible_rgb(x), _visible_rgb(y)
         d = x.astype(np.float32) - y.astype(np.float32)
         total += float(np.einsum("ij,ij->", d, d, dtype=np.float64))
         count += d.size
@@ -45,7 +63,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def mean_delta_e(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean CIELAB deltaE (1976) between two RGB(A) images; alpha is ignored.
+    """Mean CIELAB deltaE (1976) between two RGB(A) images (with alpha: composited over grey).
 
     About 1 is the threshold of a visible difference side by side; above 5 reads as a
     different color.
@@ -53,8 +71,8 @@ def mean_delta_e(a: np.ndarray, b: np.ndarray) -> float:
     total = 0.0
     count = 0
     for x, y in _row_chunks(a, b):
-        lab_x = srgb_to_cielab(x[:, :3])
-        lab_y = srgb_to_cielab(y[:, :3])
+        lab_x = srgb_to_cielab(_visible_rgb(x))
+        lab_y = srgb_to_cielab(_visible_rgb(y))
         total += float(np.sqrt(np.sum((lab_x - lab_y) ** 2, axis=1)).sum())
         count += len(x)
     return total / max(count, 1)

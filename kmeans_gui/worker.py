@@ -186,9 +186,7 @@ class Worker(QObject):
         h, w = px.shape[:2]
         step = max(1, int(np.sqrt(h * w / 250_000))) if sampled else 1
         a = px[::step, ::step]
-        b = q.palette[indices[::step, ::step]]
-        if a.shape[2] != b.shape[2]:
-            a, b = a[..., :3], b[..., :3]
+        b = q.palette[indices[::step, ::step]]  # metrics composite alpha over grey
         buf = io.BytesIO()
         if sampled:
             _fast_png(buf, q.palette, indices)

@@ -46,3 +46,15 @@ def test_encoded_png_is_smaller_than_raw_for_a_flat_image():
     assert 0 < size < metrics.raw_rgb_bytes(64, 64) / 20
     r = metrics.real_ratios(10_000, metrics.raw_rgb_bytes(64, 64), size)
     assert r["file_ratio"] == pytest.approx(10_000 / size)
+
+
+def test_hidden_color_under_transparency_is_not_an_error():
+    a = np.zeros((2, 2, 4), np.uint8)
+    a[..., :3] = [200, 10, 10]  # hidden red under alpha 0
+    b = np.zeros((2, 2, 4), np.uint8)  # transparent black
+    assert metrics.mse(a, b) == 0.0
+    assert metrics.mean_delta_e(a, b) == 0.0
+    a[0, 0, 3] = 255  # now one pixel is visible: red over grey vs grey
+    assert metrics.mse(a, b) > 0
+    rgb = np.full((2, 2, 3), 128, np.uint8)
+    assert metrics.mse(b, rgb) == 0.0  # transparent composites to the grey background
