@@ -273,7 +273,6 @@ def lloyd(
             converged = True
             break
     active.finish()
-    sums.recompute(labels)
     exact = float(np.sum(w * sq_distance_to_assigned(X, C, labels)))
     history[-1] = exact
     return LloydResult(C, labels, exact, n_iter, converged, history, trail, u, lo)
