@@ -160,7 +160,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.notes += saved.notes
         res.bytes_out, res.written = saved.bytes, saved.written
         res.output = str(saved.path) if saved.written else None
-        recon = q.palette[indices]
+        recon = np.take(q.palette, indices, axis=0)
         res.psnr = metrics.psnr(image.pixels, recon)
         res.delta_e = metrics.mean_delta_e(image.pixels, recon)
         res.bitcount_ratio = metrics.bitcount_ratio(image.width * image.height, len(q.palette))
