@@ -59,7 +59,7 @@ class Plan:
 
 FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8, 10.0)
 #: The GUI's live path: 6-7-bit bins (centers), loosely converged coarse levels.
-#: Restarts refined one level further before the best is kept.
+#: Restarts refined one level further before the best is kept (K <= 64).
 FINALISTS = 6
 PREVIEW_PLAN = Plan(7, (4, 5, 6), 10.0, 3, 4)
 #: A first, rougher look for large K (6-bit bins): the GUI shows it while PREVIEW_PLAN runs.
@@ -204,9 +204,10 @@ def _cluster(
         runs.append(lloyd(first.X, first.w, C0, **level_args(start)))
     runs.sort(key=lambda r: r.inertia)
     level = start
-    if len(runs) > 1 and start < last - 1:  # finalists: compare on the next (still cheap) level
+    finalists = FINALISTS if k <= 64 else 1  # at large K the restarts' ranking is already stable
+    if len(runs) > 1 and finalists > 1 and start < last - 1:  # compare on the next (cheap) level
         level = start + 1
-        runs = [_refine(r, levels[level], r.centroids, **level_args(level)) for r in runs[:FINALISTS]]
+        runs = [_refine(r, levels[level], r.centroids, **level_args(level)) for r in runs[:finalists]]
         runs.sort(key=lambda r: r.inertia)
     best = runs[0]
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
