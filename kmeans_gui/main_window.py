@@ -12,42 +12,27 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QGroupBox,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QProgressDialog,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from core import __version__
 from core.io import SAVE_FORMATS
 from core.pipeline import CompressOptions
 
+from . import dialogs, settings_store
 from .batch import collect_images, summary_text
 from .controller import Controller
+from .qt_images import array_to_qimage, qimage_png_bytes
 from .resources_path import icon_path, sample_photo_path
 from .widgets.banner import Banner
-from .widgets.controls import ControlsPanel
 from .widgets.image_view import ImageView
-from .widgets.palette_view import PaletteView
-from .widgets.stats_panel import StatsPanel
-from .worker import Params
-
-SAVE_FILTERS = {
-    "png": "Indexed PNG (*.png)", "gif": "GIF (*.gif)", "webp": "WebP, lossless (*.webp)",
-    "bmp": "BMP (*.bmp)", "tiff": "TIFF (*.tif *.tiff)",
-}
-PALETTE_FILTERS = ("Swatch image (*.png);;GIMP palette (*.gpl);;Adobe swatches (*.ase);;JSON (*.json);;"
-                   "CSS custom properties (*.css);;Hex list (*.hex *.txt)")
-MAX_RECENT = 8
+from .widgets.sidebar import Sidebar
 
 
 class MainWindow(QMainWindow):
@@ -77,36 +62,15 @@ class MainWindow(QMainWindow):
         lv.addWidget(self.banner)
         lv.addWidget(self.view, 1)
 
-        self.controls = ControlsPanel()
-        self.palette_view = PaletteView()
-        self.sort_box = QComboBox()
-        self.sort_box.setObjectName("paletteSortCombo")
-        for text, value in (("By share", "frequency"), ("By luminance", "luminance"), ("By hue", "hue")):
-            self.sort_box.addItem(text, value)
-        self.stats = StatsPanel()
-
-        side = QWidget()
-        sv = QVBoxLayout(side)
-        controls_box = QGroupBox("Compression")
-        QVBoxLayout(controls_box).addWidget(self.controls)
-        palette_box = QGroupBox("Palette")
-        pv = QVBoxLayout(palette_box)
-        pv.addWidget(self.sort_box)
-        pv.addWidget(self.palette_view)
-        stats_box = QGroupBox("Figures")
-        QVBoxLayout(stats_box).addWidget(self.stats)
-        for box in (controls_box, palette_box, stats_box):
-            sv.addWidget(box)
-        sv.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(side)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(side.sizeHint().width() + 16)
+        self.sidebar = Sidebar()
+        self.controls = self.sidebar.controls
+        self.palette_view = self.sidebar.palette_view
+        self.sort_box = self.sidebar.sort_box
+        self.stats = self.sidebar.stats
 
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(scroll)
+        splitter.addWidget(self.sidebar)
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([900, 340])
         self.setCentralWidget(splitter)
@@ -176,7 +140,6 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.controls.paramsChanged.connect(lambda changes: c.set_params(**changes))
         self.cancel_button.clicked.connect(c.cancel)
-        self.sort_box.currentIndexChanged.connect(lambda _: self.palette_view.set_sort(self.sort_box.currentData()))
         self.palette_view.colorClicked.connect(self._highlight_color)
         self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         c.documentChanged.connect(self._on_document)
@@ -204,10 +167,7 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def _ask_open_path(self) -> str | None:
-        start = self.settings.value("lastFolder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", start,
-                                              "Images (*.png *.jpg *.jpeg *.gif *.bmp *.tif *.tiff *.webp);;All files (*)")
-        return path or None
+        return dialogs.ask_open_path(self, self.settings.value("lastFolder", str(Path.home())))
 
     def paste_image(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
@@ -218,12 +178,7 @@ class MainWindow(QMainWindow):
         if image.isNull():
             self.show_error("The clipboard holds no image")
             return
-        from PySide6.QtCore import QBuffer
-
-        buf = QBuffer()
-        buf.open(QBuffer.OpenModeFlag.WriteOnly)
-        image.save(buf, "PNG")
-        self.controller.open_bytes(bytes(buf.data()), "pasted image")
+        self.controller.open_bytes(qimage_png_bytes(image), "pasted image")
 
     @Slot(object)
     def _on_document(self, loaded) -> None:
@@ -268,14 +223,10 @@ class MainWindow(QMainWindow):
     def _ask_save_path(self) -> tuple[str | None, str]:
         doc = self.controller.document
         fmt = self.settings.value("lastSaveFormat", "png")
-        fmt = fmt if fmt in SAVE_FILTERS else "png"
+        fmt = fmt if fmt in dialogs.SAVE_FILTERS else "png"
         folder = Path(self.settings.value("lastSaveFolder", str(doc.path.parent if doc.path else Path.home())))
         stem = doc.path.stem if doc.path else "pasted"
-        suggestion = folder / f"{stem}-k{self.controller.params.k}{SAVE_FORMATS[fmt]}"
-        path, chosen = QFileDialog.getSaveFileName(self, "Save compressed image", str(suggestion),
-                                                   ";;".join(SAVE_FILTERS.values()), SAVE_FILTERS[fmt])
-        chosen_fmt = next((k for k, v in SAVE_FILTERS.items() if v == chosen), fmt)
-        return (path or None), chosen_fmt
+        return dialogs.ask_save_path(self, folder / f"{stem}-k{self.controller.params.k}{SAVE_FORMATS[fmt]}", fmt)
 
     @Slot(object)
     def _on_saved(self, res) -> None:
@@ -294,9 +245,7 @@ class MainWindow(QMainWindow):
         self.controller.export_palette(path, self.palette_view.sort_by)
 
     def _ask_palette_path(self) -> str | None:
-        folder = self.settings.value("lastSaveFolder", str(Path.home()))
-        path, _ = QFileDialog.getSaveFileName(self, "Export palette", str(Path(folder) / "palette.gpl"), PALETTE_FILTERS)
-        return path or None
+        return dialogs.ask_palette_path(self, self.settings.value("lastSaveFolder", str(Path.home())))
 
     def copy_result(self) -> None:
         if self.controller.current is None:
@@ -308,10 +257,9 @@ class MainWindow(QMainWindow):
     # -- batch ---------------------------------------------------------------------------
 
     def batch_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Compress files", self.settings.value("lastFolder", str(Path.home())),
-                                                "Images (*.png *.jpg *.jpeg *.gif *.bmp *.tif *.tiff *.webp)")
+        paths = dialogs.ask_open_paths(self, self.settings.value("lastFolder", str(Path.home())))
         if paths:
-            self.compress_many([Path(p) for p in paths])
+            self.compress_many(paths)
 
     def compress_many(self, paths: list[Path]) -> None:
         files = collect_images(paths)
@@ -331,21 +279,8 @@ class MainWindow(QMainWindow):
         self.controller.run_batch(files, choice if isinstance(choice, Path) else None, options)
 
     def _ask_batch_destination(self, count: int):
-        """A folder (Path), "beside" (next to the originals with a -kK suffix), or None to cancel."""
-        box = QMessageBox(self)
-        box.setWindowTitle("Compress several images")
-        box.setText(f"Compress {count} images with the current settings (K = {self.controller.params.k})?")
-        box.setInformativeText("Existing files are never overwritten.")
-        folder_btn = box.addButton("Choose Folder…", QMessageBox.ButtonRole.AcceptRole)
-        beside_btn = box.addButton("Next to Originals", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is beside_btn:
-            return "beside"
-        if box.clickedButton() is folder_btn:
-            folder = QFileDialog.getExistingDirectory(self, "Output folder", self.settings.value("lastFolder", ""))
-            return Path(folder) if folder else None
-        return None
+        """A folder (Path), "beside" (next to the originals), or None to cancel."""
+        return dialogs.ask_batch_destination(self, count, self.controller.params.k, self.settings.value("lastFolder", ""))
 
     @Slot(object)
     def _on_batch_done(self, results) -> None:
@@ -358,7 +293,7 @@ class MainWindow(QMainWindow):
         self._show_summary(summary_text(results))
 
     def _show_summary(self, text: str) -> None:
-        QMessageBox.information(self, "Compression finished", text)
+        dialogs.show_summary(self, text)
 
     # -- feedback ------------------------------------------------------------------------
 
@@ -396,8 +331,6 @@ class MainWindow(QMainWindow):
         other = idx[::step, ::step] != index
         overlay = np.zeros(other.shape + (4,), np.uint8)
         overlay[other] = (20, 20, 20, 200)
-        from .qt_images import array_to_qimage
-
         self.view.set_highlight(array_to_qimage(overlay))
         self._notify(f"{self.palette_view.colors()[list(self.palette_view._order).index(index)]} copied; "
                      "its pixels are highlighted (click again to clear)")
@@ -429,46 +362,28 @@ class MainWindow(QMainWindow):
         self.choose_k.raise_()
 
     def about(self) -> None:
-        QMessageBox.about(self, "About K-Means Image Compressor",
-                          f"<b>K-Means Image Compressor</b> {__version__}<br>"
-                          "Compresses images by K-means color quantization: fully converged K-means on the "
-                          "color histogram, in NumPy, with a live preview.<br><br>"
-                          "Qt for Python, NumPy and Pillow.")
+        dialogs.about(self)
 
     # -- settings, recent files, drag and drop -----------------------------------------------
 
     def _restore_settings(self) -> None:
-        s = self.settings
-        geom = s.value("geometry")
+        geom = self.settings.value("geometry")
         if isinstance(geom, QByteArray):
             self.restoreGeometry(geom)
-        try:
-            p = Params(k=int(s.value("k", 16)), seed=int(s.value("seed", 0)), init=str(s.value("init", "k-means++")),
-                       n_init=int(s.value("nInit", 0)), color_space=str(s.value("colorSpace", "rgb")),
-                       dither=str(s.value("dither", "none")))
-            if not 2 <= p.k <= 256 or p.init not in ("k-means++", "random") or p.color_space not in ("rgb", "oklab") \
-                    or p.dither not in ("none", "fs", "ordered"):
-                raise ValueError
-        except (TypeError, ValueError):
-            p = Params()
+        p = settings_store.load_params(self.settings)
         self.controller.params = p
         self.controls.set_params(p)
 
     def _save_settings(self) -> None:
-        s, p = self.settings, self.controller.params
-        s.setValue("geometry", self.saveGeometry())
-        for key, value in (("k", p.k), ("seed", p.seed), ("init", p.init), ("nInit", p.n_init),
-                           ("colorSpace", p.color_space), ("dither", p.dither)):
-            s.setValue(key, value)
-        s.sync()
+        self.settings.setValue("geometry", self.saveGeometry())
+        settings_store.save_params(self.settings, self.controller.params)
+        self.settings.sync()
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value("recentFiles", [])
-        return [value] if isinstance(value, str) else list(value or [])
+        return settings_store.recent_files(self.settings)
 
     def _add_recent(self, path: Path) -> None:
-        items = [str(path)] + [p for p in self.recent_files() if p != str(path)]
-        self.settings.setValue("recentFiles", items[:MAX_RECENT])
+        settings_store.add_recent(self.settings, path)
         self._rebuild_recent()
 
     def _rebuild_recent(self) -> None:
@@ -497,13 +412,7 @@ class MainWindow(QMainWindow):
         elif paths:
             self.compress_many(paths)
         elif mime.hasImage():
-            image = QImage(mime.imageData())
-            from PySide6.QtCore import QBuffer
-
-            buf = QBuffer()
-            buf.open(QBuffer.OpenModeFlag.WriteOnly)
-            image.save(buf, "PNG")
-            self.controller.open_bytes(bytes(buf.data()), "dropped image")
+            self.controller.open_bytes(qimage_png_bytes(QImage(mime.imageData())), "dropped image")
         else:
             self.show_error("Only local image files can be dropped here")
             return

@@ -55,3 +55,13 @@ def qimage_to_array(img: QImage) -> np.ndarray:
     h, w = rgba.height(), rgba.width()
     buf = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=rgba.sizeInBytes())
     return buf.reshape(h, rgba.bytesPerLine())[:, : w * 4].reshape(h, w, 4).copy()
+
+
+def qimage_png_bytes(image: QImage) -> bytes:
+    """A QImage (clipboard, drop) as PNG bytes for the core's loader."""
+    from PySide6.QtCore import QBuffer
+
+    buf = QBuffer()
+    buf.open(QBuffer.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    return bytes(buf.data())
