@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned, sq_distances
+from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned
 
 #: Slack for floating-point rounding in the bound tests; points this close to a tie are recomputed.
 _EPS = 1e-9
@@ -82,15 +82,6 @@ class _ClusterSums:
         return out
 
 
-def half_gap(C: np.ndarray) -> np.ndarray:
-    """Half the distance from each centroid to its nearest other centroid."""
-    if len(C) < 2:
-        return np.full(len(C), np.inf)
-    cc = sq_distances(C, C)
-    np.fill_diagonal(cc, np.inf)
-    return 0.5 * np.sqrt(cc.min(axis=1))
-
-
 def bounded_reassign(
     X: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray, lo: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +112,7 @@ def bounded_reassign(
     return cand[moved], old[moved]
 
 
-def _shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray) -> None:
+def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray) -> None:
     """``lo -= max move of any centroid other than the point's own``."""
     if len(delta) < 2:
         return
@@ -196,7 +187,7 @@ class _ActiveSet:
         if 2.0 * self.cum_max > self.threshold:
             self.activate(4.0 * self.cum_max)
         self.ua += delta[self.la]
-        _shrink_lower(self.lowa, self.la, delta)
+        shrink_lower(self.lowa, self.la, delta)
 
     def finish(self) -> None:
         """Bring every point's bounds up to date (frozen ones included)."""

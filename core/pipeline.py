@@ -28,6 +28,7 @@ class CompressOptions:
     color_space: str = "rgb"
     dither: str = "none"
     init: str = "k-means++"
+    n_init: int | None = None  # restarts; None lets the core choose
     format: str | None = None  # None: from the output extension
     skip_if_larger: bool = False
     overwrite: bool = False
@@ -130,7 +131,7 @@ def quantize_for(image: LoadedImage, options: CompressOptions,
         q = choice.result
     else:
         q = quantize(image.pixels, options.k, seed=options.seed, color_space=options.color_space,
-                     init=options.init, should_stop=should_stop)
+                     init=options.init, n_init=options.n_init, should_stop=should_stop)
     indices = q.indices if options.dither == "none" else apply_dither(image.pixels, q.palette, options.dither)
     return q, indices
 

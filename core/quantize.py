@@ -6,7 +6,7 @@ The pipeline follows libimagequant's stages, with fully converged K-means in the
    counts come from one linear pass. Fully transparent pixels are set aside and become one
    transparent palette entry, so their hidden RGB never pulls a cluster.
 2. Coarse-to-fine K-means on the histogram: k-means++ (and restarts) on a coarse binned
-   histogram (4-5 bits per channel, bin means weighted by pixel counts), Lloyd to convergence
+   histogram (4-6 bits per channel, bin means weighted by pixel counts), Lloyd to convergence
    there, then on finer levels down to the exact distinct colors, each level starting from the
    previous centroids with Hamerly bounds inherited from the parent bins. The last level is
    exact, so the result is a converged weighted K-means of the image's real colors.
@@ -29,8 +29,7 @@ from .colorspace import oklab_to_srgb, srgb_to_oklab
 from .distances import sq_distance_to_assigned
 from .histogram import BaseHistogram, Level, base_histogram, build_levels
 from .kmeans import initial_centroids, tolerance
-from .lloyd import Cancelled, bounded_reassign, lloyd
-from .lloyd import _shrink_lower as shrink_lower
+from .lloyd import Cancelled, bounded_reassign, lloyd, shrink_lower
 
 MAX_K = 256
 COLOR_SPACES = ("rgb", "oklab")
@@ -58,18 +57,20 @@ class Plan:
 
 
 FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8, 10.0)
-#: The GUI's live path: 6-7-bit bins (centers), loosely converged coarse levels.
-#: Restarts refined one level further before the best is kept (K <= 64).
-FINALISTS = 6
+#: The GUI's live path: bin centers, loosely converged coarse levels, few final iterations.
 PREVIEW_PLAN = Plan(7, (4, 5, 6), 10.0, 3, 4)
+#: Small K needs less resolution: 6-bit bins keep the preview within a slider drag.
+PREVIEW_PLAN_SMALL_K = Plan(6, (4, 5), 1.0, 3, 4)
 #: A first, rougher look for large K (6-bit bins): the GUI shows it while PREVIEW_PLAN runs.
 DRAFT_PLAN = Plan(6, (4, 5), 30.0, 1, 2)
+#: Restarts refined one level further before the best is kept (K <= 64).
+FINALISTS = 6
 
 
 def plan_for(k: int, preview: bool) -> Plan:
     if not preview:
         return FULL_PLAN
-    return PREVIEW_PLAN if k > 32 else Plan(6, (4, 5), 1.0, 3, 4)
+    return PREVIEW_PLAN if k > 32 else PREVIEW_PLAN_SMALL_K
 
 
 ProgressFn = Callable[[float, str], None]
@@ -277,9 +278,10 @@ def quantize(
     n_init : restarts on the coarsest level (cheap there); by default 10 for k <= 8, 6 for
         k <= 16, 3 for k <= 64 and 2 above (few clusters have few, far-apart local optima);
         always 1 in preview mode, which must answer within a slider drag
-    preview : cluster 5-bit-per-channel bins (bin means, weighted) instead of exact colors.
-        Trades a little quality (colors in one bin always share an entry: typically 1-3 %
-        higher MSE) for speed: no exact histogram, and at most 32768 points to cluster.
+    preview : cluster bins instead of exact colors (bin centers weighted by pixel counts; 6 bits
+        per channel for k <= 32, 7 above). Trades quality (colors in one bin always share an
+        entry: 0-7 % higher MSE on the benchmark photos) for speed: no exact histogram, and
+        far fewer points to cluster.
     plan : overrides how hard each stage works (see :class:`Plan`); for callers that know
         better, such as the GUI's draft preview
     should_stop : polled between stages and iterations; True raises :class:`Cancelled`

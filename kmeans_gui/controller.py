@@ -2,8 +2,7 @@
 
 Widgets never call the core; the main window calls this, and this talks to the worker only
 through queued signals. A settings change renders at once if the previous one is older than the
-debounce interval; changes inside it restart the timer and are coalesced into one render when
-it fires. Each preview job (on the ~1 MP copy) gets a new generation; once the preview is
+debounce interval; changes inside it are coalesced into one render when the interval ends. Each preview job (on the ~1 MP copy) gets a new generation; once the preview is
 shown and the user pauses, a full-resolution job follows. Anything stale is dropped.
 """
 
@@ -130,18 +129,20 @@ class Controller(QObject):
 
     def request_render(self, immediate: bool = False) -> None:
         self._full_timer.stop()
-        self._next()  # anything already queued or running is now stale
         if self.document is None:
+            self._next()  # nothing to show: just make anything in flight stale
             return
         if immediate or not self._debounce.isActive():
-            # Leading edge: an isolated change renders at once; changes that follow within
-            # the debounce interval are coalesced into one render when it ends.
+            # Leading edge: an isolated change renders at once (starting it makes older work
+            # stale). Changes inside the interval only mark the settings dirty: the render in
+            # flight is left to finish and be shown, and the newest settings render when the
+            # interval ends, so a continuous drag shows a preview every interval or so instead
+            # of cancelling every render before it can finish.
             self._dirty = False
             self._start_preview()
             self._debounce.start()
         else:
             self._dirty = True
-            self._debounce.start()
 
     def cancel(self) -> None:
         """Stop whatever runs: renders become stale, a save or batch stops at its next file."""
@@ -156,23 +157,25 @@ class Controller(QObject):
         if self._dirty:
             self._dirty = False
             self._start_preview()
+            self._debounce.start()  # keep throttling while changes keep coming
 
     @Slot()
     def _start_preview(self) -> None:
         if self.document is None or self.preview_source is None:
             return
         self.render_count += 1
-        doc = self.document
-        self._send(Job(self._next(), "preview", self.params, self.preview_source, full_pixels=doc.width * doc.height,
-                       original_bytes=doc.file_bytes, extra={"full_size": (doc.height, doc.width)}))
+        self._send(self._render_job("preview", self.preview_source))
 
     @Slot()
     def _start_full(self) -> None:
         if self.document is None:
             return
+        self._send(self._render_job("full", self.document.pixels))
+
+    def _render_job(self, kind: str, pixels: np.ndarray) -> Job:
         doc = self.document
-        self._send(Job(self._next(), "full", self.params, doc.pixels, full_pixels=doc.width * doc.height,
-                       original_bytes=doc.file_bytes, extra={"full_size": (doc.height, doc.width)}))
+        return Job(self._next(), kind, self.params, pixels, full_pixels=doc.width * doc.height,
+                   original_bytes=doc.file_bytes, extra={"full_size": (doc.height, doc.width)})
 
     def ensure_full(self) -> None:
         """Start the full-resolution render now if it is not ready or running."""
@@ -217,8 +220,12 @@ class Controller(QObject):
 
     @Slot(object)
     def _on_rendered(self, result: RenderResult) -> None:
-        if result.generation != self._generation or result.params != self.params:
-            return  # stale: made for settings the user has already left
+        if result.generation != self._generation:
+            return  # stale: newer work has started since
+        if result.kind == "full" and result.params != self.params:
+            return  # a full render is only kept for the settings now shown
+        # A preview for settings changed a moment ago is still the newest picture: show it
+        # (the render for the newest settings follows when the debounce interval ends).
         self.current = result
         if result.kind == "full":
             self.full = result
@@ -226,7 +233,7 @@ class Controller(QObject):
                 path, fmt = self._pending_save
                 self._pending_save = None
                 self.save(path, fmt)
-        elif result.kind == "preview":
+        elif result.kind == "preview" and result.params == self.params:
             self._full_timer.start()
         self.previewChanged.emit(result)
 

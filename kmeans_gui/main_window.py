@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.io import SAVE_FORMATS
+from core.palette import hex_color
 from core.pipeline import CompressOptions
 
 from . import dialogs, settings_store
@@ -270,7 +271,8 @@ class MainWindow(QMainWindow):
         if choice is None:
             return
         p = self.controller.params
-        options = CompressOptions(k=p.k, seed=p.seed, color_space=p.color_space, dither=p.dither, init=p.init)
+        options = CompressOptions(k=p.k, seed=p.seed, color_space=p.color_space, dither=p.dither, init=p.init,
+                                  n_init=p.n_init or None)
         self._batch_dialog = QProgressDialog(f"Compressing {len(files)} images…", "Cancel", 0, 100, self)
         self._batch_dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self._batch_dialog.setMinimumDuration(0)
@@ -332,8 +334,7 @@ class MainWindow(QMainWindow):
         overlay = np.zeros(other.shape + (4,), np.uint8)
         overlay[other] = (20, 20, 20, 200)
         self.view.set_highlight(array_to_qimage(overlay))
-        self._notify(f"{self.palette_view.colors()[list(self.palette_view._order).index(index)]} copied; "
-                     "its pixels are highlighted (click again to clear)")
+        self._notify(f"{hex_color(result.palette[index])} copied; its pixels are highlighted (click again to clear)")
 
     def _toggle_split(self) -> None:
         self.view.split = self.act_split.isChecked()

@@ -58,11 +58,14 @@ class Job:
 
 @dataclass
 class RenderResult:
+    """A rendered result, built in the worker so the GUI thread only shows it."""
+
     generation: int
-    kind: str
+    kind: str  # "draft" | "preview" | "full"
     params: Params
     quantized: Quantized
-    indices: np.ndarray
+    indices: np.ndarray  # after dithering
+    counts: np.ndarray  # pixels per palette entry, after dithering
     image: QImage
     display: QImage
     seconds: float
@@ -71,12 +74,6 @@ class RenderResult:
     @property
     def palette(self) -> np.ndarray:
         return self.quantized.palette
-
-    @property
-    def counts(self) -> np.ndarray:
-        if self.params.dither == "none":
-            return self.quantized.counts
-        return np.bincount(self.indices.ravel(), minlength=len(self.quantized.palette))
 
 
 class Worker(QObject):
@@ -144,20 +141,26 @@ class Worker(QObject):
         indices = q.indices if p.dither == "none" else apply_dither(job.pixels, q.palette, p.dither)
         return q, indices
 
+    @staticmethod
+    def _result(job: Job, kind: str, q: Quantized, indices: np.ndarray, t0: float) -> RenderResult:
+        """Everything the GUI needs to show a result, computed here, off the GUI thread."""
+        image = indexed_to_qimage(indices, q.palette)
+        display = display_copy(image) if kind == "full" else image
+        dithered = job.params.dither != "none"
+        counts = np.bincount(indices.ravel(), minlength=len(q.palette)) if dithered else q.counts
+        return RenderResult(job.generation, kind, job.params, q, indices, counts, image, display,
+                            time.perf_counter() - t0)
+
     def _run_preview(self, job: Job) -> None:
         t0 = time.perf_counter()
         if job.params.k > DRAFT_ABOVE_K:
             # Large K: show a rougher draft first, then the real preview (progressive refinement).
             q, indices = self._quantize(job, preview=True, plan=DRAFT_PLAN)
-            image = indexed_to_qimage(indices, q.palette)
-            self.rendered.emit(RenderResult(job.generation, "draft", job.params, q, indices, image, image,
-                                            time.perf_counter() - t0))
+            self.rendered.emit(self._result(job, "draft", q, indices, t0))
             if self._stale(job):
                 raise Cancelled()
         q, indices = self._quantize(job, preview=True)
-        image = indexed_to_qimage(indices, q.palette)
-        result = RenderResult(job.generation, "preview", job.params, q, indices, image, image,
-                              time.perf_counter() - t0)
+        result = self._result(job, "preview", q, indices, t0)
         self.rendered.emit(result)
         if self._stale(job):
             return
@@ -167,19 +170,16 @@ class Worker(QObject):
         t0 = time.perf_counter()
         q, indices = self._quantize(job, preview=False)
         self.progress.emit(job.generation, 0.7, "rendering")
-        image = indexed_to_qimage(indices, q.palette)
-        display = display_copy(image)
-        seconds = time.perf_counter() - t0
+        result = self._result(job, "full", q, indices, t0)
         if self._stale(job):
             raise Cancelled()
         self.progress.emit(job.generation, 0.8, "measuring")
-        stats = self._stats(job, q, indices, sampled=False, seconds=seconds)
+        result.stats = self._stats(job, q, indices, sampled=False, seconds=result.seconds)
         if self._stale(job):
             raise Cancelled()
-        result = RenderResult(job.generation, "full", job.params, q, indices, image, display, seconds, stats)
         self.progress.emit(job.generation, 1.0, "done")
         self.rendered.emit(result)
-        self.statsReady.emit(job.generation, stats)
+        self.statsReady.emit(job.generation, result.stats)
 
     def _stats(self, job: Job, q: Quantized, indices: np.ndarray, *, sampled: bool, seconds: float) -> dict:
         px = job.pixels

@@ -285,3 +285,18 @@ def test_large_k_shows_a_draft_then_the_refined_preview(qtbot, window, photo_pat
     window.controls.k_spin.setValue(120)
     wait_full(qtbot, window)
     assert [k for k in kinds if k[1] == 120][:3] == [("draft", 120), ("preview", 120), ("full", 120)]
+
+
+def test_continuous_drag_keeps_the_preview_following(qtbot, window, photo_path):
+    # Changes every 20 ms for ~0.6 s: the preview must update during the drag, not only after.
+    open_and_wait(qtbot, window, photo_path)
+    seen = []
+    window.controller.previewChanged.connect(lambda r: seen.append(r.params.k))
+    slider = window.findChild(QSlider, "kSlider")
+    for k in range(20, 50):
+        slider.setValue(k)
+        qtbot.wait(20)
+    during = list(seen)
+    wait_full(qtbot, window)
+    assert any(k < 49 for k in during)  # intermediate previews were shown while dragging
+    assert window.controller.current.params.k == 49

@@ -240,16 +240,18 @@ class ImageView(QWidget):
         else:
             self.fit()
 
+    def _space(self, event, held: bool) -> bool:
+        """Hold Space to see the original; True if the event was that."""
+        if event.key() != Qt.Key.Key_Space or event.isAutoRepeat():
+            return False
+        self.show_original = held
+        self.update()
+        return True
+
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self.show_original = True
-            self.update()
-            return
-        super().keyPressEvent(event)
+        if not self._space(event, True):
+            super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self.show_original = False
-            self.update()
-            return
-        super().keyReleaseEvent(event)
+        if not self._space(event, False):
+            super().keyReleaseEvent(event)
