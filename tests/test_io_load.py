@@ -124,11 +124,11 @@ def test_bytes_loader(good):
 
 def test_unreadable_file(tmp_path, good, monkeypatch):
     # Tests run as root in CI, where chmod 0 does not stop reads: simulate the refusal.
-    import core.io as core_io
+    import core.load as core_load
 
     p = tmp_path / "locked.png"
     p.write_bytes(good["rgb.png"].read_bytes())
-    monkeypatch.setattr(core_io.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(core_load.os, "access", lambda path, mode: False)
     with pytest.raises(ImageLoadError, match="permission denied"):
         load_image(p)
 

@@ -1,0 +1,112 @@
+"""The save-format registry and the encoders: palette + index map -> file bytes.
+
+Encoding is pure (bytes in memory, no file system); :mod:`core.save` decides where and whether
+to write them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+#: Formats we write, with the file extension each gets by default.
+SAVE_FORMATS = {"png": ".png", "gif": ".gif", "webp": ".webp", "bmp": ".bmp", "tiff": ".tif",
+                "png24": ".png", "jpeg": ".jpg"}
+#: Formats that store the palette (the file really shrinks); the others are full color.
+INDEXED_FORMATS = ("png", "gif", "bmp", "tiff", "webp")
+_BY_EXTENSION = {".png": "png", ".gif": "gif", ".webp": "webp", ".bmp": "bmp", ".tif": "tiff",
+                 ".tiff": "tiff", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+class SaveError(Exception):
+    """The image could not be saved; ``str(err)`` is one user-facing sentence."""
+
+
+def format_for_path(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The save format: explicit, or from the extension (.png, .gif, .webp, .bmp, .tif, .jpg)."""
+    if fmt:
+        fmt = fmt.lower()
+        if fmt not in SAVE_FORMATS:
+            raise SaveError(f"unknown format '{fmt}' (choose from {', '.join(SAVE_FORMATS)})")
+        return fmt
+    ext = Path(path).suffix.lower()
+    if ext not in _BY_EXTENSION:
+        raise SaveError(f"{Path(path).name}: unknown file type '{ext or '(none)'}'; "
+                        "use .png, .gif, .webp, .bmp or .tif")
+    return _BY_EXTENSION[ext]
+
+
+def _order_for_transparency(palette: np.ndarray, indices: np.ndarray):
+    """Put see-through entries first so the PNG tRNS chunk is as short as possible."""
+    if palette.shape[1] != 4:
+        return palette, indices
+    order = np.argsort(palette[:, 3], kind="stable")
+    if np.array_equal(order, np.arange(len(palette))):
+        return palette, indices
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return palette[order], inverse.astype(np.uint8)[indices]
+
+
+def to_pil_indexed(palette: np.ndarray, indices: np.ndarray) -> Image.Image:
+    """A Pillow 'P' image with exactly ``len(palette)`` entries (and tRNS alpha if any)."""
+    palette, indices = _order_for_transparency(np.asarray(palette), np.asarray(indices, np.uint8))
+    im = Image.fromarray(np.ascontiguousarray(indices), "P")
+    im.putpalette(palette[:, :3].tobytes(), rawmode="RGB")
+    if palette.shape[1] == 4 and np.any(palette[:, 3] != 255):
+        alphas = palette[:, 3]
+        last = int(np.flatnonzero(alphas != 255).max()) + 1
+        im.info["transparency"] = alphas[:last].tobytes()
+    return im
+
+
+def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
+                   icc_profile: bytes | None = None, exif: bytes | None = None) -> list[str]:
+    """Encode a palette image into ``fh`` in format ``fmt``; returns notes for the user."""
+    notes: list[str] = []
+    palette = np.asarray(palette, np.uint8)
+    im = to_pil_indexed(palette, indices)
+    extra = {}
+    if icc_profile:
+        extra["icc_profile"] = icc_profile
+    if exif:
+        extra["exif"] = exif
+    has_alpha = "transparency" in im.info
+    if fmt == "png":
+        im.save(fh, "PNG", optimize=True, **({"transparency": im.info["transparency"]} if has_alpha else {}), **extra)
+    elif fmt == "gif":
+        if has_alpha:
+            alphas = palette[:, 3] if palette.shape[1] == 4 else np.full(len(palette), 255)
+            if np.any((alphas > 0) & (alphas < 255)):
+                notes.append("GIF has no partial transparency: half-transparent colors saved opaque")
+            if alphas.min() == 0:  # fully transparent entries come first: index 0
+                im.info.pop("transparency", None)
+                im.save(fh, "GIF", optimize=False, transparency=0)
+                return notes
+        im.info.pop("transparency", None)
+        im.save(fh, "GIF", optimize=False)
+    elif fmt == "webp":
+        rgb = im.convert("RGBA" if has_alpha else "RGB")
+        rgb.save(fh, "WEBP", lossless=True, quality=100, method=4, exact=False, **extra)
+    elif fmt == "bmp":
+        if has_alpha:
+            notes.append("BMP has no transparency: transparent areas saved opaque")
+            im.info.pop("transparency", None)
+        im.save(fh, "BMP")
+    elif fmt == "tiff":
+        if has_alpha:
+            notes.append("indexed TIFF has no transparency: transparent areas saved opaque")
+            im.info.pop("transparency", None)
+        im.save(fh, "TIFF", compression="tiff_adobe_deflate", **({"icc_profile": icc_profile} if icc_profile else {}))
+    elif fmt == "png24":
+        im.convert("RGBA" if has_alpha else "RGB").save(fh, "PNG", optimize=True, **extra)
+        notes.append("PNG-24 stores full color per pixel: the file does not shrink like an indexed PNG")
+    elif fmt == "jpeg":
+        im.convert("RGB").save(fh, "JPEG", quality=92, **extra)
+        notes.append("JPEG re-adds colors and artifacts: the palette is not stored and the file may grow")
+    else:
+        raise SaveError(f"unknown format '{fmt}'")
+    return notes

@@ -1,0 +1,263 @@
+"""Load any reasonable image safely, as sRGB pixels, from a file or from bytes.
+
+Every Pillow failure (``OSError``, ``ValueError``, ``SyntaxError``, ``struct.error``, ...)
+becomes :class:`ImageLoadError`, whose message is one sentence a user understands. What you
+see is what you get: EXIF orientation applied (and removed from the kept EXIF, so viewers do
+not rotate twice), 16-bit scaled, CMYK/palette/grayscale converted, transparency kept, ICC
+converted to sRGB.
+
+Thread safety: nothing here toggles process-wide state. The pixel cap is checked per call
+on the size read from the header, by opening through Pillow's format registry without its
+global ``MAX_IMAGE_PIXELS`` check. Damage or size in metadata never blocks the pixels: a PNG
+whose metadata Pillow refuses is loaded again without it, and the user is told.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import (  # noqa: F401 - importing the plugins registers them with Image.OPEN
+    BmpImagePlugin,
+    GifImagePlugin,
+    IcoImagePlugin,
+    Image,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    PpmImagePlugin,
+    TgaImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
+
+from . import pngchunks
+from .load_pixels import convert_icc, to_pixels
+
+#: Formats we decode (decided by content, not by extension).
+LOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "TGA", "ICO")
+#: Largest image accepted: 64 megapixels. A 24 MP photo quantizes in well under 1 GiB;
+#: 64 MP stays near it, and Pillow's own bomb warning starts at 89 MP.
+MAX_PIXELS = 64_000_000
+#: Pillow refuses a PNG text or ICC chunk that inflates beyond 1 MB, which blocks photos with
+#: large (valid) camera profiles. Raised once at import (never toggled per call); the total
+#: text budget stays Pillow's, and anything beyond it is dropped by the salvage path instead.
+PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, 16 * 1024 * 1024)
+
+_SIGNATURES = {  # formats people try that we do not decode, for a precise message
+    b"ftypheic": "HEIC", b"ftypheix": "HEIC", b"ftypmif1": "HEIF", b"ftypavif": "AVIF",
+    b"%PDF": "PDF", b"8BPS": "Photoshop PSD",
+}
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, KeyError,
+                  TypeError, ZeroDivisionError, AttributeError)
+
+
+class ImageLoadError(Exception):
+    """The image could not be opened; ``str(err)`` is one user-facing sentence."""
+
+
+@dataclass
+class LoadedImage:
+    """Decoded pixels plus what the user should know about the file."""
+
+    pixels: np.ndarray  # (H, W, 3) or (H, W, 4) uint8, sRGB
+    path: Path | None
+    format: str
+    file_bytes: int | None
+    has_alpha: bool
+    icc_profile: bytes | None = None  # only when it could not be converted to sRGB
+    exif: bytes | None = None  # orientation already applied to the pixels and removed here
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+
+def _check_path(path: Path) -> int:
+    """Refuse anything but a readable, non-empty regular file before opening it."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ImageLoadError(f"{path.name}: file not found") from None
+    except PermissionError:
+        raise ImageLoadError(f"{path.name}: permission denied") from None
+    except OSError as e:  # symlink loops, name too long, ...
+        raise ImageLoadError(f"{path.name}: cannot be opened ({e.strerror or e})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageLoadError(f"{path.name}: is a folder, not an image file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageLoadError(f"{path.name}: is not a regular file (a pipe, socket or device)")
+    if st.st_size == 0:
+        raise ImageLoadError(f"{path.name}: the file is empty")
+    if not os.access(path, os.R_OK):
+        raise ImageLoadError(f"{path.name}: permission denied")
+    return int(st.st_size)
+
+
+def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    """Open an image file as sRGB pixels, or raise :class:`ImageLoadError`."""
+    path = Path(path)
+    size = _check_path(path)
+    try:
+        with open(path, "rb") as fh:
+            return _decode(fh, path, size, max_pixels, path.name)
+    except ImageLoadError:
+        raise
+    except PermissionError:
+        raise ImageLoadError(f"{path.name}: permission denied") from None
+    except MemoryError:
+        raise ImageLoadError(f"{path.name}: not enough memory to open this image") from None
+    except Image.DecompressionBombError:
+        raise ImageLoadError(f"{path.name}: image is too large") from None
+    except _DECODE_ERRORS as e:
+        raise ImageLoadError(_describe_decode_error(path.name, e)) from None
+
+
+def load_image_bytes(data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    """Like :func:`load_image` for bytes in memory (clipboard, drag from a browser, stdin)."""
+    if not data:
+        raise ImageLoadError(f"{name}: no image data")
+    try:
+        return _decode(io.BytesIO(data), None, len(data), max_pixels, name)
+    except ImageLoadError:
+        raise
+    except MemoryError:
+        raise ImageLoadError(f"{name}: not enough memory to open this image") from None
+    except Image.DecompressionBombError:
+        raise ImageLoadError(f"{name}: image is too large") from None
+    except Exception as e:  # noqa: BLE001 - same translation as for files
+        raise ImageLoadError(_describe_decode_error(name, e)) from None
+
+
+def _describe_decode_error(name: str, e: BaseException) -> str:
+    text = str(e).lower()
+    if "truncated" in text or isinstance(e, EOFError) or "broken data stream" in text:
+        return f"{name}: the file is truncated or damaged"
+    return f"{name}: the file is damaged or not a supported image"
+
+
+def _open_header(fh) -> Image.Image | None:
+    """Pillow's ``Image.open`` without its process-global pixel check: only the header is read.
+
+    A PNG whose header chunks are broken raises (so it can be salvaged); no format
+    accepting the data returns None.
+    """
+    prefix = fh.read(16)
+    for fmt in LOAD_FORMATS:
+        factory, accept = Image.OPEN[fmt]
+        matched = not accept or accept(prefix)
+        if matched and not isinstance(matched, str):
+            fh.seek(0)
+            try:
+                return factory(fh, "")
+            except (SyntaxError, IndexError, TypeError, struct.error):
+                if fmt == "PNG":  # the signature is certain: a broken chunk, maybe salvageable
+                    raise
+                continue  # loose signatures (TGA, ICO): try the next format, as Pillow does
+    return None
+
+
+def _unidentified(head: bytes, name: str) -> ImageLoadError:
+    for sig, kind in _SIGNATURES.items():
+        if sig in head[:16]:
+            return ImageLoadError(f"{name}: unsupported format ({kind})")
+    return ImageLoadError(f"{name}: not an image, or an unsupported format")
+
+
+def _open_and_load(fh, name: str, max_pixels: int, notes: list[str]) -> Image.Image:
+    """Header, per-call pixel cap, then the pixels of the first frame."""
+    im = _open_header(fh)
+    if im is None:
+        fh.seek(0)
+        raise _unidentified(fh.read(64), name)
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        raise ImageLoadError(f"{name}: the image has no pixels")
+    if width * height > max_pixels:
+        raise ImageLoadError(
+            f"{name}: image is too large ({width} x {height}, "
+            f"{width * height / 1e6:.0f} megapixels; the limit is {max_pixels / 1e6:.0f})"
+        )
+    frames = getattr(im, "n_frames", 1) or 1
+    if frames > 1:
+        notes.append(f"first {'page' if im.format == 'TIFF' else 'frame'} of {frames} used")
+    im.load()
+    return im
+
+
+def _decode(fh, path: Path | None, size: int, max_pixels: int, name: str) -> LoadedImage:
+    notes: list[str] = []
+    try:
+        im = _open_and_load(fh, name, max_pixels, notes)
+    except (ImageLoadError, MemoryError):
+        raise
+    except _DECODE_ERRORS as first:
+        im = _salvage_png(fh, name, max_pixels, notes, first)
+    fmt = im.format or "unknown"
+    im, exif = _upright(im, notes)
+    if im.mode == "CMYK" and not im.info.get("icc_profile"):
+        notes.append("CMYK converted to RGB without a color profile")
+    im, icc = convert_icc(im, notes)
+    pixels, has_alpha = to_pixels(im)
+    pixels.flags.writeable = False
+    return LoadedImage(pixels=pixels, path=path, format=fmt, file_bytes=size, has_alpha=has_alpha,
+                       icc_profile=icc, exif=exif if isinstance(exif, bytes) and exif else None, notes=notes)
+
+
+def _salvage_png(fh, name: str, max_pixels: int, notes: list[str], first: BaseException) -> Image.Image:
+    """Load a PNG again without the metadata that stopped Pillow; re-raise if that is not it."""
+    fh.seek(0)
+    data = fh.read()
+    if not data.startswith(pngchunks.PNG_SIGNATURE):
+        raise first
+    stripped, dropped = pngchunks.strip_metadata(data)
+    if not dropped:
+        raise first
+    try:
+        im = _open_and_load(io.BytesIO(stripped), name, max_pixels, notes)
+    except _DECODE_ERRORS:
+        raise first from None
+    kinds = ", ".join(sorted(set(dropped)))
+    notes.append(f"metadata that could not be read was dropped ({kinds})")
+    return im
+
+
+def _upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | None]:
+    """The image turned as EXIF says, and the EXIF to keep (without orientation once applied)."""
+    exif = im.info.get("exif")
+    try:
+        orientation = im.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - unreadable EXIF is ignored, not fatal
+        return im, None
+    if orientation in (1, None):
+        return im, exif
+    try:
+        turned = ImageOps.exif_transpose(im)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block never blocks the pixels
+        notes.append("EXIF orientation could not be applied; image shown as stored")
+        return im, None
+    notes.append("rotated as the camera recorded it (EXIF orientation)")
+    return turned, _without_orientation(exif)
+
+
+def _without_orientation(exif: bytes | None) -> bytes | None:
+    """EXIF with the orientation tag removed: the pixels are already upright."""
+    if not exif:
+        return None
+    try:
+        e = Image.Exif()
+        e.load(exif)
+        e.pop(0x0112, None)
+        return e.tobytes()
+    except Exception:  # noqa: BLE001 - metadata we cannot rewrite is dropped, never copied wrong
+        return None

@@ -1,0 +1,72 @@
+"""Save policy: encode in memory, then write through the write guard, atomically.
+
+What is refused (the source, an existing file without ``overwrite``, a folder) is decided in
+:mod:`core.write_guard` and :mod:`core.atomic`; this module adds the image-specific choices:
+metadata kept or dropped, and ``skip_if_larger``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import WriteRefused, atomic_write_bytes
+from .encode import SaveError, encode_indexed, format_for_path
+
+
+@dataclass
+class SaveResult:
+    path: Path
+    format: str
+    bytes: int
+    written: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def save_indexed(
+    path: str | os.PathLike,
+    palette: np.ndarray,
+    indices: np.ndarray,
+    *,
+    fmt: str | None = None,
+    source: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    force_source: bool = False,
+    skip_if_larger: bool = False,
+    original_bytes: int | None = None,
+    icc_profile: bytes | None = None,
+    exif: bytes | None = None,
+    keep_metadata: bool = False,
+) -> SaveResult:
+    """Encode in memory, then write atomically.
+
+    Never replaces ``source`` unless ``force_source``; refuses an existing file unless
+    ``overwrite``; with ``skip_if_larger`` writes nothing when the result would not be
+    smaller than ``original_bytes``. Metadata (EXIF) is dropped unless ``keep_metadata``;
+    an ICC profile that could not be converted to sRGB is always carried.
+    """
+    fmt = format_for_path(path, fmt)
+    buf = io.BytesIO()
+    try:
+        notes = encode_indexed(buf, palette, indices, fmt, icc_profile=icc_profile,
+                               exif=exif if keep_metadata else None)
+    except SaveError:
+        raise
+    except (OSError, ValueError, KeyError) as e:
+        raise SaveError(f"{Path(path).name}: could not encode as {fmt.upper()} ({e})") from None
+    data = buf.getvalue()
+    if skip_if_larger and original_bytes is not None and len(data) >= original_bytes:
+        return SaveResult(Path(path), fmt, len(data), False,
+                          notes + [f"not written: {len(data):,} bytes is not smaller than the original {original_bytes:,}"])
+    protect = [source] if (source is not None and not force_source) else []
+    try:
+        written = atomic_write_bytes(path, data, overwrite=overwrite or (force_source and source is not None), protect=protect)
+    except WriteRefused as e:
+        raise SaveError(str(e)) from None
+    except OSError as e:
+        raise SaveError(f"{Path(path).name}: could not write ({e.strerror or e})") from None
+    return SaveResult(written, fmt, len(data), True, notes)
