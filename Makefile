@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := resources/sample.jpg
 TEST_CMD := QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+ARGS   ?=
+# Qt's system libraries are checked once per mode and remembered in a stamp; editing the list
+# (scripts/qt-system-libs.sh) checks again, and so does `make run` whenever the app fails.
+QT_LIBS_CHECK := scripts/qt-system-libs.sh
 
 .PHONY: run test lint app bench install-desktop clean help
 
@@ -34,10 +38,20 @@ $(VENV)/.installed-build: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[build]'
 	@touch $@ $(VENV)/.installed-run
 
+$(VENV)/.qt-libs-%: $(QT_LIBS_CHECK) | $(BIN)/python
+	bash $(QT_LIBS_CHECK) $*
+	@touch $@
+
+# A missing library the check names does not stop the app (it may still start); a failed
+# start checks again and forgets the stamp. `make run ARGS=--exit-when-shown` times start-up.
 run: $(VENV)/.installed-run
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		bash scripts/qt-system-libs.sh xvfb || true; \
-		$(BIN)/kmeans-gui $(SAMPLE); \
+		stamp=$(VENV)/.qt-libs-x11; checked=0; \
+		if [ ! "$$stamp" -nt $(QT_LIBS_CHECK) ]; then \
+			checked=1; { bash $(QT_LIBS_CHECK) x11 && touch "$$stamp"; } || true; \
+		fi; \
+		$(BIN)/kmeans-gui $(ARGS) $(SAMPLE) || { code=$$?; rm -f "$$stamp"; \
+			[ "$$checked" = 1 ] || bash $(QT_LIBS_CHECK) x11 || true; exit "$$code"; }; \
 	else \
 		echo "No display here: compressing the sample photo with kmeans-compress instead."; \
 		mkdir -p out; \
@@ -48,13 +62,11 @@ run: $(VENV)/.installed-run
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-test
-	bash scripts/qt-system-libs.sh offscreen
+test: $(VENV)/.installed-test $(VENV)/.qt-libs-offscreen
 	$(BIN)/ruff check .
 	$(TEST_CMD)
 
-app: $(VENV)/.installed-build
-	bash scripts/qt-system-libs.sh xvfb
+app: $(VENV)/.installed-build $(VENV)/.qt-libs-xvfb
 	bash scripts/build-app.sh
 
 bench: $(VENV)/.installed-bench
