@@ -1,0 +1,171 @@
+"""Palette files in and out: the format table, reading any palette file, and fitting it to 256.
+
+``PALETTE_FORMATS`` maps a short name (also the ``--palette-format`` choice) to its
+extension, label, alpha support, reader and writer. :func:`read_palette` picks the reader by
+extension (or by the file's signature when the extension is unknown); :func:`limit_colors`
+cuts a large palette to the colors an image uses most, before remapping to it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .distances import chunk_rows, sq_distances
+from .palette_binary import read_aco, read_act, read_ase, write_aco, write_act, write_ase
+from .palette_common import PaletteFile, PaletteFileError, as_rgba
+from .palette_image import read_swatch_image, write_swatch
+from .palette_text import (
+    parse_colors,
+    read_gpl,
+    read_hex,
+    read_jasc,
+    read_paint_net,
+    write_gpl,
+    write_hex,
+    write_jasc,
+    write_paint_net,
+)
+from .remap import apply_palette
+
+__all__ = ["PALETTE_FORMATS", "PaletteFile", "PaletteFileError", "PaletteFormat", "format_for_file",
+           "limit_colors", "palette_file_bytes", "parse_colors", "read_palette", "remap_to_palette"]
+
+#: Palette files are small; anything larger is refused before it is read into memory.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+Reader = Callable[[bytes, str], PaletteFile]
+Writer = Callable[[np.ndarray, str], "tuple[bytes, list[str]]"]
+
+
+@dataclass(frozen=True)
+class PaletteFormat:
+    """One palette file type. ``has_alpha``: whether its writer keeps translucent colors."""
+
+    extension: str
+    label: str
+    has_alpha: bool
+    reader: Reader
+    writer: Writer
+
+
+PALETTE_FORMATS: dict[str, PaletteFormat] = {
+    "gpl": PaletteFormat(".gpl", "GIMP palette", False, read_gpl, write_gpl),
+    "ase": PaletteFormat(".ase", "Adobe Swatch Exchange", False, read_ase, write_ase),
+    "aco": PaletteFormat(".aco", "Photoshop swatches", False, read_aco, write_aco),
+    "act": PaletteFormat(".act", "Photoshop color table (one transparent color)", False, read_act, write_act),
+    "pal": PaletteFormat(".pal", "JASC (Paint Shop Pro) palette", False, read_jasc, write_jasc),
+    "txt": PaletteFormat(".txt", "Paint.NET palette", True, read_paint_net, write_paint_net),
+    "hex": PaletteFormat(".hex", "hex color list", True, read_hex, write_hex),
+    "png": PaletteFormat(".png", "swatch image", True, read_swatch_image, write_swatch),
+}
+
+_SIGNATURES = (
+    (b"GIMP Palette", "gpl"),
+    (b"JASC-PAL", "pal"),
+    (b"ASEF", "ase"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+)
+
+
+def format_for_file(path: str | os.PathLike, head: bytes = b"") -> str:
+    """The format name for a palette file: by extension, else by its first bytes."""
+    ext = Path(path).suffix.lower()
+    for name, fmt in PALETTE_FORMATS.items():
+        if fmt.extension == ext:
+            return name
+    stripped = head.lstrip(b"\xef\xbb\xbf")
+    for magic, name in _SIGNATURES:
+        if stripped.startswith(magic):
+            return name
+    known = ", ".join(f.extension for f in PALETTE_FORMATS.values())
+    raise PaletteFileError(f"{Path(path).name}: unknown palette type; use {known}")
+
+
+def read_palette(path: str | os.PathLike, fmt: str | None = None) -> PaletteFile:
+    """Read any supported palette file; a bad file raises one-line :class:`PaletteFileError`."""
+    path = Path(path)
+    label = path.name
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise PaletteFileError(f"{label}: is a folder, not a palette file")
+        if size > MAX_FILE_BYTES:
+            raise PaletteFileError(f"{label}: {size // (1024 * 1024)} MB is too large for a palette file")
+        data = path.read_bytes()
+    except OSError as e:
+        raise PaletteFileError(f"{label}: cannot read ({e.strerror or e})") from None
+    if not data:
+        raise PaletteFileError(f"{label}: the file is empty")
+    if fmt is not None and fmt not in PALETTE_FORMATS:
+        raise PaletteFileError(f"palette format must be one of {', '.join(PALETTE_FORMATS)}, not {fmt!r}")
+    return PALETTE_FORMATS[fmt or format_for_file(path, data[:16])].reader(data, label)
+
+
+def palette_file_bytes(colors: np.ndarray, fmt: str, name: str = "K-means palette") -> tuple[bytes, list[str]]:
+    """Encode colors (n, 3|4 uint8) in a palette file format; notes say what the format lost."""
+    if fmt not in PALETTE_FORMATS:
+        raise ValueError(f"palette format must be one of {', '.join(PALETTE_FORMATS)}, not {fmt!r}")
+    colors = np.asarray(colors)
+    as_rgba(colors)  # validates shape and dtype
+    if not len(colors):
+        raise ValueError("the palette is empty")
+    return PALETTE_FORMATS[fmt].writer(colors, name)
+
+
+def _usage(colors: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """Pixels of the image nearest to each color (distinct image colors are measured once)."""
+    channels = 4 if colors.shape[1] == 4 and pixels.shape[-1] == 4 else 3
+    flat = np.ascontiguousarray(pixels.reshape(-1, pixels.shape[-1])[:, :channels])
+    if channels == 3:
+        flat = np.concatenate([flat, np.zeros((len(flat), 1), np.uint8)], axis=1)
+    distinct, weight = np.unique(flat.view(np.uint32).ravel(), return_counts=True)
+    points = distinct.view(np.uint8).reshape(-1, 4)[:, :channels]
+    targets = colors[:, :channels]
+    usage = np.zeros(len(colors), np.int64)
+    step = chunk_rows(len(targets))
+    for start in range(0, len(points), step):
+        nearest = np.argmin(sq_distances(points[start : start + step], targets), axis=1)
+        usage += np.bincount(nearest, weights=weight[start : start + step], minlength=len(colors)).astype(np.int64)
+    return usage
+
+
+def limit_colors(colors: np.ndarray, image_pixels: np.ndarray | None = None,
+                 max_colors: int = 256) -> tuple[np.ndarray, str | None]:
+    """At most ``max_colors`` distinct colors for a remap, and a note to tell the user, if any.
+
+    Repeated colors are dropped first. If more remain, the ones most used by
+    ``image_pixels`` ((H, W, 3|4) uint8; a pixel counts for its nearest color) are kept, or
+    the first ones without an image. Kept colors stay in the file's order.
+    """
+    colors = np.asarray(colors)
+    as_rgba(colors)
+    _, first = np.unique(as_rgba(colors), axis=0, return_index=True)
+    unique = colors[np.sort(first)]
+    notes = []
+    if len(unique) < len(colors):
+        notes.append(f"{len(colors) - len(unique)} repeated colors dropped")
+    if len(unique) > max_colors:
+        if image_pixels is None:
+            keep = np.arange(max_colors)
+            notes.append(f"the palette has {len(unique)} colors; kept the first {max_colors}")
+        else:
+            usage = _usage(unique, np.asarray(image_pixels, np.uint8))
+            keep = np.sort(np.argsort(-usage, kind="stable")[:max_colors])
+            notes.append(f"the palette has {len(unique)} colors; kept the {max_colors} the image uses most")
+        unique = unique[keep]
+    return unique, ("; ".join(notes) or None)
+
+
+def remap_to_palette(pixels: np.ndarray, colors: np.ndarray, *, color_space: str = "rgb",
+                     max_colors: int = 256) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Map an image onto a file's colors without dithering: (palette, indices, note).
+
+    For dithering, take the palette from :func:`limit_colors` and pass it to ``core.dither``.
+    """
+    palette, note = limit_colors(colors, pixels, max_colors)
+    return palette, apply_palette(pixels, palette, color_space=color_space), note
