@@ -1,8 +1,12 @@
-"""Dithering onto a fixed palette: none, Floyd-Steinberg (Pillow) and ordered Bayer (NumPy).
+"""Dithering onto a fixed palette: none, Floyd-Steinberg and ordered Bayer, with a strength.
 
-Dithering trades flat bands for fine noise that the eye averages out. Floyd-Steinberg comes
-from Pillow's C implementation; ordered dithering is done here because it also handles alpha
-and gives the same pattern for the same image (no error ever crosses a region boundary).
+Dithering trades flat bands for fine noise that the eye averages out. Full-strength
+Floyd-Steinberg comes from Pillow's C loop (what this app always did); a weaker diffusion,
+or one that skips flat areas, runs in :mod:`core.diffusion`. Ordered dithering is done here
+because it also handles alpha and gives the same pattern for the same image.
+
+Every mode keeps a pixel whose color is exactly a palette entry: an image that already has
+only palette colors comes back unchanged, whatever the dithering.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from .diffusion import diffuse
 from .remap import apply_palette
 
 DITHER_MODES = ("none", "fs", "ordered")
@@ -33,15 +38,70 @@ def _palette_spread(palette: np.ndarray) -> float:
     return float(np.median(d.min(axis=1)))
 
 
-def ordered_dither(pixels: np.ndarray, palette: np.ndarray, *, strength: float = 1.0) -> np.ndarray:
+def _codes(colors: np.ndarray) -> np.ndarray:
+    """(..., C) uint8 -> one int64 per color, equal exactly when the colors are equal."""
+    c = colors.astype(np.int64)
+    code = c[..., 0] << 16 | c[..., 1] << 8 | c[..., 2]
+    return code << 8 | c[..., 3] if colors.shape[-1] == 4 else code
+
+
+def exact_entries(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """(H, W) int16: the palette entry equal to each pixel's color, or -1.
+
+    Colors are compared as :func:`core.remap.apply_palette` sees them: RGB only against a
+    3-channel palette, opaque against a 4-channel one when the image has no alpha.
+    """
+    palette = np.asarray(palette, np.uint8)
+    h, w = pixels.shape[:2]
+    pal_codes = _codes(palette)
+    order = np.argsort(pal_codes, kind="stable")
+    sorted_codes = pal_codes[order]
+    out = np.empty(h * w, np.int16)
+    flat = pixels.reshape(-1, pixels.shape[2])
+    step = 1 << 20
+    for start in range(0, len(flat), step):
+        chunk = flat[start : start + step]
+        if palette.shape[1] == 3:
+            chunk = chunk[:, :3]
+        elif chunk.shape[1] == 3:
+            chunk = np.concatenate([chunk, np.full((len(chunk), 1), 255, np.uint8)], axis=1)
+        codes = _codes(chunk)
+        pos = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+        out[start : start + len(chunk)] = np.where(sorted_codes[pos] == codes, order[pos], -1)
+    return out.reshape(h, w)
+
+
+def flat_mask(pixels: np.ndarray, threshold: float) -> np.ndarray:
+    """(H, W) bool: pixels whose color differs from each of their 4 neighbors by at most
+    ``threshold`` levels in every channel (alpha included) -- the areas where dithering
+    noise shows and nothing needs it."""
+    h, w = pixels.shape[:2]
+    grad = np.zeros((h, w), np.int16)
+    rows = max(1, (1 << 20) // max(w, 1))
+    for top in range(0, h, rows):
+        lo, hi = max(0, top - 1), min(h, top + rows + 1)
+        band = pixels[lo:hi].astype(np.int16)
+        g = np.zeros(band.shape[:2], np.int16)
+        dx = np.abs(np.diff(band, axis=1)).max(axis=2)
+        dy = np.abs(np.diff(band, axis=0)).max(axis=2)
+        g[:, 1:] = dx
+        np.maximum(g[:, :-1], dx, out=g[:, :-1])
+        np.maximum(g[1:], dy, out=g[1:])
+        np.maximum(g[:-1], dy, out=g[:-1])
+        grad[top : min(h, top + rows)] = g[top - lo : top - lo + min(rows, h - top)]
+    return grad <= threshold
+
+
+def ordered_dither(pixels: np.ndarray, palette: np.ndarray, *, strength: float = 1.0,
+                   calm: np.ndarray | None = None, color_space: str = "rgb") -> np.ndarray:
     """Map ``pixels`` onto ``palette`` with an 8x8 Bayer pattern; returns (H, W) uint8 indices.
 
-    ``strength`` 0..1 scales the pattern (0 = plain nearest color). Fully transparent pixels
-    are never dithered into visible ones.
+    ``strength`` 0..1 scales the pattern (0 = plain nearest color). Pixels marked in ``calm``
+    (H, W) bool get no pattern. Fully transparent pixels are never dithered into visible ones.
     """
     spread = _palette_spread(palette) * float(np.clip(strength, 0.0, 1.0))
     if spread == 0.0:
-        return apply_palette(pixels, palette)
+        return apply_palette(pixels, palette, color_space=color_space)
     h, w = pixels.shape[:2]
     threshold = bayer_matrix(8) - 0.5
     out = np.empty((h, w), dtype=np.uint8)
@@ -49,49 +109,90 @@ def ordered_dither(pixels: np.ndarray, palette: np.ndarray, *, strength: float =
     for top in range(0, h, rows):
         block = pixels[top : top + rows]
         bh = block.shape[0]
-        tile = np.tile(threshold, (bh // 8 + 1, w // 8 + 1))[:bh, :w]
+        tile = np.rint(np.tile(threshold, (bh // 8 + 1, w // 8 + 1))[:bh, :w] * spread).astype(np.int16)
+        if calm is not None:
+            tile[calm[top : top + bh]] = 0
         noisy = block.astype(np.int16)
-        noisy[..., :3] += np.rint(tile * spread).astype(np.int16)[..., None]
+        noisy[..., :3] += tile[..., None]
         noisy = np.clip(noisy, 0, 255).astype(np.uint8)
         if pixels.shape[2] == 4:
             noisy[..., 3] = block[..., 3]
-        out[top : top + bh] = apply_palette(noisy, palette)
+        out[top : top + bh] = apply_palette(noisy, palette, color_space=color_space)
     return out
 
 
-def floyd_steinberg(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Error-diffusion dithering through Pillow; returns (H, W) uint8 indices.
+def _pillow_fs(rgb: np.ndarray, rgb_pal: np.ndarray) -> np.ndarray:
+    """Pillow's full-strength Floyd-Steinberg: (H, W) indices into ``rgb_pal``."""
+    padded = np.concatenate([rgb_pal, np.repeat(rgb_pal[-1:], 256 - len(rgb_pal), axis=0)])
+    pal_img = Image.new("P", (1, 1))
+    pal_img.putpalette(padded.tobytes())
+    src = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+    idx = np.asarray(src.quantize(palette=pal_img, dither=Image.Dither.FLOYDSTEINBERG)).astype(np.intp)
+    return np.minimum(idx, len(rgb_pal) - 1)  # padded entries repeat the last color
 
-    Pillow dithers RGB only, so transparent pixels are put back on the transparent entry
-    afterwards, and palettes with half-transparent entries fall back to ordered dithering.
+
+def floyd_steinberg(pixels: np.ndarray, palette: np.ndarray, *, strength: float = 1.0,
+                    calm: np.ndarray | None = None, color_space: str = "rgb") -> np.ndarray:
+    """Error-diffusion dithering; returns (H, W) uint8 indices.
+
+    At strength 1 with no ``calm`` pixels this is Pillow's loop (RGB nearest, as it always
+    was); otherwise :func:`core.diffusion.diffuse`. Only RGB is dithered: transparent pixels
+    go to the transparent entry, and palettes with half-transparent entries fall back to
+    ordered dithering.
     """
     palette = np.asarray(palette, np.uint8)
     alpha_entries = palette[:, 3] if palette.shape[1] == 4 else np.full(len(palette), 255)
     if np.any((alpha_entries > 0) & (alpha_entries < 255)):
-        return ordered_dither(pixels, palette)
+        return ordered_dither(pixels, palette, strength=strength, calm=calm, color_space=color_space)
     opaque = np.flatnonzero(alpha_entries == 255)
     if opaque.size == 0:
         return apply_palette(pixels, palette)
     rgb_pal = palette[opaque, :3]
-    padded = np.concatenate([rgb_pal, np.repeat(rgb_pal[-1:], 256 - len(rgb_pal), axis=0)])
-    pal_img = Image.new("P", (1, 1))
-    pal_img.putpalette(padded.tobytes())
-    src = Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB")
-    idx = np.asarray(src.quantize(palette=pal_img, dither=Image.Dither.FLOYDSTEINBERG)).astype(np.intp)
-    idx = np.minimum(idx, len(rgb_pal) - 1)  # padded entries repeat the last color
+    hidden = pixels[..., 3] == 0 if pixels.shape[2] == 4 and opaque.size < len(palette) else None
+    if strength >= 1.0 and calm is None:
+        idx = _pillow_fs(pixels[..., :3], rgb_pal)
+    else:
+        if hidden is not None:
+            calm = hidden if calm is None else calm | hidden
+        idx = diffuse(pixels[..., :3], rgb_pal, strength, calm, color_space=color_space)
     out = opaque[idx].astype(np.uint8)
-    if pixels.shape[2] == 4 and opaque.size < len(palette):
-        hidden = pixels[..., 3] == 0
+    if hidden is not None:
         out[hidden] = np.flatnonzero(alpha_entries == 0)[0]
     return out
 
 
-def dither(pixels: np.ndarray, palette: np.ndarray, mode: str, *, color_space: str = "rgb") -> np.ndarray:
-    """Indices of ``pixels`` on ``palette`` with the chosen dithering mode."""
-    if mode == "none":
+def dither(pixels: np.ndarray, palette: np.ndarray, mode: str, *, color_space: str = "rgb",
+           strength: float = 1.0, flat_threshold: float | None = None) -> np.ndarray:
+    """Indices (H, W) uint8 of ``pixels`` on ``palette`` with the chosen dithering mode.
+
+    ``strength`` 0..1 scales the diffused error ("fs") or the pattern ("ordered"); 0 is
+    exactly ``mode="none"``, 1 is the classic algorithm. ``flat_threshold`` (levels, 0..255)
+    leaves pixels undithered whose 4 neighbors all differ by at most that much: flat areas
+    stay clean instead of speckled. Pixels whose color is a palette entry always keep it.
+    """
+    if mode not in DITHER_MODES:
+        raise ValueError(f"dither must be one of {DITHER_MODES}, not {mode!r}")
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"dither strength must be from 0 to 1 (got {strength})")
+    if flat_threshold is not None and not 0.0 <= flat_threshold <= 255.0:
+        raise ValueError(f"flat threshold must be from 0 to 255 levels (got {flat_threshold})")
+    if mode == "none" or strength == 0.0:
         return apply_palette(pixels, palette, color_space=color_space)
+    exact = exact_entries(pixels, palette)
+    pinned = exact >= 0
+    calm = flat_mask(pixels, flat_threshold) if flat_threshold is not None else None
     if mode == "fs":
-        return floyd_steinberg(pixels, palette)
-    if mode == "ordered":
-        return ordered_dither(pixels, palette)
-    raise ValueError(f"dither must be one of {DITHER_MODES}, not {mode!r}")
+        # Exact pixels take no error only in the NumPy loop; Pillow's is left as it was.
+        out = floyd_steinberg(pixels, palette, strength=strength, calm=_merge(calm, pinned, strength),
+                              color_space=color_space)
+    else:
+        out = ordered_dither(pixels, palette, strength=strength, calm=calm, color_space=color_space)
+    out[pinned] = exact[pinned]
+    return out
+
+
+def _merge(calm: np.ndarray | None, pinned: np.ndarray, strength: float) -> np.ndarray | None:
+    """Pixels the NumPy diffusion must hold still; None keeps Pillow's loop at strength 1."""
+    if calm is None:
+        return None if strength >= 1.0 else (pinned if pinned.any() else None)
+    return calm | pinned
