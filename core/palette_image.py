@@ -62,6 +62,8 @@ def write_swatch(colors: np.ndarray, name: str = "") -> tuple[bytes, list[str]]:
 
 def read_swatch_image(data: bytes, filename: str) -> PaletteFile:
     """Distinct colors of a small image, in first-appearance order; transparent pixels skipped."""
+    if data.startswith(b"\x89PNG") and b"IEND\xaeB`\x82" not in data:  # Pillow decodes a cut file silently
+        raise PaletteFileError(f"{filename}: truncated PNG (no end chunk)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
