@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 _T0 = time.perf_counter()
+#: How long closing the window waits for the workers before the app exits anyway.
+CLOSE_WAIT_MS = 600
 APP_NAME = "K-Means Image Compressor"
 ORG_NAME = "kmeans-gui"
 
@@ -55,11 +57,13 @@ def self_test() -> int:
     t0 = time.perf_counter()
     state: dict = {}
     loop = QEventLoop()
-    win.controller.saved.connect(lambda res: (state.update(saved=res), loop.quit()))
+    win.saveFinished.connect(lambda path, error: (state.update(error=error) if error else state.update(saved=path),
+                                                 loop.quit()))
     win.controller.errorOccurred.connect(lambda msg: (state.update(error=msg), loop.quit()))
+    win.controller.loadFailed.connect(lambda msg: (state.update(error=msg), loop.quit()))
 
     def start() -> None:
-        if win.controller.current is None:
+        if win.controller.shown is None:
             QTimer.singleShot(20, start)
             return
         win.save_to(out)
@@ -79,11 +83,9 @@ def self_test() -> int:
             colors = len(im.getcolors(256) or [])
             src = Image.open(sample_photo_path())
             ok = im.mode == "P" and 1 <= colors <= 16 and im.size == src.size
-            stats = win.controller.stats
             line = (f"self-test {'ok' if ok else 'FAILED'}: {out.name} {im.size[0]}x{im.size[1]}, {colors} colors, "
                     f"{out.stat().st_size:,} bytes (original {sample_photo_path().stat().st_size:,}), "
-                    f"PSNR {stats.get('psnr', float('nan')):.1f} dB, {time.perf_counter() - t0:.1f} s, "
-                    f"worker thread joined")
+                    f"{time.perf_counter() - t0:.1f} s, worker threads joined")
     finally:
         win.close()
         win.deleteLater()
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = make_app([])
     win = MainWindow()
+    win.close_timeout_ms = CLOSE_WAIT_MS
     win.show()
     path = Path(args.path) if args.path else sample_photo_path()
     win.open_path(path)
@@ -125,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
 
         QTimer.singleShot(500, shoot)
     code = app.exec()
+    if win.controller.threads_running():
+        # A worker is inside a step that cannot be interrupted (decoding a huge file, say).
+        # Its results are not wanted any more and every write is atomic, so leave now rather
+        # than keep the user waiting: destroying a running QThread would abort the process.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     # Close and delete the window before the interpreter shuts down (a frozen app can
     # otherwise crash at exit).
     win.close()

@@ -1,8 +1,10 @@
 """Tools > Choose K: quality and size against K for the open image, the knee marked; click a
 point to use that K. "Target quality" finds the smallest K reaching a PSNR (core.autok).
 
-Computed in the worker on the preview copy (at most ~1 MP) so it takes seconds, with
-progress and cancel; sizes are scaled to the full image and marked as estimates.
+Computed on the preview copy (at most ~1 MP) so it takes seconds, on the dialog's own thread
+(a :class:`~kmeans_gui.tool_runner.ToolRunner`): it never delays the main window's renders, runs
+only while the dialog is open, and is cancelled when it closes. Sizes are scaled to the full
+image and marked as estimates.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from core.io import encode_indexed
 from core.quantize import quantize
 
 from .controller import Controller
+from .tool_runner import ToolRunner
 
 KS = [2, 4, 8, 16, 32, 64, 128, 256]
 
@@ -148,6 +151,7 @@ class ChooseKDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Choose K")
         self.controller = controller
+        self.runner = ToolRunner("kmeans-choose-k", self)
         self.plot = KPlot()
         self.info = QLabel("")
         self.target = QDoubleSpinBox(minimum=15.0, maximum=60.0, value=35.0, singleStep=0.5, suffix=" dB")
@@ -168,30 +172,55 @@ class ChooseKDialog(QDialog):
         self.plot.pointClicked.connect(self._choose)
         self.find_button.clicked.connect(self.find_k)
         self.refresh_button.clicked.connect(self.compute)
-        controller.callFinished.connect(self._on_done)
-        controller.documentChanged.connect(lambda _: self.compute())
+        self.runner.finished.connect(self._on_done)
+        self.runner.failed.connect(lambda _tag, msg: self.info.setText(msg))
+        controller.documentChanged.connect(self._on_document)
         self.resize(720, 440)
-        self.compute()
+        self._stale = True  # the sweep runs when the dialog is shown
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.compute()
+
+    def _on_document(self, _doc) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.compute()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        """Closing stops the sweep; the next open starts it again."""
+        self.runner.stop()
+        self._stale = True
+        self.info.setText("")
+        super().closeEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        self.runner.stop()
+        self._stale = True
+        super().hideEvent(event)
 
     @Slot()
     def compute(self) -> None:
-        c = self.controller
-        if c.document is None or c.preview_source is None:
+        doc = self.controller.document
+        if doc is None:
             return
-        px, full, seed, space = c.preview_source, c.document.width * c.document.height, c.params.seed, c.params.color_space
+        self._stale = False
+        px, opts = doc.preview_source, self.controller.options
+        full = doc.loaded.width * doc.loaded.height
         self.plot.set_rows([])
-        self.info.setText("Computing… (Esc cancels)")
-        c.run_call("choose_k", lambda stop, progress: sweep(px, full, seed, space, stop, progress))
+        self.info.setText("Computing… (closing this window stops it)")
+        self.runner.run("choose_k", lambda stop, progress: sweep(px, full, opts.seed, opts.color_space, stop, progress))
 
     @Slot()
     def find_k(self) -> None:
-        c = self.controller
-        if c.preview_source is None:
+        doc = self.controller.document
+        if doc is None:
             return
-        px, target, seed, space = c.preview_source, self.target.value(), c.params.seed, c.params.color_space
+        px, target, opts = doc.preview_source, self.target.value(), self.controller.options
         self.info.setText(f"Searching the smallest K reaching {target:.1f} dB…")
-        c.run_call("auto_k", lambda stop, progress: smallest_k_for(px, psnr=target, seed=seed, color_space=space,
-                                                                   should_stop=stop))
+        self.runner.run("auto_k", lambda stop, progress: smallest_k_for(px, psnr=target, seed=opts.seed,
+                                                                        color_space=opts.color_space, should_stop=stop))
 
     @Slot(str, object)
     def _on_done(self, tag: str, payload) -> None:

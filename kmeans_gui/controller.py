@@ -1,288 +1,380 @@
-"""The controller: current document and settings, debounce, generations, the worker thread.
+"""The controller: the document, the settings, the live loop's stages, and the two workers.
 
-Widgets never call the core; the main window calls this, and this talks to the worker only
-through queued signals. A settings change renders at once if the previous one is older than the
-debounce interval; changes inside it are coalesced into one render when the interval ends. Each preview job (on the ~1 MP copy) gets a new generation; once the preview is
-shown and the user pauses, a full-resolution job follows. Anything stale is dropped.
+State, all of it here:
+
+- ``document``: the image shown (``None`` before the first open); ``loading``: the open in
+  flight. A settings change never cancels a load: the newest settings render once it is in.
+- ``options``: the settings the controls show (one Qt-free ``CompressOptions``).
+- ``shown``: the result on screen, tagged with its stage and the options it was made for;
+  ``full``: the full-resolution result for (document, options) once it exists.
+- ``writes``: the user's save and export requests (see :mod:`kmeans_gui.write_requests`).
+
+The live loop (render worker): a change starts a **draft** render of a small copy at once if
+nothing renders; a draft in flight is never cancelled (it is short), so a continuous drag shows
+one picture per draft instead of none. When a render ends with the settings unchanged, the loop
+climbs a stage: draft -> **preview** (about the window's size) -> **full** after a pause. A
+change cancels a preview or full render in flight and starts again from a draft. Figures for a
+result are computed by the writer thread, after the picture is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from core.io import LoadedImage
+from core.pipeline import CompressOptions
 
-from .worker import Job, Params, RenderResult, Worker
+from .jobs import (
+    BatchDone,
+    BatchJob,
+    Document,
+    Figures,
+    FiguresDone,
+    FiguresJob,
+    JobCancelled,
+    JobFailed,
+    Loaded,
+    LoadFailed,
+    LoadJob,
+    RenderJob,
+    RenderResult,
+    Stage,
+    WriteDone,
+)
+from .worker import WorkerThread
+from .write_requests import WriteRequests
 
-DEBOUNCE_MS = 60
-FULL_DELAY_MS = 350
+#: Pause after the preview before the full-resolution render starts.
+FULL_DELAY_MS = 300
 
 
 class Controller(QObject):
-    submit = Signal(object)  # Job -> worker (queued)
-
-    documentChanged = Signal(object)  # LoadedImage
-    previewChanged = Signal(object)  # RenderResult (preview or full)
-    statsChanged = Signal(object)  # dict
+    documentChanged = Signal(object)  # Document
+    resultShown = Signal(object)  # RenderResult now on screen
+    figuresChanged = Signal(object)  # Figures of the result on screen, or None (being measured)
+    stateChanged = Signal(str)  # what the view shows, in words ("Preview", "Cancelled", ...)
+    optionsReverted = Signal(object)  # CompressOptions: Esc put the controls back to what is shown
     busyChanged = Signal(bool)
     progressChanged = Signal(float, str)
+    loadFailed = Signal(str)
     errorOccurred = Signal(str)
-    saved = Signal(object)  # SaveResult
-    exported = Signal(object)  # Path
-    batchFinished = Signal(object)  # list[CompressResult]
-    callFinished = Signal(str, object)  # tag, payload
-    jobCancelled = Signal(str)
+    writeFinished = Signal(object, object)  # WriteDone, kind ("save" | "export")
+    batchFinished = Signal(object)  # tuple[CompressResult, ...]
+    batchCancelled = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.params = Params()
-        self.document: LoadedImage | None = None
-        self.preview_source: np.ndarray | None = None
-        self.original_images: tuple | None = None  # (full QImage, display QImage)
-        self.current: RenderResult | None = None  # what the view shows
-        self.full: RenderResult | None = None  # full-resolution result for the current params
-        self.stats: dict = {}
-        self._generation = 0
-        self._pending: set[int] = set()
-        self._pending_save: tuple[Path, str | None] | None = None
+        self.options = CompressOptions()
+        self.document: Document | None = None
+        self.loading: LoadJob | None = None
+        self.shown: RenderResult | None = None
+        self.full: RenderResult | None = None
+        self.figures: Figures | None = None
         self.render_count = 0  # renders started (tests check that bursts are coalesced)
+        self._requests = 0
+        self._serial = 0
+        self._inflight: RenderJob | None = None
+        self._wanted: Stage | None = None  # the stage to render next for the current options
+        self._figures_job: FiguresJob | None = None
+        self._batch: BatchJob | None = None
 
-        self._thread = QThread()
-        self._thread.setObjectName("kmeans-worker")
-        self.worker = Worker(self.latest_generation)
-        self.worker.moveToThread(self._thread)
-        self.submit.connect(self.worker.run)
-        self.worker.rendered.connect(self._on_rendered)
-        self.worker.statsReady.connect(self._on_stats)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
-        self.worker.done.connect(self._on_done)
-        self.worker.finished.connect(self._finish)
-        self._thread.start()
-
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._on_debounce)
-        self._dirty = False
+        self.renderer = WorkerThread("kmeans-render", self)
+        self.writer = WorkerThread("kmeans-writer", self)
+        for t in (self.renderer, self.writer):
+            t.worker.outcome.connect(self._on_outcome)
+            t.worker.progress.connect(self._on_progress)
+        self.writes = WriteRequests(self.writer, self)
+        self.writes.finished.connect(self._write_finished)
         self._full_timer = QTimer(self)
         self._full_timer.setSingleShot(True)
         self._full_timer.setInterval(FULL_DELAY_MS)
-        self._full_timer.timeout.connect(self._start_full)
+        self._full_timer.timeout.connect(self._start_wanted)
+        self._handlers = {Loaded: self._loaded, LoadFailed: self._load_failed, RenderResult: self._rendered,
+                          FiguresDone: self._figures_done, WriteDone: self.writes.on_done,
+                          BatchDone: self._batch_done, JobCancelled: self._cancelled, JobFailed: self._failed}
 
-    # -- generations ---------------------------------------------------------------------
-
-    def latest_generation(self) -> int:
-        return self._generation  # read from the worker thread: an int read is atomic
-
-    def _next(self) -> int:
-        self._generation += 1
-        return self._generation
-
-    def _send(self, job: Job) -> None:
-        self._pending.add(job.generation)
-        self.busyChanged.emit(True)
-        self.submit.emit(job)
-
-    @Slot(int)
-    def _finish(self, generation: int) -> None:
-        self._pending.discard(generation)
-        if not self._pending:
-            self.busyChanged.emit(False)
+    # -- state queries ---------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
-        return bool(self._pending)
+        return bool(self.loading or self._inflight or self._figures_job or self.writes.pending or self._batch)
 
-    # -- document ------------------------------------------------------------------------
+    def _emit_busy(self) -> None:
+        self.busyChanged.emit(self.busy)
+
+    def full_for(self, options: CompressOptions) -> RenderResult | None:
+        """The full-resolution result for the open document and ``options``, if rendered."""
+        f = self.full
+        ok = f is not None and self.document is not None and f.doc_id == self.document.id and f.options == options
+        return f if ok else None
+
+    # -- document --------------------------------------------------------------------------
 
     def open_path(self, path: str | Path) -> None:
-        self._debounce.stop()
-        self._full_timer.stop()
-        self._send(Job(self._next(), "load", path=Path(path)))
+        self._open(LoadJob(self._next_request(), path=Path(path)))
 
     def open_bytes(self, data: bytes, name: str = "pasted image") -> None:
-        self._send(Job(self._next(), "load", extra={"data": data, "name": name}))
+        self._open(LoadJob(self._next_request(), data=data, name=name))
 
-    def set_document(self, loaded: LoadedImage, preview: np.ndarray, originals: tuple | None = None) -> None:
-        self.document = loaded
-        self.preview_source = preview
-        self.original_images = originals
-        self.current = self.full = None
-        self.documentChanged.emit(loaded)
-        self.request_render(immediate=True)
+    def _open(self, job: LoadJob) -> None:
+        if self.loading is not None:
+            self.loading.token.cancel()  # the newest open wins
+        self.loading = job
+        self._cancel_render()  # the old document's render would only delay the load
+        self.renderer.send(job)
+        self.progressChanged.emit(0.0, "opening")
+        self._emit_busy()
 
-    # -- settings ------------------------------------------------------------------------
+    def _next_request(self) -> int:
+        self._requests += 1
+        return self._requests
 
-    def set_params(self, **changes) -> None:
-        new = replace(self.params, **changes)
-        if new == self.params:
+    def _loaded(self, out: Loaded) -> None:
+        if self.loading is None or out.request != self.loading.request:
             return
-        self.params = new
+        self.loading = None
+        self.document = out.document
+        self.shown = self.full = self.figures = None
+        self.writes.settings_changed()
+        self.documentChanged.emit(out.document)
         self.request_render()
 
-    def request_render(self, immediate: bool = False) -> None:
-        self._full_timer.stop()
-        if self.document is None:
-            self._next()  # nothing to show: just make anything in flight stale
+    def _load_failed(self, out: LoadFailed) -> None:
+        if self.loading is None or out.request != self.loading.request:
             return
-        if immediate or not self._debounce.isActive():
-            # Leading edge: an isolated change renders at once (starting it makes older work
-            # stale). Changes inside the interval only mark the settings dirty: the render in
-            # flight is left to finish and be shown, and the newest settings render when the
-            # interval ends, so a continuous drag shows a preview every interval or so instead
-            # of cancelling every render before it can finish.
-            self._dirty = False
-            self._start_preview()
-            self._debounce.start()
-        else:
-            self._dirty = True
+        self.loading = None
+        self.loadFailed.emit(out.message)
+        self._resume()
 
-    def cancel(self) -> None:
-        """Stop whatever runs: renders become stale, a save or batch stops at its next file."""
-        self._debounce.stop()
+    # -- settings and the live loop ----------------------------------------------------------
+
+    def set_options(self, **changes) -> None:
+        new = replace(self.options, **changes)
+        if new == self.options:
+            return
+        self.options = new
+        self.writes.settings_changed()
+        self.request_render()
+
+    def request_render(self) -> None:
+        """The settings or the document changed: render from the quickest stage up."""
         self._full_timer.stop()
-        self._pending_save = None
-        self._next()
-        self.worker.cancel_running_always_job()
+        if self._figures_job is not None:
+            self._figures_job.token.cancel()
+        if self.document is None or self.loading is not None:
+            return  # rendered when the load ends
+        self._wanted = "draft" if self.document.draft_source is not self.document.preview_source else "preview"
+        if self._inflight is not None:
+            if self._inflight.stage != "draft":
+                self._inflight.token.cancel()  # long: stop it; a draft is left to finish and be shown
+            return
+        self._start_wanted()
+
+    def _resume(self) -> None:
+        """After a failed open or a cancelled render: make the picture match the settings again."""
+        if self.document is None or self.loading is not None or self._inflight is not None:
+            return
+        s = self.shown
+        if s is None or s.options != self.options or s.doc_id != self.document.id:
+            self.request_render()
 
     @Slot()
-    def _on_debounce(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self._start_preview()
-            self._debounce.start()  # keep throttling while changes keep coming
-
-    @Slot()
-    def _start_preview(self) -> None:
-        if self.document is None or self.preview_source is None:
+    def _start_wanted(self) -> None:
+        if self.document is None or self.loading is not None or self._wanted is None or self._inflight is not None:
             return
+        stage, self._wanted = self._wanted, None
+        self._serial += 1
         self.render_count += 1
-        self._send(self._render_job("preview", self.preview_source))
+        self._inflight = RenderJob(self._serial, stage, self.document, self.options)
+        self.renderer.send(self._inflight)
+        self.stateChanged.emit(self._describe_work(stage))
+        self._emit_busy()
 
-    @Slot()
-    def _start_full(self) -> None:
-        if self.document is None:
+    def _describe_work(self, stage: Stage) -> str:
+        return {"draft": "Updating…", "preview": "Refining the preview…",
+                "full": "Rendering full resolution…"}[stage]
+
+    def _cancel_render(self) -> None:
+        self._full_timer.stop()
+        self._wanted = None
+        if self._inflight is not None:
+            self._inflight.token.cancel()
+
+    def _rendered(self, r: RenderResult) -> None:
+        if self._inflight is None or r.serial != self._inflight.serial:
             return
-        self._send(self._render_job("full", self.document.pixels))
+        self._inflight = None
+        current = self.document is not None and r.doc_id == self.document.id
+        if current and (self.shown is None or r.options == self.options or self.shown.options != self.options):
+            # A picture for settings changed a moment ago is still the newest one: show it,
+            # unless the screen already shows the current settings.
+            self._show(r)
+        if current and r.options == self.options and self._wanted is None:
+            self._climb(r.stage)
+        elif current and self._wanted is None and r.options != self.options:
+            self._wanted = "draft"
+        self._start_wanted()
+        self._emit_busy()
 
-    def _render_job(self, kind: str, pixels: np.ndarray) -> Job:
-        doc = self.document
-        return Job(self._next(), kind, self.params, pixels, full_pixels=doc.width * doc.height,
-                   original_bytes=doc.file_bytes, extra={"full_size": (doc.height, doc.width)})
+    def _climb(self, stage: Stage) -> None:
+        """The settings held still while ``stage`` rendered: go one stage sharper."""
+        if stage == "draft":
+            self._wanted = "preview"
+        elif stage == "preview":
+            self._wanted = "full"
+            if self.writes.waiting_for(self.options):
+                return  # a save is waiting for this: no pause
+            self._full_timer.start()
+
+    def _show(self, r: RenderResult) -> None:
+        self.shown = r
+        if r.stage == "full":
+            self.full = r
+            self.writes.full_ready(r)
+        self.resultShown.emit(r)
+        self.figures = None
+        self.stateChanged.emit(self._describe_shown(r))
+        if r.options == self.options and r.stage != "draft":
+            self._measure(r)
+        else:
+            self.figuresChanged.emit(None)
+
+    def _describe_shown(self, r: RenderResult) -> str:
+        h, w = r.indices.shape
+        if r.stage == "full":
+            return f"Full resolution ({w} × {h})"
+        return f"{'Draft' if r.stage == 'draft' else 'Preview'} ({w} × {h}) — full resolution follows"
+
+    def _measure(self, r: RenderResult) -> None:
+        if self._figures_job is not None:
+            self._figures_job.token.cancel()
+        self._figures_job = FiguresJob(r, self.document)
+        self.writer.send(self._figures_job)
+
+    def _figures_done(self, out: FiguresDone) -> None:
+        if self._figures_job is None or out.serial != self._figures_job.result.serial:
+            return
+        self._figures_job = None
+        if self.shown is not None and self.shown.serial == out.serial:
+            self.figures = out.figures
+            self.figuresChanged.emit(out.figures)
+        self._emit_busy()
 
     def ensure_full(self) -> None:
-        """Start the full-resolution render now if it is not ready or running."""
-        if self.full is not None and self.full.params == self.params:
+        """Render full resolution for the current settings now (no pause), unless it exists."""
+        if self.document is None or self.full_for(self.options) is not None:
+            return
+        if self._inflight is not None and self._inflight.stage == "full" and self._inflight.options == self.options:
             return
         self._full_timer.stop()
-        self._start_full()
+        self._wanted = "full"  # a draft or preview in flight finishes first, then full follows
+        self._start_wanted()
 
-    # -- writing -------------------------------------------------------------------------
+    # -- cancel ----------------------------------------------------------------------------
 
-    def save(self, path: str | Path, fmt: str | None = None) -> None:
-        """Save the full-resolution result (rendering it first if needed)."""
-        if self.document is None:
-            self.errorOccurred.emit("Nothing to save: open an image first")
-            return
-        if self.full is not None and self.full.params == self.params:
-            self._send(Job(self._generation, "save", path=Path(path), always=True,
-                           extra={"result": self.full, "loaded": self.document, "fmt": fmt}))
-        else:
-            self._pending_save = (Path(path), fmt)
-            self.ensure_full()
+    def cancel(self) -> None:
+        """Esc: stop all computation. What is shown stays, with the settings that made it."""
+        self._cancel_render()
+        if self._figures_job is not None:
+            self._figures_job.token.cancel()
+        self.writes.cancel_all("cancelled (Esc)")
+        if self._batch is not None:
+            self._batch.token.cancel()
+        if self.loading is not None:
+            self.loading.token.cancel()
+        s = self.shown
+        if s is not None and s.options != self.options:
+            self.options = s.options  # the controls go back to what made the picture
+            self.optionsReverted.emit(s.options)
+        if s is not None and (s.stage != "full" or self.figures is None):
+            self.stateChanged.emit(f"{self._describe_shown(s).split(' — ')[0]} — cancelled (change a setting to "
+                                   "continue)")
 
-    def export_palette(self, path: str | Path, sort: str = "frequency") -> None:
-        result = self.full if (self.full is not None and self.full.params == self.params) else self.current
-        if result is None:
-            self.errorOccurred.emit("No palette yet: open an image first")
-            return
-        self._send(Job(self._generation, "export", path=Path(path), always=True,
-                       extra={"palette": result.palette, "counts": result.counts, "sort": sort}))
-
-    def run_batch(self, files: list[Path], out_dir: Path | None, options) -> None:
-        self._send(Job(self._generation, "batch", always=True,
-                       extra={"files": files, "out_dir": out_dir, "options": options}))
-
-    def run_call(self, tag: str, fn: Callable, *, cancellable_by_render: bool = False) -> int:
-        """Run ``fn(should_stop, progress)`` in the worker; ``callFinished(tag, payload)`` follows."""
-        gen = self._next() if cancellable_by_render else self._generation
-        self._send(Job(gen, "call", always=not cancellable_by_render, extra={"fn": fn, "tag": tag}))
-        return gen
-
-    # -- results from the worker ------------------------------------------------------------
+    # -- outcomes from the workers ---------------------------------------------------------
 
     @Slot(object)
-    def _on_rendered(self, result: RenderResult) -> None:
-        if result.generation != self._generation:
-            return  # stale: newer work has started since
-        if result.kind == "full" and result.params != self.params:
-            return  # a full render is only kept for the settings now shown
-        # A preview for settings changed a moment ago is still the newest picture: show it
-        # (the render for the newest settings follows when the debounce interval ends).
-        self.current = result
-        if result.kind == "full":
-            self.full = result
-            if self._pending_save is not None:
-                path, fmt = self._pending_save
-                self._pending_save = None
-                self.save(path, fmt)
-        elif result.kind == "preview" and result.params == self.params:
-            self._full_timer.start()
-        self.previewChanged.emit(result)
+    def _on_outcome(self, outcome) -> None:
+        self._handlers[type(outcome)](outcome)
+        self._emit_busy()
 
-    @Slot(int, object)
-    def _on_stats(self, generation: int, stats: dict) -> None:
-        if self.current is None or generation != self.current.generation:
-            return
-        self.stats = stats
-        self.statsChanged.emit(stats)
+    def _cancelled(self, out: JobCancelled) -> None:
+        job = out.job
+        if job is self._inflight:
+            self._inflight = None
+            if self._wanted is not None:
+                self._start_wanted()
+        elif job is self.loading:
+            self.loading = None
+            self._resume()
+        elif job is self._figures_job:
+            self._figures_job = None
+        elif job is self._batch:
+            self._batch = None
+            self.batchCancelled.emit()
+        else:
+            self.writes.on_cancelled(job)
 
-    @Slot(int, float, str)
-    def _on_progress(self, generation: int, fraction: float, stage: str) -> None:
-        if generation == self._generation or generation in self._pending:
+    def _failed(self, out: JobFailed) -> None:
+        job = out.job
+        if job is self._inflight:
+            self._inflight = None
+            self.errorOccurred.emit(out.message)
+        elif job is self._figures_job:
+            self._figures_job = None
+            self.errorOccurred.emit(out.message)
+        elif job is self._batch:
+            self._batch = None
+            self.errorOccurred.emit(out.message)
+        elif not self.writes.on_failed(job, out.message) and job is self.loading:
+            self.loading = None
+            self.loadFailed.emit(out.message)
+
+    @Slot(object, float, str)
+    def _on_progress(self, job, fraction: float, stage: str) -> None:
+        if job is self._inflight and job.stage == "full":
+            self.progressChanged.emit(0.9 * fraction, stage)
+        elif job is self._batch:
             self.progressChanged.emit(fraction, stage)
 
-    @Slot(int, str, str)
-    def _on_failed(self, generation: int, kind: str, message: str) -> None:
-        if kind == "save":
-            self._pending_save = None
-        if kind in ("preview", "full", "load") and generation != self._generation:
-            return
-        self.errorOccurred.emit(message)
+    # -- writing ---------------------------------------------------------------------------
 
-    @Slot(int, str)
-    def _on_cancelled(self, generation: int, kind: str) -> None:
-        self.jobCancelled.emit(kind)
+    def save(self, path: str | Path, fmt: str | None = None, *, skip_if_larger: bool = False) -> int:
+        """Save what the window shows (at full resolution); returns the request's number."""
+        return self.writes.save(Path(path), fmt, skip_if_larger)
 
-    @Slot(int, str, object)
-    def _on_done(self, generation: int, kind: str, payload: object) -> None:
-        if kind == "load":
-            if generation == self._generation:
-                loaded, preview, before, before_display = payload
-                self.set_document(loaded, preview, (before, before_display))
-        elif kind == "save":
-            self.saved.emit(payload)
-        elif kind == "export":
-            self.exported.emit(payload)
-        elif kind == "batch":
-            self.batchFinished.emit(payload)
-        else:
-            self.callFinished.emit(kind, payload)
+    def export_palette(self, path: str | Path, sort: str = "frequency") -> int:
+        return self.writes.export(Path(path), sort)
 
-    # -- shutdown ------------------------------------------------------------------------
+    @Slot(object, object)
+    def _write_finished(self, done: WriteDone, kind: str) -> None:
+        self.writeFinished.emit(done, kind)
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel everything and join the worker thread (call from closeEvent)."""
-        self._debounce.stop()
+    def run_batch(self, files: list[Path], out_dir: Path | None, options: CompressOptions) -> None:
+        self._batch = BatchJob(tuple(files), out_dir, options)
+        self.writer.send(self._batch)
+        self._emit_busy()
+
+    def _batch_done(self, out: BatchDone) -> None:
+        self._batch = None
+        self.batchFinished.emit(out.results)
+
+    # -- shutdown --------------------------------------------------------------------------
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel everything and join both threads; False if one is still busy after the timeout."""
         self._full_timer.stop()
-        self._next()
-        self.worker.cancel_running_always_job()
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        self._cancel_render()
+        if self._figures_job is not None:
+            self._figures_job.token.cancel()
+        if self.loading is not None:
+            self.loading.token.cancel()
+        if self._batch is not None:
+            self._batch.token.cancel()
+        self.writes.shutdown()
+        ok = self.renderer.stop(timeout_ms)
+        return self.writer.stop(timeout_ms) and ok
+
+    def threads_running(self) -> bool:
+        return self.renderer.running() or self.writer.running()

@@ -29,6 +29,7 @@ from core.blobs import colors_to_2d, compare_seeds, make_blobs
 from core.kmeans import find_closest_centroids, kmeans
 
 from .controller import Controller
+from .tool_runner import ToolRunner
 
 CLUSTER_COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
                   "#fabed4", "#469990", "#dcbeff", "#9a6324", "#800000", "#aaffc3", "#808000", "#000075"]
@@ -110,10 +111,9 @@ class PlaygroundWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("K-means Playground")
         self.controller = controller
+        self.runner = ToolRunner("kmeans-playground", self)
         self.result = None
         self.step_index = 0
-        self._gen = -1
-        self._compare_gen = -1
         self.colors: np.ndarray | None = None
 
         self.view = ScatterView()
@@ -195,7 +195,7 @@ class PlaygroundWindow(QWidget):
         for w in (self.k, self.seed):
             w.valueChanged.connect(self.reset)
         self.init.currentIndexChanged.connect(self.reset)
-        controller.callFinished.connect(self._on_done)
+        self.runner.finished.connect(self._on_done)
         self.resize(1000, 620)
         self.regenerate()
 
@@ -205,7 +205,7 @@ class PlaygroundWindow(QWidget):
     def regenerate(self) -> None:
         doc = self.controller.document
         if self.source.currentData() == "image" and doc is not None:
-            self.X, self.colors = colors_to_2d(doc.pixels, min(self.points.value(), 3000), self.data_seed.value())
+            self.X, self.colors = colors_to_2d(doc.loaded.pixels, min(self.points.value(), 3000), self.data_seed.value())
         else:
             if self.source.currentData() == "image":
                 self.source.setCurrentIndex(0)
@@ -215,9 +215,16 @@ class PlaygroundWindow(QWidget):
         self.view.set_data(self.X, self.colors)
         self.reset()
 
+    def closeEvent(self, event) -> None:  # noqa: N802
+        """Closing stops the animation and any K-means run of the playground's own thread."""
+        self.timer.stop()
+        self.runner.stop()
+        super().closeEvent(event)
+
     @Slot()
     def reset(self) -> None:
         self.timer.stop()
+        self.runner.cancel()
         self.result = None
         self.step_index = 0
         self.view.set_state(np.zeros(len(self.X), np.intp), [])
@@ -236,7 +243,7 @@ class PlaygroundWindow(QWidget):
         def job(stop, progress):
             return kmeans(X, k, seed=seed, init=init, tol=0.0, record_centroids=True, should_stop=stop)
 
-        self._gen = self.controller.run_call("playground", job)
+        self.runner.run("playground", job)
 
     @Slot(str, object)
     def _on_done(self, tag: str, payload) -> None:
@@ -287,7 +294,7 @@ class PlaygroundWindow(QWidget):
     def compare(self) -> None:
         X, k, init = self.X, min(self.k.value(), len(self.X)), self.init.currentData()
         seeds = list(range(self.seed.value(), self.seed.value() + 8))
-        self.controller.run_call("compare", lambda stop, progress: compare_seeds(X, k, seeds, init))
+        self.runner.run("compare", lambda stop, progress: compare_seeds(X, k, seeds, init))
 
     def _show_compare(self, runs: list[dict]) -> None:
         inertias = [r["inertia"] for r in runs]

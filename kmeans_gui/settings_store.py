@@ -6,29 +6,33 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from .worker import Params
+from core.pipeline import CompressOptions
 
 MAX_RECENT = 8
+#: QSettings key -> CompressOptions field, for the settings the window controls.
 _KEYS = (("k", "k"), ("seed", "seed"), ("init", "init"), ("nInit", "n_init"), ("colorSpace", "color_space"),
          ("dither", "dither"))
 
 
-def load_params(settings: QSettings) -> Params:
+def load_options(settings: QSettings) -> CompressOptions:
     """The saved settings, or the defaults if anything saved is missing or out of range."""
     try:
-        p = Params(k=int(settings.value("k", 16)), seed=int(settings.value("seed", 0)),
-                   init=str(settings.value("init", "k-means++")), n_init=int(settings.value("nInit", 0)),
-                   color_space=str(settings.value("colorSpace", "rgb")), dither=str(settings.value("dither", "none")))
+        n_init = int(settings.value("nInit", 0) or 0)
+        o = CompressOptions(k=int(settings.value("k", 16)), seed=int(settings.value("seed", 0)),
+                            init=str(settings.value("init", "k-means++")), n_init=n_init or None,
+                            color_space=str(settings.value("colorSpace", "rgb")),
+                            dither=str(settings.value("dither", "none")))
     except (TypeError, ValueError):
-        return Params()
-    valid = (2 <= p.k <= 256 and p.seed >= 0 and 0 <= p.n_init <= 20 and p.init in ("k-means++", "random")
-             and p.color_space in ("rgb", "oklab") and p.dither in ("none", "fs", "ordered"))
-    return p if valid else Params()
+        return CompressOptions()
+    valid = (2 <= o.k <= 256 and o.seed >= 0 and 0 <= n_init <= 20 and o.init in ("k-means++", "random")
+             and o.color_space in ("rgb", "oklab") and o.dither in ("none", "fs", "ordered"))
+    return o if valid else CompressOptions()
 
 
-def save_params(settings: QSettings, params: Params) -> None:
+def save_options(settings: QSettings, options: CompressOptions) -> None:
     for key, attr in _KEYS:
-        settings.setValue(key, getattr(params, attr))
+        value = getattr(options, attr)
+        settings.setValue(key, 0 if value is None else value)
 
 
 def recent_files(settings: QSettings) -> list[str]:

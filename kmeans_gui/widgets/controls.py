@@ -1,7 +1,8 @@
 """The controls: K (slider + spin box), seed, initialization, restarts, color space, dithering.
 
-Each control binds one widget to one value of :class:`Params`; every change is emitted at
-once (the controller debounces), so there is no "Run" button.
+Each control binds one widget to one setting; every change is emitted at once as a dict of
+the changed settings (the controller decides what to render), so there is no "Run" button.
+Restarts 0 is shown as "Auto" and emitted as ``None`` (the core's automatic choice).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QWidget,
 )
-
-from ..worker import Params
 
 INIT_CHOICES = [("k-means++", "k-means++"), ("Random points", "random")]
 SPACE_CHOICES = [("RGB (lowest error)", "rgb"), ("OKLab (perceptual)", "oklab")]
@@ -98,12 +97,12 @@ class ControlsPanel(QWidget):
         self.seed_spin.valueChanged.connect(lambda v: self.paramsChanged.emit({"seed": v}))
         self.new_seed.clicked.connect(self.randomize_seed)
         self.init_box.currentIndexChanged.connect(lambda _: self.paramsChanged.emit({"init": self.init_box.currentData()}))
-        self.restarts.valueChanged.connect(lambda v: self.paramsChanged.emit({"n_init": v}))
+        self.restarts.valueChanged.connect(lambda v: self.paramsChanged.emit({"n_init": v or None}))
         self.space_box.currentIndexChanged.connect(
             lambda _: self.paramsChanged.emit({"color_space": self.space_box.currentData()}))
         self.dither_box.currentIndexChanged.connect(
             lambda _: self.paramsChanged.emit({"dither": self.dither_box.currentData()}))
-        self.set_params(Params())
+        self.set_values(k=16, seed=0, init="k-means++", n_init=None, color_space="rgb", dither="none")
 
     def _k_from_slider(self, k: int) -> None:
         with QSignalBlocker(self.k_spin):
@@ -124,16 +123,17 @@ class ControlsPanel(QWidget):
     def randomize_seed(self) -> None:
         self.seed_spin.setValue(random.randrange(0, 100_000))
 
-    def set_params(self, p: Params) -> None:
-        """Show ``p`` without emitting anything."""
+    def set_values(self, *, k: int, seed: int, init: str, n_init: int | None, color_space: str,
+                   dither: str) -> None:
+        """Show these settings without emitting anything."""
         widgets = [self.k_slider, self.k_spin, self.seed_spin, self.init_box, self.restarts, self.space_box, self.dither_box]
         blockers = [QSignalBlocker(w) for w in widgets]
-        self.k_slider.setValue(p.k)
-        self.k_spin.setValue(p.k)
-        self.seed_spin.setValue(p.seed)
-        self.init_box.setCurrentIndex(max(0, self.init_box.findData(p.init)))
-        self.restarts.setValue(p.n_init)
-        self.space_box.setCurrentIndex(max(0, self.space_box.findData(p.color_space)))
-        self.dither_box.setCurrentIndex(max(0, self.dither_box.findData(p.dither)))
+        self.k_slider.setValue(k)
+        self.k_spin.setValue(k)
+        self.seed_spin.setValue(seed)
+        self.init_box.setCurrentIndex(max(0, self.init_box.findData(init)))
+        self.restarts.setValue(n_init or 0)
+        self.space_box.setCurrentIndex(max(0, self.space_box.findData(color_space)))
+        self.dither_box.setCurrentIndex(max(0, self.dither_box.findData(dither)))
         del blockers
-        self._update_hint(p.k)
+        self._update_hint(k)

@@ -1,7 +1,8 @@
 """The palette: one swatch per color, ordered by share (or luminance, hue), with tooltips.
 
 Clicking a swatch copies its hex code to the clipboard and asks for that color's pixels to
-be highlighted; clicking it again clears the highlight.
+be highlighted; clicking it again clears the highlight. The view shows what it is given: the
+colors, their pixel counts, their hex codes and one display order per sort.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
-
-from core.palette import hex_color, sort_order
 
 SWATCH = 26
 GAP = 3
@@ -30,14 +29,20 @@ class PaletteView(QWidget):
         self._palette = np.zeros((0, 3), np.uint8)
         self._counts = np.zeros(0, np.int64)
         self._order = np.zeros(0, np.intp)
+        self._hex: tuple[str, ...] = ()
+        self._orders: dict[str, np.ndarray] = {}
         self.sort_by = "frequency"
         self.selected = -1
 
     # -- data ------------------------------------------------------------------------------
 
-    def set_palette(self, palette: np.ndarray, counts: np.ndarray) -> None:
+    def set_palette(self, palette: np.ndarray, counts: np.ndarray, hex_codes: tuple[str, ...] = (),
+                    orders: dict[str, np.ndarray] | None = None) -> None:
+        """Show ``palette`` (n, 3|4); ``orders`` maps a sort name to the display order."""
         self._palette = np.asarray(palette)
         self._counts = np.asarray(counts)
+        self._hex = tuple(hex_codes)
+        self._orders = dict(orders or {})
         self.selected = -1
         self._resort()
 
@@ -46,13 +51,14 @@ class PaletteView(QWidget):
         self._resort()
 
     def _resort(self) -> None:
-        self._order = sort_order(self._palette, self._counts, self.sort_by) if len(self._palette) else np.zeros(0, np.intp)
+        default = np.arange(len(self._palette), dtype=np.intp)
+        self._order = np.asarray(self._orders.get(self.sort_by, default), np.intp)
         self.updateGeometry()
         self.update()
 
     def colors(self) -> list[str]:
         """The colors shown, in display order, as ``#rrggbb``."""
-        return [hex_color(self._palette[i]) for i in self._order]
+        return [self._hex[i] for i in self._order]
 
     def share(self, index: int) -> float:
         total = float(self._counts.sum()) or 1.0
@@ -119,7 +125,7 @@ class PaletteView(QWidget):
         idx = self.index_at(event.position().toPoint())
         if idx < 0:
             return
-        QGuiApplication.clipboard().setText(hex_color(self._palette[idx]))
+        QGuiApplication.clipboard().setText(self._hex[idx])
         self.selected = -1 if self.selected == idx else idx
         self.update()
         self.colorClicked.emit(self.selected)
@@ -129,7 +135,7 @@ class PaletteView(QWidget):
             idx = self.index_at(e.pos())
             if idx >= 0:
                 c = self._palette[idx]
-                text = (f"{hex_color(c)}  RGB({int(c[0])}, {int(c[1])}, {int(c[2])})"
+                text = (f"{self._hex[idx]}  RGB({int(c[0])}, {int(c[1])}, {int(c[2])})"
                         + (f"  alpha {int(c[3])}" if len(c) == 4 else "")
                         + f"\n{self.share(idx) * 100:.1f}% of pixels — click to copy and highlight")
                 QToolTip.showText(e.globalPos(), text, self)

@@ -1,21 +1,12 @@
-"""The figures: colors, sizes, ratios, quality, iterations; marked preview or full resolution."""
+"""The figures: colors, sizes, ratios, quality, iterations; the header says which stage they describe.
+
+The panel shows texts it is given (see ``kmeans_gui.figures_text``); it formats nothing itself.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
-
-
-def human_bytes(n: int | float | None) -> str:
-    if n is None:
-        return "—"
-    n = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
-
 
 ROWS = [
     ("colors", "Colors"),
@@ -58,28 +49,14 @@ class StatsPanel(QFrame):
         for v in self.values.values():
             v.setText("—")
 
-    def show_stats(self, s: dict) -> None:
-        w, h = s.get("size", (0, 0))
-        if s.get("preview"):
-            self.header.setText(f"Preview ({w} × {h}) — full resolution follows")
-        else:
-            self.header.setText(f"Full resolution ({w} × {h})")
-        est = "≈ " if s.get("png_estimated") else ""
-        v = self.values
-        v["colors"].setText(f"{s['colors']}")
-        v["distinct"].setText(f"{s['distinct']:,}" + (" (binned)" if s.get("preview") else ""))
-        v["bitcount"].setText(f"{s['bitcount_ratio']:.2f} ×")
-        v["original"].setText(human_bytes(s.get("original_bytes")) if s.get("original_bytes") else "— (pasted)")
-        v["png"].setText(est + human_bytes(s["png_bytes"]) + (" (estimated)" if est else ""))
-        raw_ratio = s["raw_bytes"] / s["png_bytes"] if s["png_bytes"] else 0
-        if s.get("original_bytes"):
-            v["ratio"].setText(f"{est}{s['original_bytes'] / s['png_bytes']:.2f} × / {raw_ratio:.1f} ×")
-        else:
-            v["ratio"].setText(f"— / {est}{raw_ratio:.1f} ×")
-        psnr = s["psnr"]
-        v["psnr"].setText("∞ (lossless)" if psnr == float("inf") else f"{psnr:.2f} dB")
-        v["delta_e"].setText(f"{s['delta_e']:.2f}")
-        v["iterations"].setText(f"{s['iterations']} in {s['seconds'] * 1000:.0f} ms")
+    def set_header(self, text: str) -> None:
+        """Say which stage the figures describe (or that they are being measured)."""
+        self.header.setText(text)
+
+    def show_rows(self, rows: dict[str, str]) -> None:
+        """Show the given texts (row key -> text); rows not given show a dash."""
+        for key, label in self.values.items():
+            label.setText(rows.get(key, "—"))
 
     def text(self) -> str:
         """Everything shown, one line per figure (for tests and copying)."""

@@ -1,0 +1,28 @@
+"""Figures as the Figures panel words them: one string per row, estimates marked as such."""
+
+from __future__ import annotations
+
+from core.pipeline import human_bytes
+
+from .jobs import Figures
+
+
+def figure_rows(f: Figures) -> dict[str, str]:
+    """Row key -> text, for :class:`~kmeans_gui.widgets.stats_panel.StatsPanel`."""
+    est = "≈ " if f.png_estimated else ""
+    rows = {
+        "colors": f"{f.colors}",
+        "distinct": f"{f.distinct:,}" + (" (binned)" if f.stage != "full" else ""),
+        "bitcount": f"{f.bitcount_ratio:.2f} ×",
+        "original": human_bytes(f.original_bytes) if f.original_bytes else "— (pasted)",
+        "png": est + human_bytes(f.png_bytes) + (" (estimate from the preview)" if est else ""),
+    }
+    raw_ratio = f.raw_bytes / f.png_bytes if f.png_bytes else 0.0
+    if f.original_bytes and f.png_bytes:
+        rows["ratio"] = f"{est}{f.original_bytes / f.png_bytes:.2f} × / {raw_ratio:.1f} ×"
+    else:
+        rows["ratio"] = f"— / {est}{raw_ratio:.1f} ×"
+    rows["psnr"] = "∞ (lossless)" if f.psnr == float("inf") else f"{f.psnr:.2f} dB"
+    rows["delta_e"] = f"{f.delta_e:.2f}"
+    rows["iterations"] = f"{f.iterations} in {f.seconds * 1000:.0f} ms"
+    return rows

@@ -1,0 +1,160 @@
+"""What the workers compute for the window: documents, rendered stages, figures, files.
+
+Plain functions over the typed jobs (Qt is used only for ``QImage``, which is safe off the GUI
+thread). Each one polls its job's cancel token through the core's ``should_stop`` callback.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+
+from core import metrics
+from core.dither import dither as apply_dither
+from core.io import LoadedImage, encode_indexed
+from core.kmeans import Cancelled
+from core.palette import hex_color, sort_order
+from core.quantize import DRAFT_PLAN, Quantized, plan_for, quantize
+
+from .jobs import CancelToken, Document, Figures, RenderJob, RenderResult, Stage
+from .qt_images import array_to_qimage, display_copy, indexed_to_qimage
+
+#: A slider drag renders this many pixels at most: small enough for >= 10 pictures a second.
+DRAFT_PIXELS = 200_000
+#: After a pause the preview is re-rendered sharper, at about what a window shows.
+PREVIEW_PIXELS = 1_000_000
+#: Above this K a drag uses the coarse draft plan (6-bit bins, one final Lloyd step).
+DRAFT_PLAN_ABOVE_K = 32
+SORTS = ("frequency", "luminance", "hue")
+
+Progress = Callable[[float, str], None]
+
+
+def downscaled(pixels: np.ndarray, max_pixels: int) -> np.ndarray:
+    """``pixels`` area-averaged down to at most ``max_pixels`` (the array itself if smaller)."""
+    h, w = pixels.shape[:2]
+    if h * w <= max_pixels:
+        return pixels
+    s = (max_pixels / (h * w)) ** 0.5
+    size = (max(1, int(w * s)), max(1, int(h * s)))
+    mode = "RGBA" if pixels.shape[2] == 4 else "RGB"
+    small = np.asarray(Image.fromarray(np.ascontiguousarray(pixels), mode).resize(size, Image.Resampling.BOX))
+    small.flags.writeable = False
+    return small
+
+
+def make_document(doc_id: int, loaded: LoadedImage) -> Document:
+    """The loaded image with its draft and preview copies and its QImages (worker side)."""
+    before = array_to_qimage(loaded.pixels)
+    preview = downscaled(loaded.pixels, PREVIEW_PIXELS)
+    return Document(doc_id, loaded, downscaled(preview, DRAFT_PIXELS), preview, before, display_copy(before))
+
+
+def stage_pixels(document: Document, stage: Stage) -> np.ndarray:
+    if stage == "draft":
+        return document.draft_source
+    if stage == "preview":
+        return document.preview_source
+    return document.loaded.pixels
+
+
+def stage_plan(stage: Stage, k: int):
+    """The core's plan for a stage: coarse and quick while dragging, exact at full size."""
+    if stage == "full":
+        return None
+    if stage == "draft" and k > DRAFT_PLAN_ABOVE_K:
+        return DRAFT_PLAN
+    return plan_for(k, preview=True)
+
+
+def quantize_stage(pixels: np.ndarray, stage: Stage, options, token: CancelToken,
+                   progress: Progress | None = None) -> tuple[Quantized, np.ndarray]:
+    """Quantize and dither ``pixels`` as ``options`` say; raises ``Cancelled`` when asked to stop."""
+    stop = lambda: token.cancelled  # noqa: E731 - the core's should_stop callback
+    q = quantize(pixels, options.k, seed=options.seed, init=options.init, n_init=options.n_init,
+                 color_space=options.color_space, preview=stage != "full", plan=stage_plan(stage, options.k),
+                 should_stop=stop, on_progress=progress)
+    if stop():
+        raise Cancelled()
+    if options.dither == "none":
+        return q, q.indices
+    indices = apply_dither(pixels, q.palette, options.dither, color_space=options.color_space)
+    if stop():
+        raise Cancelled()
+    return q, indices
+
+
+def render(job: RenderJob, progress: Progress | None = None) -> RenderResult:
+    """One stage of the live loop: quantize, dither, and build what the GUI will show."""
+    t0 = time.perf_counter()
+    pixels = stage_pixels(job.document, job.stage)
+    q, indices = quantize_stage(pixels, job.stage, job.options, job.token, progress)
+    return build_result(job, q, indices, time.perf_counter() - t0)
+
+
+def build_result(job: RenderJob, q: Quantized, indices: np.ndarray, seconds: float) -> RenderResult:
+    """Everything the GUI needs to show a result, computed off the GUI thread."""
+    counts = q.counts if job.options.dither == "none" else np.bincount(indices.ravel(), minlength=len(q.palette))
+    image = indexed_to_qimage(indices, q.palette)
+    display = display_copy(image) if job.stage == "full" else image
+    orders = {by: sort_order(q.palette, counts, by) for by in SORTS}
+    hexes = tuple(hex_color(c) for c in q.palette)
+    return RenderResult(job.serial, job.stage, job.document.id, job.options, q.palette, indices, counts, hexes,
+                        orders, q.distinct_colors, q.n_iter, seconds, image, display)
+
+
+def full_result(document: Document, options, token: CancelToken, serial: int = -1) -> RenderResult:
+    """The full-resolution result for a save or export whose settings are no longer rendered."""
+    return render(RenderJob(serial, "full", document, options, token))
+
+
+# ---------------------------------------------------------------------------------- figures
+
+
+def encoded_png(result: RenderResult, document: Document) -> bytes:
+    """The indexed PNG Save writes for this result, encoded once and kept on the result."""
+    data = result.encoded.get("png")
+    if data is None:
+        buf = io.BytesIO()
+        encode_indexed(buf, result.palette, result.indices, "png", icc_profile=document.loaded.icc_profile)
+        data = buf.getvalue()
+        result.encoded["png"] = data
+    return data
+
+
+def _quick_png_bytes(result: RenderResult) -> int:
+    """A quick PNG encode (no optimization) of a preview, for the size estimate."""
+    from core.io import to_pil_indexed
+
+    buf = io.BytesIO()
+    to_pil_indexed(result.palette, result.indices).save(buf, "PNG", compress_level=6)
+    return buf.tell()
+
+
+def figures(result: RenderResult, document: Document, token: CancelToken) -> Figures:
+    """Quality and size figures; exact at full resolution, estimated (and marked) for previews."""
+    px = stage_pixels(document, result.stage)
+    h, w = px.shape[:2]
+    loaded = document.loaded
+    full_pixels = loaded.width * loaded.height
+    recon = np.take(result.palette, result.indices, axis=0)
+    psnr = metrics.psnr(px, recon)
+    if token.cancelled:
+        raise Cancelled()
+    delta_e = metrics.mean_delta_e(px, recon)
+    if token.cancelled:
+        raise Cancelled()
+    if result.stage == "full":
+        png_bytes, estimated = len(encoded_png(result, document)), False
+    else:
+        png_bytes, estimated = int(_quick_png_bytes(result) * full_pixels / float(h * w)), True
+    if token.cancelled:
+        raise Cancelled()
+    return Figures(result.stage, (w, h), len(result.palette), result.distinct_colors,
+                   metrics.bitcount_ratio(full_pixels, len(result.palette)), psnr, delta_e, png_bytes, estimated,
+                   loaded.file_bytes, metrics.raw_rgb_bytes(loaded.height, loaded.width, 3), result.iterations,
+                   result.seconds)

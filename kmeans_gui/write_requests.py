@@ -1,0 +1,153 @@
+"""The user's save and export requests, from the click to exactly one :class:`WriteDone`.
+
+A request is bound to the document and the settings shown when it was made. If the full
+result for them exists it is sent to the writer at once; if the live loop is about to render it
+(same document and settings still shown) the request waits for that render instead of doing
+the work twice; if the settings or the document change first, the request goes to the writer,
+which renders its own full result. Esc cancels requests that still need computing (they end as
+"cancelled"); requests whose result is known are completed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from core.io import SaveError, format_for_path
+from core.palette import export_format_for
+
+from .jobs import ExportJob, RenderResult, SaveJob, WriteDone
+from .worker import WorkerThread
+
+if TYPE_CHECKING:
+    from core.pipeline import CompressOptions
+
+    from .controller import Controller
+
+WriteJob = SaveJob | ExportJob
+
+
+def _kind(job: WriteJob) -> str:
+    return "save" if isinstance(job, SaveJob) else "export"
+
+
+class WriteRequests(QObject):
+    finished = Signal(object, object)  # WriteDone, kind ("save" | "export"): once per request
+
+    def __init__(self, writer: WorkerThread, controller: Controller) -> None:
+        super().__init__(controller)
+        self._writer = writer
+        self._c = controller
+        self._parked: list[WriteJob] = []  # waiting for the live loop's full render
+        self._sent: dict[int, WriteJob] = {}  # request -> job in the writer
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._parked or self._sent)
+
+    # -- new requests ------------------------------------------------------------------------
+
+    def save(self, path: Path, fmt: str | None, skip_if_larger: bool) -> int:
+        c = self._c
+        req = c._next_request()
+        if c.document is None:
+            self._end(WriteDone(req, path, "", "Nothing to save: open an image first"), "save")
+            return req
+        try:
+            format_for_path(path, fmt)
+        except SaveError as e:
+            self._end(WriteDone(req, path, "", str(e)), "save")
+            return req
+        self._dispatch(SaveJob(req, path, fmt, c.document, c.options, c.full_for(c.options), skip_if_larger))
+        return req
+
+    def export(self, path: Path, sort: str) -> int:
+        c = self._c
+        req = c._next_request()
+        if c.document is None:
+            self._end(WriteDone(req, path, "", "No palette yet: open an image first"), "export")
+            return req
+        try:
+            export_format_for(path)
+        except ValueError as e:
+            self._end(WriteDone(req, path, "", str(e)), "export")
+            return req
+        self._dispatch(ExportJob(req, path, sort, c.document, c.options, c.full_for(c.options)))
+        return req
+
+    def _dispatch(self, job: WriteJob) -> None:
+        c = self._c
+        if job.result is None and job.document is c.document and job.options == c.options and c.loading is None:
+            self._parked.append(job)
+            c.ensure_full()
+        else:
+            self._send(job)
+
+    def _send(self, job: WriteJob) -> None:
+        self._sent[job.request] = job
+        self._writer.send(job)
+
+    # -- the live loop's news ------------------------------------------------------------------
+
+    def waiting_for(self, options: CompressOptions) -> bool:
+        return any(j.options == options for j in self._parked)
+
+    def full_ready(self, result: RenderResult) -> None:
+        """The full render some requests wait for is here: send them with it."""
+        keep = []
+        for job in self._parked:
+            if job.document.id == result.doc_id and job.options == result.options:
+                self._send(replace(job, result=result))
+            else:
+                keep.append(job)
+        self._parked = keep
+
+    def settings_changed(self) -> None:
+        """The live loop will not render the parked requests' settings: the writer renders them."""
+        parked, self._parked = self._parked, []
+        for job in parked:
+            self._send(job)
+
+    # -- endings -------------------------------------------------------------------------------
+
+    def cancel_all(self, reason: str) -> None:
+        """Esc: requests still waiting for a render end as cancelled; known results are written."""
+        parked, self._parked = self._parked, []
+        for job in parked:
+            self._end(WriteDone(job.request, job.path, "", f"{_kind(job).capitalize()} {reason}"), _kind(job))
+        for job in self._sent.values():
+            if job.result is None:
+                job.token.cancel()
+
+    def on_done(self, done: WriteDone) -> None:
+        job = self._sent.pop(done.request, None)
+        if job is not None:
+            self._end(done, _kind(job))
+
+    def on_cancelled(self, job) -> bool:
+        if self._sent.get(getattr(job, "request", None)) is not job:
+            return False
+        del self._sent[job.request]
+        self._end(WriteDone(job.request, job.path, "", f"{_kind(job).capitalize()} cancelled: {job.path.name} "
+                            "was not written"), _kind(job))
+        return True
+
+    def on_failed(self, job, message: str) -> bool:
+        if self._sent.get(getattr(job, "request", None)) is not job:
+            return False
+        del self._sent[job.request]
+        self._end(WriteDone(job.request, job.path, "", message), _kind(job))
+        return True
+
+    def shutdown(self) -> None:
+        """The window closes: nothing new starts; a write already running may finish."""
+        self._parked.clear()
+        for job in self._sent.values():
+            if job.result is None:
+                job.token.cancel()
+
+    def _end(self, done: WriteDone, kind: str) -> None:
+        self.finished.emit(done, kind)

@@ -1,0 +1,86 @@
+"""Save and export requests, done in the writer thread: each ends in one :class:`WriteDone`.
+
+A request is bound to the document and settings shown when the user made it. When its
+full-resolution result is not ready yet, it is rendered here; the open document may have
+changed since, which does not matter: the job carries its own document.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.atomic import WriteRefused, atomic_write_bytes, same_file
+from core.io import SaveError, format_for_path, save_indexed
+from core.kmeans import Cancelled
+from core.palette import export_palette
+from core.pipeline import human_bytes
+
+from .jobs import Document, ExportJob, RenderResult, SaveJob, WriteDone
+from .render import encoded_png, full_result
+
+
+def _result_for(job: SaveJob | ExportJob) -> RenderResult:
+    result = job.result if job.result is not None else full_result(job.document, job.options, job.token)
+    if job.token.cancelled:
+        raise Cancelled()
+    return result
+
+
+def _refuse_source(path: Path, document: Document) -> None:
+    """The opened image is never replaced, whatever the dialog said."""
+    if document.path is not None and same_file(path, document.path):
+        raise WriteRefused(f"{path.name} is the image you opened: choose another name, the original is never replaced")
+
+
+def save(job: SaveJob) -> WriteDone:
+    """Write the compressed image; the PNG bytes counted by the figures are reused as they are."""
+    fmt = format_for_path(job.path, job.fmt)
+    _refuse_source(job.path, job.document)
+    result = _result_for(job)
+    loaded = job.document.loaded
+    original = loaded.file_bytes
+    if fmt == "png":
+        data = encoded_png(result, job.document)
+        if job.skip_if_larger and original is not None and len(data) >= original:
+            return _larger(job, len(data), original)
+        if job.token.cancelled:
+            raise Cancelled()
+        written = atomic_write_bytes(job.path, data, overwrite=True, protect=_protect(job.document))
+        return WriteDone(job.request, written, f"Saved {written.name}: {human_bytes(len(data))}")
+    saved = save_indexed(job.path, result.palette, result.indices, fmt=fmt, source=loaded.path, overwrite=True,
+                         skip_if_larger=job.skip_if_larger, original_bytes=original, icc_profile=loaded.icc_profile)
+    if not saved.written:
+        return _larger(job, saved.bytes, original or 0)
+    notes = f" ({'; '.join(saved.notes)})" if saved.notes else ""
+    return WriteDone(job.request, saved.path, f"Saved {saved.path.name}: {human_bytes(saved.bytes)}{notes}")
+
+
+def _larger(job: SaveJob, size: int, original: int) -> WriteDone:
+    return WriteDone(job.request, job.path, "",
+                     f"Not saved: {job.path.name} would be {human_bytes(size)}, not smaller than the original "
+                     f"({human_bytes(original)}); turn off \"Don't save files larger than the original\" to keep it")
+
+
+def _protect(document: Document) -> list[Path]:
+    return [document.path] if document.path is not None else []
+
+
+def export(job: ExportJob) -> WriteDone:
+    """Write the palette of the requested settings in the format the file name asks for."""
+    _refuse_source(job.path, job.document)
+    result = _result_for(job)
+    written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True)
+    return WriteDone(job.request, written, f"Palette of {len(result.palette)} colors exported to {written.name}")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failed write, in the words of the window (never a command-line flag)."""
+    if isinstance(exc, (SaveError, WriteRefused, ValueError)):
+        return str(exc).replace(" (use --force to replace it)", "")
+    if isinstance(exc, OSError):
+        name = Path(exc.filename).name if getattr(exc, "filename", None) else "the file"
+        return f"could not write {name}: {exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "not enough memory to write the file"
+    return f"internal error: {exc}"
+
