@@ -102,3 +102,29 @@ def test_export_palette_by_extension_sorted(tmp_path):
 
     with pytest.raises(WriteRefused):
         P.export_palette(tmp_path / "p.gpl", PAL, COUNTS)
+
+
+def test_export_every_file_format_reads_back(tmp_path):
+    from core.palette_formats import read_palette
+
+    for fmt, ext in P.EXPORT_FORMATS.items():
+        if fmt in ("json", "css", "png"):
+            continue
+        notes: list[str] = []
+        out = P.export_palette(tmp_path / f"p{ext}", PAL, COUNTS, notes=notes)
+        assert P.export_format_for(out) == fmt and notes == []
+        assert read_palette(out).colors.tolist() == PAL[[1, 2, 3, 0]].tolist()  # most used first
+
+
+def test_export_notes_what_the_format_loses(tmp_path):
+    rgba = np.concatenate([PAL, np.array([[255], [128], [255], [0]], np.uint8)], axis=1)
+    notes: list[str] = []
+    P.export_palette(tmp_path / "p.gpl", rgba, COUNTS, notes=notes)
+    assert notes == ["GIMP .gpl has no alpha: 2 translucent colors written as opaque"]
+    notes.clear()
+    P.export_palette(tmp_path / "p.hex", rgba, COUNTS, notes=notes)
+    assert notes == [] and (tmp_path / "p.hex").read_text().split()[0] == "#0080ff80"
+    P.export_palette(tmp_path / "p.act", rgba, COUNTS, notes=notes)
+    assert len(notes) == 1 and "1 other translucent color" in notes[0]
+    assert P.palette_bytes(rgba, COUNTS, "txt").decode().splitlines()[-1] == "00FAFAFA"
+    assert P.export_format_for("x.txt") == "txt" and P.export_format_for("x", "aco") == "aco"
