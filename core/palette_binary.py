@@ -20,13 +20,13 @@ from .palette_common import (
     alpha_notes,
     as_rgba,
     cmyk_to_rgb,
+    file_stem,
     finish,
     hex_color,
     hsv_to_rgb,
     lab_to_rgb,
     unit_to_byte,
 )
-from .palette_text import _stem
 
 
 class _Cursor:
@@ -77,8 +77,9 @@ def write_ase(colors: np.ndarray, name: str) -> tuple[bytes, list[str]]:
 def _ase_color(values: tuple, model: bytes, where: str) -> tuple[int, int, int]:
     if not all(math.isfinite(v) for v in values):
         raise PaletteFileError(f"{where}: a color value is not a finite number")
-    if model == b"LAB ":
-        return lab_to_rgb(values[0] * 100.0, values[1], values[2])
+    if model == b"LAB ":  # Adobe stores L as 0..1; a few other writers use 0..100
+        lightness = values[0] * 100.0 if values[0] <= 1.0 else values[0]
+        return lab_to_rgb(lightness, values[1], values[2])
     if any(v < -0.01 or v > 1.01 for v in values):
         raise PaletteFileError(f"{where}: a color value is outside 0..1")
     if model == b"RGB ":
@@ -95,7 +96,7 @@ def read_ase(data: bytes, filename: str) -> PaletteFile:
     major, minor, count = cur.take(">HHI")
     if major != 1:
         raise PaletteFileError(f"{filename}: unsupported ASE version {major}.{minor}")
-    title, rows, converted = _stem(filename), [], set()
+    title, rows, converted = file_stem(filename), [], set()
     for index in range(count):
         kind, length = cur.take(">HI")
         where = f"{filename}: block {index + 1}"
@@ -201,7 +202,7 @@ def read_aco(data: bytes, filename: str) -> PaletteFile:
         raise PaletteFileError(f"{filename}: holds only color-book colors (space {min(skipped)}), which have no RGB value")
     notes = [f"{n} color{'s' if n > 1 else ''} in color space {s} (a color book) skipped"
              for s, n in sorted(skipped.items())]
-    return finish(rows, filename, _stem(filename), notes)
+    return finish(rows, filename, file_stem(filename), notes)
 
 
 # --- Photoshop color table .act ----------------------------------------------------------
@@ -235,4 +236,4 @@ def read_act(data: bytes, filename: str) -> PaletteFile:
         if transparent != 0xFFFF and transparent >= count:
             raise PaletteFileError(f"{filename}: transparent index {transparent} is beyond the {count} colors")
     rows = [tuple(int(v) for v in rgb) + ((0,) if i == transparent else ()) for i, rgb in enumerate(table[:count])]
-    return finish(rows, filename, _stem(filename))
+    return finish(rows, filename, file_stem(filename))

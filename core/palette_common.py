@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -33,6 +34,11 @@ class PaletteFile:
     colors: np.ndarray
     name: str
     notes: list[str] = field(default_factory=list)
+
+
+def file_stem(filename: str) -> str:
+    """The palette's title when the file names none: its file name without the extension."""
+    return Path(filename).stem or filename
 
 
 def hex_color(rgb) -> str:

@@ -114,7 +114,7 @@ def palette_file_bytes(colors: np.ndarray, fmt: str, name: str = "K-means palett
     as_rgba(colors)  # validates shape and dtype
     if not len(colors):
         raise ValueError("the palette is empty")
-    return PALETTE_FORMATS[fmt].writer(colors, name)
+    return PALETTE_FORMATS[fmt].writer(colors, " ".join(name.split()))  # one line in text headers
 
 
 def _usage(colors: np.ndarray, pixels: np.ndarray) -> np.ndarray:

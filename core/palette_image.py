@@ -13,8 +13,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .palette_common import PaletteFile, PaletteFileError, compact, hex_color, shares
-from .palette_text import _stem
+from .palette_common import PaletteFile, PaletteFileError, compact, file_stem, hex_color, shares
 
 #: A swatch image with more distinct colors than this is a picture, not a palette.
 MAX_SWATCH_COLORS = 4096
@@ -87,4 +86,4 @@ def read_swatch_image(data: bytes, filename: str) -> PaletteFile:
         raise PaletteFileError(f"{filename}: {len(first)} distinct colors; a swatch image may have at most "
                                f"{MAX_SWATCH_COLORS} (is it a photo?)")
     notes = ["transparent pixels skipped as background"] if len(visible) < len(rgba) else []
-    return PaletteFile(compact(visible[np.sort(first)]), _stem(filename), notes)
+    return PaletteFile(compact(visible[np.sort(first)]), file_stem(filename), notes)

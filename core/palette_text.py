@@ -9,7 +9,6 @@ JASC-PAL 0100, Paint.NET's AARRGGBB palette and Lospec's one-color-per-line hex 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from .palette_common import (
     alpha_notes,
     as_rgba,
     compact,
+    file_stem,
     finish,
     hex_color,
 )
@@ -34,10 +34,6 @@ def _text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
-
-
-def _stem(filename: str) -> str:
-    return Path(filename).stem or filename
 
 
 def _byte(token: str, where: str) -> int:
@@ -92,7 +88,7 @@ def read_gpl(data: bytes, filename: str) -> PaletteFile:
     lines = _text(data).splitlines()
     if not lines or lines[0].strip() != "GIMP Palette":
         raise PaletteFileError(f"{filename}: not a GIMP palette (the first line must be 'GIMP Palette')")
-    title, channels, rows = _stem(filename), 3, []
+    title, channels, rows = file_stem(filename), 3, []
     for number, raw in enumerate(lines[1:], start=2):
         line, where = raw.strip(), f"{filename}: line {number}"
         if not line:
@@ -155,7 +151,7 @@ def read_jasc(data: bytes, filename: str) -> PaletteFile:
         if len(tokens) not in (3, 4):
             raise PaletteFileError(f"{where}: expected 'R G B', got {line[:40]!r}")
         rows.append(tuple(_byte(t, where) for t in tokens))
-    return finish(rows, filename, _stem(filename))
+    return finish(rows, filename, file_stem(filename))
 
 
 # --- Paint.NET .txt ----------------------------------------------------------------------
@@ -173,7 +169,7 @@ def write_paint_net(colors: np.ndarray, name: str) -> tuple[bytes, list[str]]:
 
 
 def read_paint_net(data: bytes, filename: str) -> PaletteFile:
-    title, rows = _stem(filename), []
+    title, rows = file_stem(filename), []
     for number, raw in enumerate(_text(data).splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -211,4 +207,4 @@ def read_hex(data: bytes, filename: str) -> PaletteFile:
                     rows.append((parse_color(token) + (255,))[:4])
                 except ValueError as e:
                     raise PaletteFileError(f"{filename}: line {number}: {e}") from None
-    return finish(rows, filename, _stem(filename))
+    return finish(rows, filename, file_stem(filename))

@@ -187,12 +187,13 @@ def test_hand_made_ase_with_every_color_model(tmp_path):
         ase_block(1, ase_name("Paper") + b"LAB " + struct.pack(">fffH", 1.0, 0, 0, 2)),
         ase_block(0xC002, b""),
         ase_block(1, ase_name("Cyan") + b"CMYK" + struct.pack(">ffffH", 1, 0, 0, 0, 2)),
+        ase_block(1, ase_name("L in percent") + b"LAB " + struct.pack(">fffH", 100.0, 0, 0, 2)),
     ]
     (tmp_path / "b.ase").write_bytes(b"ASEF" + struct.pack(">HHI", 1, 0, len(blocks)) + b"".join(blocks))
     f = read_palette(tmp_path / "b.ase")
-    assert f.name == "Brand" and f.colors.shape == (5, 3)
+    assert f.name == "Brand" and f.colors.shape == (6, 3)
     np.testing.assert_allclose(f.colors.astype(int), [[255, 0, 0], [0, 0, 0], [128, 128, 128],
-                                                      [255, 255, 255], [0, 255, 255]], atol=1)
+                                                      [255, 255, 255], [0, 255, 255], [255, 255, 255]], atol=1)
     assert any("CMYK" in n for n in f.notes) and any("LAB" in n for n in f.notes)
 
 
@@ -274,3 +275,10 @@ def test_swatch_images_keep_first_appearance_order(tmp_path):
 def test_unknown_extension_is_sniffed(tmp_path):
     (tmp_path / "palette.dat").write_bytes(b"GIMP Palette\n1 2 3 x\n")
     assert read_palette(tmp_path / "palette.dat").colors.tolist() == [[1, 2, 3]]
+
+
+@pytest.mark.parametrize("fmt", ["gpl", "txt", "ase"])
+def test_palette_names_stay_on_one_line(tmp_path, fmt):
+    path = tmp_path / f"p{PALETTE_FORMATS[fmt].extension}"
+    path.write_bytes(palette_file_bytes(np.array([[1, 2, 3]], np.uint8), fmt, "two\nlines")[0])
+    assert read_palette(path).name == "two lines"
