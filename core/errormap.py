@@ -37,11 +37,11 @@ COLORMAP = np.rint(np.stack([np.interp(_t, _pos, _ANCHORS[:, c]) for c in range(
 
 
 def _lab(chunk: np.ndarray) -> np.ndarray:
-    """(N, 3|4) uint8 -> (N, 3) float32 CIELAB, alpha composited over mid grey."""
-    if chunk.shape[1] == 4 and np.any(chunk[:, 3] != 255):
-        a = chunk[:, 3:4].astype(np.float32) / 255.0
-        rgb = chunk[:, :3].astype(np.float32) * a + np.float32(BACKGROUND) * (1.0 - a)
-        lin = srgb_to_linear(rgb).astype(np.float32)
+    """(N, 3|4) uint8 (or float RGB 0..255) -> (N, 3) float32 CIELAB, alpha over mid grey."""
+    if chunk.dtype != np.uint8:
+        lin = srgb_to_linear(chunk[:, :3]).astype(np.float32)
+    elif chunk.shape[1] == 4 and np.any(chunk[:, 3] != 255):
+        lin = srgb_to_linear(_composite(chunk)).astype(np.float32)
     else:
         lin = _SRGB_TO_LINEAR[chunk[:, :3]]  # 8-bit values: a table instead of a power
     m = _RGB_TO_XYZ_WHITE
@@ -49,6 +49,45 @@ def _lab(chunk: np.ndarray) -> np.ndarray:
     eps, kappa = 216 / 24389, 24389 / 27
     f = np.where(xyz > eps, np.cbrt(xyz), (kappa * xyz + 16) / 116)
     return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def _composite(pixels: np.ndarray) -> np.ndarray:
+    """(..., 3|4) uint8 -> (..., 3) float32 RGB as seen over mid grey."""
+    rgb = pixels[..., :3].astype(np.float32)
+    if pixels.shape[-1] == 4:
+        a = pixels[..., 3:4].astype(np.float32) / 255.0
+        rgb = rgb * a + np.float32(BACKGROUND) * (1.0 - a)
+    return rgb
+
+
+def seen_delta_e(original: np.ndarray, result: np.ndarray, sigma: float = 1.0) -> float:
+    """Mean deltaE between both images blurred by a Gaussian of ``sigma`` pixels: the error
+    left once the eye averages fine noise. Dithering lowers it; plain banding does not.
+
+    Edges are reflected (scipy's "reflect"); work goes in bands of rows.
+    """
+    from .ssim import filter_valid, gaussian_kernel
+
+    if original.shape[:2] != result.shape[:2]:
+        raise ValueError(f"images differ in shape: {original.shape} vs {result.shape}")
+    h, w = original.shape[:2]
+    r = int(3.5 * sigma + 0.5)
+    kernel = gaussian_kernel(sigma, r)
+    rows = max(1, _BAND_PIXELS // max(w, 1))
+    total = 0.0
+    for top in range(0, h, rows):
+        take = np.arange(top - r, min(h, top + rows) + r)
+        while take.min() < 0 or take.max() >= h:  # reflect until inside (tiny images reflect twice)
+            take = np.where(take < 0, -take - 1, take)
+            take = np.where(take >= h, 2 * h - take - 1, take)
+        labs = []
+        for img in (original, result):
+            band = np.pad(_composite(img[take]), ((0, 0), (r, r), (0, 0)), mode="symmetric")
+            blurred = filter_valid(band, kernel)
+            labs.append(_lab(np.clip(blurred, 0, 255).reshape(-1, 3)))
+        d = labs[0] - labs[1]
+        total += float(np.sqrt(np.einsum("ij,ij->i", d, d)).sum(dtype=np.float64))
+    return total / max(h * w, 1)
 
 
 def delta_e_map(original: np.ndarray, quantized: np.ndarray, *, step: int = 1) -> np.ndarray:

@@ -140,3 +140,24 @@ def test_pool_keeps_the_worst_or_the_mean():
     assert mx.shape == (3, 3) and mx[0, 0] == 7 and mx[2, 2] == 29
     mean = pool(d, 2, "mean")
     assert mean[0, 0] == pytest.approx((0 + 1 + 6 + 7) / 4) and mean[2, 2] == pytest.approx((28 + 29) / 2)
+
+
+@pytest.mark.parametrize("shape", [(300, 1000, 3), (3, 5, 3), (700, 20, 4)])
+def test_seen_delta_e_is_the_error_of_blurred_images(shape):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    from core.colorspace import srgb_to_cielab
+    from core.errormap import seen_delta_e
+
+    rng = np.random.default_rng(shape[0])
+    a = rng.integers(0, 256, shape, dtype=np.uint8)
+    b = rng.integers(0, 256, shape, dtype=np.uint8)
+
+    def blurred(img):
+        rgb = img[..., :3].astype(np.float64)
+        if img.shape[2] == 4:
+            alpha = img[..., 3:4] / 255.0
+            rgb = rgb * alpha + 128.0 * (1 - alpha)
+        return srgb_to_cielab(ndimage.gaussian_filter(rgb, (1, 1, 0), mode="reflect", truncate=3.5))
+
+    expected = np.sqrt(((blurred(a) - blurred(b)) ** 2).sum(axis=-1)).mean()
+    assert seen_delta_e(a, b) == pytest.approx(expected, rel=1e-4)
