@@ -117,14 +117,32 @@ def palette_file_bytes(colors: np.ndarray, fmt: str, name: str = "K-means palett
     return PALETTE_FORMATS[fmt].writer(colors, " ".join(name.split()))  # one line in text headers
 
 
+#: Pixels sampled (at a fixed stride) and distance entries allowed when ranking palette colors.
+USAGE_SAMPLE = 1 << 20
+USAGE_BUDGET = 1 << 26
+
+
+def _distinct(flat: np.ndarray, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct colors of (n, 4) uint8 rows, as (m, channels) points and their pixel counts."""
+    distinct, weight = np.unique(np.ascontiguousarray(flat).view(np.uint32).ravel(), return_counts=True)
+    return distinct.view(np.uint8).reshape(-1, 4)[:, :channels], weight
+
+
 def _usage(colors: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """Pixels of the image nearest to each color (distinct image colors are measured once)."""
+    """About how many pixels of the image are nearest to each color.
+
+    A ranking, not an exact count: large images are sampled at a fixed stride, and when
+    the distance table would still be large, colors are binned to 5 bits per channel.
+    """
     channels = 4 if colors.shape[1] == 4 and pixels.shape[-1] == 4 else 3
-    flat = np.ascontiguousarray(pixels.reshape(-1, pixels.shape[-1])[:, :channels])
-    if channels == 3:
-        flat = np.concatenate([flat, np.zeros((len(flat), 1), np.uint8)], axis=1)
-    distinct, weight = np.unique(flat.view(np.uint32).ravel(), return_counts=True)
-    points = distinct.view(np.uint8).reshape(-1, 4)[:, :channels]
+    flat = pixels.reshape(-1, pixels.shape[-1])
+    flat = flat[:: max(1, len(flat) // USAGE_SAMPLE)]
+    padded = np.zeros((len(flat), 4), np.uint8)
+    padded[:, :channels] = flat[:, :channels]
+    points, weight = _distinct(padded, channels)
+    if len(points) * len(colors) > USAGE_BUDGET:
+        padded[:, :channels] = (padded[:, :channels] & 0xF8) | 4  # centre of each 8-level bin
+        points, weight = _distinct(padded, channels)
     targets = colors[:, :channels]
     usage = np.zeros(len(colors), np.int64)
     step = chunk_rows(len(targets))
