@@ -88,6 +88,8 @@ def format_for_file(path: str | os.PathLike, head: bytes = b"") -> str:
 
 def read_palette(path: str | os.PathLike, fmt: str | None = None) -> PaletteFile:
     """Read any supported palette file; a bad file raises one-line :class:`PaletteFileError`."""
+    if fmt is not None and fmt not in PALETTE_FORMATS:
+        raise PaletteFileError(f"palette format must be one of {', '.join(PALETTE_FORMATS)}, not {fmt!r}")
     path = Path(path)
     label = path.name
     try:
@@ -101,8 +103,6 @@ def read_palette(path: str | os.PathLike, fmt: str | None = None) -> PaletteFile
         raise PaletteFileError(f"{label}: cannot read ({e.strerror or e})") from None
     if not data:
         raise PaletteFileError(f"{label}: the file is empty")
-    if fmt is not None and fmt not in PALETTE_FORMATS:
-        raise PaletteFileError(f"palette format must be one of {', '.join(PALETTE_FORMATS)}, not {fmt!r}")
     return PALETTE_FORMATS[fmt or format_for_file(path, data[:16])].reader(data, label)
 
 

@@ -169,8 +169,12 @@ def write_paint_net(colors: np.ndarray, name: str) -> tuple[bytes, list[str]]:
 
 
 def read_paint_net(data: bytes, filename: str) -> PaletteFile:
+    lines = _text(data).splitlines()
+    words = [line.strip() for line in lines if line.strip() and not line.strip().startswith(";")]
+    if words and all(w.startswith("#") for w in words):  # a hex list saved as .txt (older exports did)
+        return read_hex(data, filename)
     title, rows = file_stem(filename), []
-    for number, raw in enumerate(_text(data).splitlines(), start=1):
+    for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue

@@ -243,6 +243,7 @@ TEXT_FIXTURES = {
     "psp.pal": (b"JASC-PAL\r\n0100\r\n2\r\n255 0 0\r\n0 0 255\r\n", "psp", [[255, 0, 0], [0, 0, 255]]),
     "lospec.txt": (b";paint.net Palette File\n;Palette Name: Duo\n;Colors: 2\nFF1A1C2C\n805D275D\n", "Duo",
                    [[26, 28, 44, 255], [93, 39, 93, 128]]),
+    "old-export.txt": (b"#ff0000\n#00ff0080\n", "old-export", [[255, 0, 0, 255], [0, 255, 0, 128]]),
     "lospec.hex": (b"1a1c2c\n5d275d\n\n#ffffff80\n", "lospec", [[26, 28, 44, 255], [93, 39, 93, 255],
                                                                 [255, 255, 255, 128]]),
 }

@@ -80,7 +80,7 @@ MALFORMED = {
     "count.pal": (b"JASC-PAL\r\n0100\r\nsixteen\r\n", "not a number"),
     "fewer.pal": (b"JASC-PAL\r\n0100\r\n3\r\n1 2 3\r\n", "declares 3 colors but holds 1"),
     "value.pal": (b"JASC-PAL\r\n0100\r\n1\r\n1 2 256\r\n", "line 4", "'256'"),
-    "hash.txt": (b"; paint.net\n#FF0000\n", "line 2", "AARRGGBB"),
+    "hash.txt": (b"; paint.net\n#FF0000\nFF00FF00\n", "line 2", "AARRGGBB"),
     "digits.txt": (b"FF00000\n", "line 1"),
     "nocolors.txt": (b"; only a comment\n", "no colors"),
     "bad.hex": (b"#ff0000\n#12345\n", "line 2", "'#12345'"),
