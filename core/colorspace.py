@@ -1,4 +1,5 @@
-"""sRGB <-> linear RGB <-> OKLab and CIELAB (D65), on float arrays of shape (..., 3).
+"""sRGB <-> linear RGB <-> OKLab and CIELAB (D65) on float arrays of shape (..., 3), and the
+conversion of colors to and from the features the quantizer clusters.
 
 OKLab (Bjorn Ottosson, 2020) is what the quantizer clusters in when asked for perceptual
 color: Euclidean distance there tracks perceived difference far better than in sRGB.
@@ -75,3 +76,28 @@ def srgb_to_cielab(srgb: np.ndarray) -> np.ndarray:
     a = 500 * (f[..., 0] - f[..., 1])
     b = 200 * (f[..., 1] - f[..., 2])
     return np.stack([L, a, b], axis=-1)
+
+
+#: Spaces the quantizer can cluster in: "rgb" minimizes RGB error (MSE), "oklab" perceived error.
+COLOR_SPACES = ("rgb", "oklab")
+
+
+def to_features(rgb: np.ndarray, color_space: str) -> np.ndarray:
+    """Colors (M, 3|4) in 0..255 -> clustering features (alpha scaled like the color axes)."""
+    if color_space == "rgb":
+        return np.asarray(rgb, dtype=np.float64)
+    feats = srgb_to_oklab(rgb[:, :3])
+    if rgb.shape[1] == 4:
+        feats = np.concatenate([feats, rgb[:, 3:4] / 255.0], axis=1)
+    return feats
+
+
+def from_features(X: np.ndarray, color_space: str) -> np.ndarray:
+    """Clustering features -> colors (M, 3|4) as uint8, rounded and clipped."""
+    if color_space == "rgb":
+        rgb = X
+    else:
+        rgb = oklab_to_srgb(X[:, :3])
+        if X.shape[1] == 4:
+            rgb = np.concatenate([rgb, X[:, 3:4] * 255.0], axis=1)
+    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import parallel
+
+#: Rows per task when a kernel runs on the shared pool (fixed, so results never depend on it).
+PARALLEL_ROWS = 1 << 14
+
 #: Upper bound on the number of distance entries held at once (rows x centroids).
 CHUNK_ELEMENTS = 1 << 16
 
@@ -55,15 +60,15 @@ def nearest_two(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     """Index of the nearest centroid and the distances (not squared) to the nearest two.
 
     Returns ``labels`` (intp), ``d1`` and ``d2`` (float64); with one centroid ``d2`` is inf.
-    Ties go to the lowest index, like ``np.argmin``.
+    Ties go to the lowest index, like ``np.argmin``. Rows are independent, so chunks run on
+    the shared pool and the result does not depend on the thread count.
     """
     n = len(X)
     labels = np.empty(n, dtype=np.intp)
     d1 = np.empty(n, dtype=np.float64)
     d2 = np.full(n, np.inf, dtype=np.float64)
-    step = chunk_rows(len(C))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
+
+    def run(start: int, stop: int) -> None:
         d = sq_distances(X[start:stop], C)
         lab = d.argmin(axis=1)
         rows = np.arange(stop - start)
@@ -72,6 +77,8 @@ def nearest_two(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         if d.shape[1] > 1:
             d[rows, lab] = np.inf
             d2[start:stop] = d.min(axis=1)
+
+    parallel.map_chunks(run, n, chunk_rows(len(C)))
     np.sqrt(d1, out=d1)
     np.sqrt(d2, out=d2)
     return labels, d1, d2
@@ -130,6 +137,20 @@ class CentroidNeighbors:
         The second distance is a valid lower bound: the second nearest inside the ball, or the
         distance to the ball's edge for centroids outside it.
         """
+        n = len(X)
+        new = np.empty(n, dtype=np.intp)
+        d1 = np.empty(n)
+        d2 = np.empty(n)
+
+        def run(a: int, b: int) -> None:
+            new[a:b], d1[a:b], d2[a:b] = self._nearest_two_rows(X[a:b], labels[a:b], u[a:b])
+
+        parallel.map_chunks(run, n, PARALLEL_ROWS)
+        return new, d1, d2
+
+    def _nearest_two_rows(
+        self, X: np.ndarray, labels: np.ndarray, u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k = len(self.C)
         n = len(X)
         new = np.empty(n, dtype=np.intp)

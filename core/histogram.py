@@ -12,20 +12,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import parallel
+
+#: Pixels per task on the shared pool (fixed, so results never depend on the thread count).
+PIXEL_CHUNK = 1 << 18
+
 #: Above this many pixels, counting through a 2**24-entry bincount beats sorting.
 _BINCOUNT_MIN_PIXELS = 1 << 21
 
 
 def pack_codes(px: np.ndarray, bits: int) -> np.ndarray:
-    """One integer per pixel from ``bits`` high bits of each channel; ``px`` is (N, C) uint8."""
+    """One integer per pixel from ``bits`` high bits of each channel; ``px`` is (N, C) uint8.
+
+    Runs in fixed chunks on the shared pool (a pure per-pixel map)."""
     shift = 8 - bits
-    code = px[:, 0].astype(np.uint32)
-    if shift:
-        code >>= shift
-    for c in range(1, px.shape[1]):
-        code <<= bits
-        code |= px[:, c] >> shift if shift else px[:, c]
-    return code
+    out = np.empty(len(px), dtype=np.uint32)
+
+    def run(a: int, b: int) -> None:
+        chunk = px[a:b]
+        code = out[a:b]
+        np.right_shift(chunk[:, 0], shift, out=code, casting="unsafe")
+        for c in range(1, chunk.shape[1]):
+            code <<= bits
+            code |= chunk[:, c] >> shift if shift else chunk[:, c]
+
+    parallel.map_chunks(run, len(px), PIXEL_CHUNK)
+    return out
 
 
 def unpack_codes(codes: np.ndarray, bits: int, channels: int) -> np.ndarray:
@@ -55,11 +67,19 @@ class BaseHistogram:
     def map_to_pixels(self, per_bin: np.ndarray) -> np.ndarray:
         """Give every pixel the value ``per_bin`` holds for its bin (uint8 values)."""
         space = self.channels * self.bits
+        out = np.empty(len(self.pixel_codes), dtype=per_bin.dtype)
         if space <= 24:
             lut = np.zeros(1 << space, dtype=per_bin.dtype)
             lut[self.codes] = per_bin
-            return lut[self.pixel_codes]
-        return per_bin[np.searchsorted(self.codes, self.pixel_codes)]
+
+            def run(a: int, b: int) -> None:
+                np.take(lut, self.pixel_codes[a:b], out=out[a:b])
+        else:
+            def run(a: int, b: int) -> None:
+                out[a:b] = per_bin[np.searchsorted(self.codes, self.pixel_codes[a:b])]
+
+        parallel.map_chunks(run, len(out), PIXEL_CHUNK)
+        return out
 
 
 def base_histogram(px: np.ndarray, bits: int = 8) -> BaseHistogram:

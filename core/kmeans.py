@@ -107,8 +107,11 @@ def compute_centroids(
 def tolerance(X: np.ndarray, w: np.ndarray, tol: float) -> float:
     """Absolute tolerance on the total squared centroid shift: ``tol`` times the mean
     per-feature variance of the (weighted) data, as scikit-learn defines it."""
-    mean = np.sum(X * w[:, None], axis=0) / w.sum()
-    var = np.sum(w[:, None] * (X - mean) ** 2, axis=0) / w.sum()
+    total = w.sum()
+    var = []
+    for j in range(X.shape[1]):  # channel by channel: no (N, D) temporaries, no BLAS
+        d = X[:, j] - np.einsum("i,i->", w, X[:, j]) / total
+        var.append(np.einsum("i,i,i->", w, d, d) / total)
     return float(np.mean(var) * tol)
 
 

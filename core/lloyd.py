@@ -19,6 +19,10 @@ import numpy as np
 
 from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned
 
+#: Below this many point-centroid pairs an iteration computes every distance: bounds cost
+#: more bookkeeping than they save on small problems (coarse levels, restarts).
+DENSE_MAX_ENTRIES = 1 << 18
+
 #: Slack for floating-point rounding in the bound tests; points this close to a tie are recomputed.
 _EPS = 1e-9
 
@@ -197,6 +201,49 @@ class _ActiveSet:
         self.l[frozen] -= self.cum_max
 
 
+def _lloyd_dense(
+    X: np.ndarray, w: np.ndarray, C: np.ndarray, *, max_iter: int, tol_abs: float, min_gain: float,
+    should_stop: Callable[[], bool] | None, on_iteration: Callable[[int, np.ndarray, float], None] | None,
+    record_centroids: bool,
+) -> LloydResult:
+    """Plain Lloyd (every distance, every iteration) for small problems; same stopping rules."""
+    k, dims = len(C), X.shape[1]
+    labels, u, lo = nearest_two(X, C)
+    history = [float(np.sum(w * u * u))]
+    trail = [C.copy()] if record_centroids else []
+    converged = False
+    n_iter = 0
+    for it in range(1, max_iter + 1):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        W = np.bincount(labels, weights=w, minlength=k)
+        new_C = C.copy()
+        nz = W > 0
+        for j in range(dims):
+            new_C[nz, j] = np.bincount(labels, weights=w * X[:, j], minlength=k)[nz] / W[nz]
+        shift = float(np.sum((new_C - C) ** 2))
+        C = new_C
+        n_iter = it
+        empty = np.flatnonzero(~nz)
+        relocated = bool(empty.size) and _relocate_empty(X, w, C, labels, empty)
+        new_labels, u, lo = nearest_two(X, C)
+        if not relocated and np.array_equal(new_labels, labels):
+            shift = 0.0  # labels are stable, so C is already their mean: a fixed point
+        labels = new_labels
+        inertia = float(np.sum(w * u * u))
+        history.append(inertia)
+        if record_centroids:
+            trail.append(C.copy())
+        if on_iteration is not None:
+            on_iteration(it, C, inertia)
+        if shift == 0.0 or (not relocated and (shift <= tol_abs or history[-2] - inertia <= min_gain * inertia)):
+            converged = True
+            break
+    exact = float(np.sum(w * sq_distance_to_assigned(X, C, labels)))
+    history[-1] = exact
+    return LloydResult(C, labels, exact, n_iter, converged, history, trail, u, lo)
+
+
 def lloyd(
     X: np.ndarray,
     w: np.ndarray,
@@ -210,16 +257,23 @@ def lloyd(
     should_stop: Callable[[], bool] | None = None,
     on_iteration: Callable[[int, np.ndarray, float], None] | None = None,
     record_centroids: bool = False,
+    min_gain: float = 0.0,
 ) -> LloydResult:
     """Run weighted Lloyd iterations from centroids ``C`` until labels stop changing,
-    the total squared centroid shift falls to ``tol_abs``, or ``max_iter`` updates.
+    the total squared centroid shift falls to ``tol_abs``, an update lowers the inertia by
+    less than ``min_gain`` times its value, or ``max_iter`` updates.
 
     ``labels``/``upper``/``lower`` may carry valid bounds from a coarser problem
     (coarse-to-fine); without them the first assignment is computed in full.
-    ``inertia_history[t]`` is the inertia after ``t`` centroid updates.
+    ``inertia_history[t]`` is the inertia after ``t`` centroid updates. ``converged`` is
+    True when a stopping rule (not ``max_iter``) ended the run.
     """
     C = np.array(C, dtype=np.float64, copy=True)
     k = len(C)
+    if len(X) * k <= DENSE_MAX_ENTRIES:
+        return _lloyd_dense(X, w, C, max_iter=max_iter, tol_abs=tol_abs, min_gain=min_gain,
+                            should_stop=should_stop, on_iteration=on_iteration,
+                            record_centroids=record_centroids)
     if labels is None or upper is None or lower is None:
         labels, u, lo = nearest_two(X, C)
     else:
@@ -260,7 +314,7 @@ def lloyd(
             trail.append(C.copy())
         if on_iteration is not None:
             on_iteration(it, C, inertia)
-        if shift == 0.0 or (shift <= tol_abs and not empty.size):
+        if shift == 0.0 or (not empty.size and (shift <= tol_abs or history[-2] - inertia <= min_gain * inertia)):
             converged = True
             break
     active.finish()

@@ -1,20 +1,24 @@
 """Image -> color histogram -> weighted K-means -> palette + index map.
 
-The pipeline follows libimagequant's stages, with fully converged K-means in the middle:
+This is the engine's entry point for images; the pipeline follows libimagequant's stages:
 
-1. Histogram: every visible pixel is packed into one integer; distinct colors and their
-   counts come from one linear pass. Fully transparent pixels are set aside and become one
-   transparent palette entry, so their hidden RGB never pulls a cluster.
-2. Coarse-to-fine K-means on the histogram: k-means++ (and restarts) on a coarse binned
-   histogram (4-6 bits per channel, bin means weighted by pixel counts), Lloyd to convergence
-   there, then on finer levels down to the exact distinct colors, each level starting from the
-   previous centroids with Hamerly bounds inherited from the parent bins. The last level is
-   exact, so the result is a converged weighted K-means of the image's real colors.
-3. Palette: centroids are rounded to 8-bit colors, colors are re-assigned to the rounded
-   palette, empty and duplicate entries are dropped, entries are ordered by pixel count.
-4. Map back: a lookup table indexed by color code gives every pixel its palette index.
+1. Histogram (:func:`_histogram`): every visible pixel is packed into one integer; distinct
+   colors and their counts come from one linear pass. Fully transparent pixels are set aside
+   and become one transparent palette entry, so their hidden RGB never pulls a cluster.
+2. Clustering (:func:`_cluster`): coarse-to-fine weighted K-means on the histogram. k-means++
+   and restarts run on a coarse binned level (4-6 bits per channel, bin means weighted by pixel
+   counts), then Lloyd continues on finer levels down to the exact distinct colors, each level
+   starting from the previous centroids with Hamerly bounds inherited from the parent bins.
+   Each level stops when an update gains almost nothing (see :mod:`core.plan`).
+3. Palette (:func:`_finalize_palette`): centroids are rounded to 8-bit colors, colors are
+   re-assigned to the rounded palette, empty and duplicate entries are dropped, entries are
+   ordered by pixel count.
+4. Map back (:func:`_map_back`): a lookup table indexed by color code gives every pixel its
+   palette index.
 
-Cost grows with the number of distinct colors, plus one linear pass over the pixels each way.
+How hard each stage works is decided in :mod:`core.plan`. Cost grows with the number of
+distinct colors, plus one linear pass over the pixels each way (run on the shared pool of
+:mod:`core.parallel`).
 """
 
 from __future__ import annotations
@@ -25,53 +29,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .colorspace import oklab_to_srgb, srgb_to_oklab
+from .colorspace import COLOR_SPACES, from_features, to_features
 from .distances import sq_distance_to_assigned
 from .histogram import BaseHistogram, Level, base_histogram, build_levels
 from .kmeans import initial_centroids, tolerance
-from .lloyd import Cancelled, bounded_reassign, lloyd, shrink_lower
+from .lloyd import Cancelled, LloydResult, bounded_reassign, lloyd, shrink_lower
+from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are re-exported
+    DRAFT_PLAN,
+    FINALISTS,
+    FULL_PLAN,
+    PREVIEW_PLAN,
+    PREVIEW_PLAN_SMALL_K,
+    Plan,
+    coarse_bits,
+    default_n_init,
+    draft_first,
+    finalists,
+    plan_for,
+)
+
+__all__ = ["COLOR_SPACES", "DRAFT_PLAN", "MAX_K", "Plan", "Quantized", "draft_first", "from_features",
+           "plan_for", "quantize", "to_features"]
 
 MAX_K = 256
-COLOR_SPACES = ("rgb", "oklab")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How hard each stage works; the full and preview modes differ only here.
-
-    base_bits: bits per channel of the finest level (8 = exact colors).
-    coarse_bits: coarser levels visited on the way (4-bit bins first).
-    coarse_tol_factor: coarse levels are cheap, so they converge further than the finest.
-    final_max_iter: cap on Lloyd updates at the finest level (None = the caller's max_iter).
-    init_points_per_cluster: initialization runs on the coarsest level with this many
-        points per cluster (k-means++ seeds better with more points, but costs more).
-    final_tol_factor: multiplies the tolerance on the finest level.
-    """
-
-    base_bits: int
-    coarse_bits: tuple[int, ...]
-    coarse_tol_factor: float
-    final_max_iter: int | None
-    init_points_per_cluster: int
-    final_tol_factor: float = 1.0
-
-
-FULL_PLAN = Plan(8, (4, 5, 6), 0.1, None, 8, 10.0)
-#: The GUI's live path: bin centers, loosely converged coarse levels, few final iterations.
-PREVIEW_PLAN = Plan(7, (4, 5, 6), 10.0, 3, 4)
-#: Small K needs less resolution: 6-bit bins keep the preview within a slider drag.
-PREVIEW_PLAN_SMALL_K = Plan(6, (4, 5), 1.0, 3, 4)
-#: A first, rougher look for large K (6-bit bins): the GUI shows it while PREVIEW_PLAN runs.
-DRAFT_PLAN = Plan(6, (4, 5), 30.0, 1, 2)
-#: Restarts refined one level further before the best is kept (K <= 64).
-FINALISTS = 6
-
-
-def plan_for(k: int, preview: bool) -> Plan:
-    if not preview:
-        return FULL_PLAN
-    return PREVIEW_PLAN if k > 32 else PREVIEW_PLAN_SMALL_K
-
 
 ProgressFn = Callable[[float, str], None]
 
@@ -113,6 +93,34 @@ class Quantized:
         return np.take(self.palette, self.indices, axis=0)  # 2-3x faster than palette[indices]
 
 
+@dataclass
+class Clustering:
+    """What :func:`_cluster` leaves on the finest level: centroids, labels and Hamerly bounds."""
+
+    centroids: np.ndarray
+    labels: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    n_iter: int = 0
+    history: list[float] = field(default_factory=list)
+    converged: bool = True
+
+    @classmethod
+    def exact(cls, X: np.ndarray) -> Clustering:
+        """Every point is its own centroid (no more distinct colors than K)."""
+        n = len(X)
+        return cls(X, np.arange(n), np.zeros(n), np.full(n, np.inf))
+
+
+@dataclass(frozen=True)
+class _Visible:
+    """The pixels that get clustered, and what to do with the rest."""
+
+    pixels: np.ndarray  # (N, 3|4) uint8, alpha kept only if some visible pixel is partly transparent
+    transparent: np.ndarray | None  # mask over all pixels, None if no pixel is fully transparent
+    keep_alpha: bool
+
+
 def _validate(pixels: np.ndarray, k: int, color_space: str) -> None:
     if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8:
         raise ValueError("pixels must be a uint8 NumPy array")
@@ -124,65 +132,31 @@ def _validate(pixels: np.ndarray, k: int, color_space: str) -> None:
         raise ValueError(f"color_space must be one of {COLOR_SPACES}, not {color_space!r}")
 
 
-def to_features(rgb: np.ndarray, color_space: str) -> np.ndarray:
-    """Colors (M, 3|4) in 0..255 -> clustering features (alpha scaled like the color axes)."""
-    if color_space == "rgb":
-        return np.asarray(rgb, dtype=np.float64)
-    feats = srgb_to_oklab(rgb[:, :3])
-    if rgb.shape[1] == 4:
-        feats = np.concatenate([feats, rgb[:, 3:4] / 255.0], axis=1)
-    return feats
-
-
-def from_features(X: np.ndarray, color_space: str) -> np.ndarray:
-    """Clustering features -> colors (M, 3|4) as uint8, rounded and clipped."""
-    if color_space == "rgb":
-        rgb = X
-    else:
-        rgb = oklab_to_srgb(X[:, :3])
-        if X.shape[1] == 4:
-            rgb = np.concatenate([rgb, X[:, 3:4] * 255.0], axis=1)
-    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-
-
-def _split_alpha(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """Flatten to (N, C); return visible pixels, the transparent mask, and whether alpha stays.
-
-    Alpha is kept as a clustering channel only if some visible pixel is partly transparent.
-    """
+def _split_alpha(pixels: np.ndarray) -> _Visible:
+    """Flatten to (N, C) and set fully transparent pixels aside."""
     flat = pixels.reshape(-1, pixels.shape[2])
     if pixels.shape[2] == 3:
-        return flat, None, False
-    alpha = flat[:, 3]
-    transparent = alpha == 0
+        return _Visible(flat, None, False)
+    transparent = flat[:, 3] == 0
     if not transparent.any():
         transparent = None
     visible = flat if transparent is None else flat[~transparent]
     keep_alpha = bool(np.any(visible[:, 3] != 255))
     visible = visible if keep_alpha else np.ascontiguousarray(visible[:, :3])
-    return visible, transparent, keep_alpha
+    return _Visible(visible, transparent, keep_alpha)
 
 
-def _coarse_bits(base: BaseHistogram, k: int, plan: Plan) -> list[int]:
-    """Coarser levels worth visiting (plus 7-bit bins for a large exact histogram at large K)."""
-    bits = [b for b in plan.coarse_bits if b < base.bits]
-    if base.bits == 8 and k >= 32 and len(base.codes) > 300_000:
-        bits.append(7)  # bins of 2 levels: large histograms at large K converge far faster
-    return bits
-
-
-def _refine(prev, lv: Level, C: np.ndarray, *, max_iter: int, tol_abs: float,
-            should_stop: Callable[[], bool] | None):
+def _refine(prev: LloydResult | Clustering, lv: Level, **kw) -> LloydResult:
     """Lloyd on a finer level, starting from ``prev``'s centroids with inherited bounds."""
-    return lloyd(lv.X, lv.w, C, labels=prev.labels[lv.parent], upper=prev.upper[lv.parent] + lv.radius,
-                 lower=prev.lower[lv.parent] - lv.radius, max_iter=max_iter, tol_abs=tol_abs, should_stop=should_stop)
+    return lloyd(lv.X, lv.w, prev.centroids, labels=prev.labels[lv.parent],
+                 upper=prev.upper[lv.parent] + lv.radius, lower=prev.lower[lv.parent] - lv.radius, **kw)
 
 
 def _cluster(
     levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
     should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, list[float], bool]:
-    """Coarse-to-fine K-means over ``levels``; returns centroids, labels and bounds on the finest.
+) -> Clustering:
+    """Coarse-to-fine K-means over ``levels`` (coarsest first); the result is on the finest.
 
     Restarts run on the coarsest usable level; its inertia ranks them only roughly, so the
     best few (finalists) are refined one level further before the winner is chosen.
@@ -191,54 +165,52 @@ def _cluster(
     start = usable[0] if usable else len(levels) - 1
     last = len(levels) - 1
 
-    def level_args(i: int) -> dict:
-        lv = levels[i]
-        factor = plan.final_tol_factor if i == last else plan.coarse_tol_factor
-        cap = (plan.final_max_iter or max_iter) if i == last else max_iter
-        return {"max_iter": cap, "tol_abs": tolerance(lv.X, lv.w, tol * factor), "should_stop": should_stop}
+    def args(i: int) -> dict:
+        lv, final = levels[i], i == last
+        return {
+            "max_iter": (plan.final_max_iter or max_iter) if final else max_iter,
+            "tol_abs": tolerance(lv.X, lv.w, tol * (plan.final_tol_factor if final else plan.coarse_tol_factor)),
+            "min_gain": plan.final_min_gain if final else plan.coarse_min_gain,
+            "should_stop": should_stop,
+        }
 
     first = levels[start]
     rng = np.random.default_rng(seed)
-    runs = []
-    for _ in range(n_init):
-        C0 = initial_centroids(first.X, k, first.w, rng, init)
-        runs.append(lloyd(first.X, first.w, C0, **level_args(start)))
+    runs = [lloyd(first.X, first.w, initial_centroids(first.X, k, first.w, rng, init), **args(start))
+            for _ in range(n_init)]
     runs.sort(key=lambda r: r.inertia)
     level = start
-    finalists = FINALISTS if k <= 64 else 1  # at large K the restarts' ranking is already stable
-    if len(runs) > 1 and finalists > 1 and start < last - 1:  # compare on the next (cheap) level
+    if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
         level = start + 1
-        runs = [_refine(r, levels[level], r.centroids, **level_args(level)) for r in runs[:finalists]]
+        runs = [_refine(r, levels[level], **args(level)) for r in runs[: finalists(k)]]
         runs.sort(key=lambda r: r.inertia)
     best = runs[0]
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
     for i in range(level + 1, len(levels)):
         progress(0.3 + 0.5 * (i - start) / max(1, len(levels) - start), "refining")
-        best = _refine(best, levels[i], best.centroids, **level_args(i))
+        best = _refine(best, levels[i], **args(i))
         n_iter += best.n_iter
         history += best.inertia_history
         converged = best.converged
-    return best.centroids, best.labels, best.upper, best.lower, n_iter, history, converged
+    return Clustering(best.centroids, best.labels, best.upper, best.lower, n_iter, history, converged)
 
 
 def _finalize_palette(
-    X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray,
-    lo: np.ndarray, color_space: str,
+    X: np.ndarray, w: np.ndarray, cl: Clustering, color_space: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Round centroids to 8-bit colors, re-assign to them, drop empty/duplicate entries and
     order by pixel count. Returns palette, per-point palette index, counts, inertia."""
-    palette = from_features(C, color_space)
+    palette = from_features(cl.centroids, color_space)
     C_round = to_features(palette.astype(np.float64), color_space)
-    delta = np.sqrt(np.sum((C_round - C) ** 2, axis=1))
-    u = u + delta[labels]
-    lo = lo.copy()
-    shrink_lower(lo, labels, delta)
-    labels = labels.copy()
+    delta = np.sqrt(np.sum((C_round - cl.centroids) ** 2, axis=1))
+    u = cl.upper + delta[cl.labels]
+    lo = cl.lower.copy()
+    shrink_lower(lo, cl.labels, delta)
+    labels = cl.labels.copy()
     bounded_reassign(X, C_round, labels, u, lo)
     # Merge entries that rounded to the same color, then drop the empty ones.
     uniq, first_of = np.unique(palette, axis=0, return_inverse=True)
-    first_of = first_of.ravel()
-    labels = first_of[labels]
+    labels = first_of.ravel()[labels]
     counts = np.bincount(labels, weights=w, minlength=len(uniq))
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] > 0]
@@ -249,6 +221,23 @@ def _finalize_palette(
     feats = to_features(palette.astype(np.float64), color_space)
     inertia = float(np.sum(w * sq_distance_to_assigned(X, feats, labels)))
     return palette, labels, np.rint(counts[order]).astype(np.int64), inertia
+
+
+def _map_back(vis: _Visible, base: BaseHistogram | None, per_bin: np.ndarray, n_pixels: int,
+              palette: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pixel's palette index; a transparent entry goes first when some pixels are hidden."""
+    indices = np.empty(n_pixels, dtype=np.uint8)
+    if vis.transparent is None:
+        indices[:] = base.map_to_pixels(per_bin)
+        return indices, palette, counts
+    if not vis.keep_alpha:
+        palette = np.concatenate([palette, np.full((len(palette), 1), 255, np.uint8)], axis=1)
+    palette = np.concatenate([np.zeros((1, 4), np.uint8), palette])
+    counts = np.concatenate([[int(vis.transparent.sum())], counts])
+    indices[vis.transparent] = 0
+    if base is not None:
+        indices[~vis.transparent] = base.map_to_pixels(per_bin) + 1
+    return indices, palette, counts
 
 
 def quantize(
@@ -275,22 +264,18 @@ def quantize(
     seed : random seed; the same image, k, seed and options give the same result
     color_space : "rgb" (minimizes RGB error, i.e. MSE) or "oklab" (perceptual)
     init, max_iter, tol : as in :func:`core.kmeans.kmeans`
-    n_init : restarts on the coarsest level (cheap there); by default 10 for k <= 8, 6 for
-        k <= 16, 3 for k <= 64 and 2 above (few clusters have few, far-apart local optima);
-        always 1 in preview mode, which must answer within a slider drag
-    preview : cluster bins instead of exact colors (bin centers weighted by pixel counts; 6 bits
-        per channel for k <= 32, 7 above). Trades quality (colors in one bin always share an
-        entry: 0-7 % higher MSE on the benchmark photos) for speed: no exact histogram, and
-        far fewer points to cluster.
-    plan : overrides how hard each stage works (see :class:`Plan`); for callers that know
-        better, such as the GUI's draft preview
+    n_init : restarts on the coarsest level; by default :func:`core.plan.default_n_init`
+    preview : cluster bins instead of exact colors (see :mod:`core.plan`). Trades quality
+        (colors in one bin always share an entry: 0-7 % higher MSE on the benchmark photos)
+        for speed: no exact histogram, and far fewer points to cluster.
+    plan : overrides how hard each stage works (see :class:`core.plan.Plan`); for callers that
+        know better, such as the GUI's draft preview
     should_stop : polled between stages and iterations; True raises :class:`Cancelled`
     on_progress : called as ``on_progress(fraction, stage)``
     """
     t0 = time.perf_counter()
     _validate(pixels, k, color_space)
-    if n_init is None:
-        n_init = 1 if preview else 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 2
+    n_init = default_n_init(k, preview) if n_init is None else n_init
     progress: ProgressFn = on_progress or (lambda f, s: None)
     stop = should_stop or (lambda: False)
 
@@ -300,58 +285,38 @@ def quantize(
         progress(fraction, stage)
 
     height, width = pixels.shape[:2]
-    visible, transparent, keep_alpha = _split_alpha(pixels)
-    has_transparent = transparent is not None
-    k_visible = k - 1 if has_transparent else k
-    if has_transparent and len(visible) and k_visible < 1:
+    vis = _split_alpha(pixels)
+    k_visible = k - 1 if vis.transparent is not None else k
+    if vis.transparent is not None and len(vis.pixels) and k_visible < 1:
         raise ValueError("K must be at least 2 for an image with transparent pixels")
     checkpoint(0.05, "histogram")
 
-    palette = np.zeros((0, 4 if keep_alpha else 3), np.uint8)
+    palette = np.zeros((0, 4 if vis.keep_alpha else 3), np.uint8)
     per_bin = np.zeros(0, np.uint8)
     counts = np.zeros(0, np.int64)
-    inertia, n_iter, history, converged, distinct = 0.0, 0, [], True, 0
-    base = None
-    if len(visible):
+    inertia, distinct, base, cl = 0.0, 0, None, Clustering.exact(np.zeros((0, 3)))
+    if len(vis.pixels):
         plan = plan or plan_for(k_visible, preview)
-        base = base_histogram(visible, plan.base_bits)
+        base = base_histogram(vis.pixels, plan.base_bits)
         distinct = len(base.codes)
         checkpoint(0.15, "clustering")
         X_base = to_features(base.means, color_space)
         if distinct <= k_visible and not preview:
-            labels = np.arange(distinct)
-            C = X_base
-            u = np.zeros(distinct)
-            lo = np.full(distinct, np.inf)
+            cl = Clustering.exact(X_base)
         else:
-            levels = build_levels(base, X_base, _coarse_bits(base, k_visible, plan))
-            kk = min(k_visible, distinct)
-            C, labels, u, lo, n_iter, history, converged = _cluster(
-                levels, kk, seed=seed, init=init, n_init=n_init, max_iter=max_iter, tol=tol,
-                should_stop=stop, progress=checkpoint,
-                plan=plan,
-            )
+            levels = build_levels(base, X_base, coarse_bits(plan, base.bits, distinct, k_visible))
+            cl = _cluster(levels, min(k_visible, distinct), seed=seed, init=init, n_init=n_init,
+                          max_iter=max_iter, tol=tol, should_stop=stop, progress=checkpoint, plan=plan)
         checkpoint(0.85, "palette")
         palette, per_point, counts, inertia = _finalize_palette(
-            X_base, base.counts.astype(np.float64), C, labels, u, lo, color_space
-        )
+            X_base, base.counts.astype(np.float64), cl, color_space)
         per_bin = per_point.astype(np.uint8)
 
-    indices = np.empty(height * width, dtype=np.uint8)
-    if has_transparent:
-        if not keep_alpha:
-            palette = np.concatenate([palette, np.full((len(palette), 1), 255, np.uint8)], axis=1)
-        palette = np.concatenate([np.zeros((1, 4), np.uint8), palette])
-        counts = np.concatenate([[int(transparent.sum())], counts])
-        indices[transparent] = 0
-        if base is not None:
-            indices[~transparent] = base.map_to_pixels(per_bin) + 1
-    else:
-        indices[:] = base.map_to_pixels(per_bin)
+    indices, palette, counts = _map_back(vis, base, per_bin, height * width, palette, counts)
     checkpoint(1.0, "done")
     return Quantized(
         palette=palette, indices=indices.reshape(height, width), counts=counts,
-        inertia=inertia, n_iter=n_iter, distinct_colors=distinct, k=k, seed=seed,
-        color_space=color_space, preview=preview, converged=converged,
-        seconds=time.perf_counter() - t0, inertia_history=tuple(history),
+        inertia=inertia, n_iter=cl.n_iter, distinct_colors=distinct, k=k, seed=seed,
+        color_space=color_space, preview=preview, converged=cl.converged,
+        seconds=time.perf_counter() - t0, inertia_history=tuple(cl.history),
     )

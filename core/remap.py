@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .colorspace import COLOR_SPACES, to_features
 from .distances import nearest_two
 from .histogram import base_histogram, build_levels
 from .lloyd import bounded_reassign
-from .quantize import COLOR_SPACES, to_features
 
 
 def apply_palette(pixels: np.ndarray, palette: np.ndarray, *, color_space: str = "rgb") -> np.ndarray:

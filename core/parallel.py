@@ -1,0 +1,96 @@
+"""One shared thread pool for the core's linear passes; results never depend on the thread count.
+
+NumPy releases the GIL inside most array operations, so threads working on separate chunks
+of an array use all cores. Work is always split at fixed chunk boundaries (never "one chunk
+per thread") and partial results are combined in chunk order, so the output is bit-identical
+with 1 thread or 64. The pool is sized to ``os.cpu_count()``; ``KMEANS_THREADS=1`` in the
+environment or :func:`set_threads` forces a size (1 runs everything in the calling thread).
+
+The core makes no BLAS calls in these passes (distances are summed channel by channel), so a
+multi-threaded BLAS never competes with this pool.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Environment variable that fixes the number of threads (a whole number >= 1).
+ENV_VAR = "KMEANS_THREADS"
+
+_lock = threading.Lock()
+_local = threading.local()
+_pool: ThreadPoolExecutor | None = None
+_threads: int | None = None
+
+
+def _from_env() -> int:
+    raw = os.environ.get(ENV_VAR, "").strip()
+    if raw:
+        try:
+            n = int(raw)
+        except ValueError:
+            n = 0
+        if n >= 1:
+            return n
+    return max(1, os.cpu_count() or 1)
+
+
+def threads() -> int:
+    """Number of threads the core uses for chunked work."""
+    global _threads
+    if _threads is None:
+        _threads = _from_env()
+    return _threads
+
+
+def set_threads(n: int | None) -> None:
+    """Use ``n`` threads from now on (``None``: back to ``KMEANS_THREADS`` or the core count)."""
+    global _pool, _threads
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"the number of threads must be a whole number >= 1, not {n!r}")
+    with _lock:
+        old, _pool = _pool, None
+        _threads = n if n is not None else _from_env()
+    if old is not None:
+        old.shutdown(wait=False)
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="core")
+        return _pool
+
+
+def spans(n: int, size: int) -> list[tuple[int, int]]:
+    """Fixed ``[start, stop)`` chunks of ``range(n)``, each ``size`` long except the last."""
+    size = max(1, int(size))
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+def _run_inside(fn: Callable[[int, int], T], a: int, b: int) -> T:
+    _local.inside = True  # a task that maps again runs inline: no waiting on its own pool
+    try:
+        return fn(a, b)
+    finally:
+        _local.inside = False
+
+
+def map_chunks(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
+    """``[fn(start, stop) for each fixed chunk of range(n)]``, run on the pool, in chunk order.
+
+    ``fn`` must only read shared inputs and write disjoint slices of shared outputs.
+    """
+    parts = spans(n, size)
+    if len(parts) <= 1 or threads() == 1 or getattr(_local, "inside", False):
+        return [fn(a, b) for a, b in parts]
+    pool = _get_pool()
+    futures = [pool.submit(_run_inside, fn, a, b) for a, b in parts]
+    return [f.result() for f in futures]
