@@ -8,3 +8,7 @@ start=$(date +%s)
 out=dist/kmeans-gui
 [ "${KMEANS_ONEFILE:-0}" = "1" ] && out=dist/kmeans-gui-onefile
 echo "built $out in $(( $(date +%s) - start )) s, $(du -sh "$out" | cut -f1)"
+app="dist/K-Means Image Compressor.app"   # macOS only (build_app.spec's BUNDLE)
+if [ -d "$app" ] && [ "${KMEANS_ONEFILE:-0}" != "1" ]; then
+  echo "and $app, $(du -sh "$app" | cut -f1)"
+fi
