@@ -1,0 +1,186 @@
+"""Fit in a file size: the best-looking palette image whose encoded file is at most N bytes.
+
+File size grows with K almost monotonically, so for each dithering choice a bisection over
+K finds the largest K that fits in about eight quantizations. The search keeps the
+invariant "lo fits, hi does not", so the chosen K fits and K + 1 was tried and did not (or K
+is the largest allowed). Dithering costs bytes (noise compresses badly), so it fits only a
+smaller K; between the candidates, the one with the lower error *as seen* (the mean deltaE
+of both images blurred by 1 px, :func:`core.errormap.seen_delta_e`) wins. A PSNR floor
+(pngquant's ``--quality min``) rejects candidates below it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import metrics
+from .dither import dither as apply_dither
+from .errormap import seen_delta_e
+from .io import encode_indexed
+from .quantize import MAX_K, Quantized, quantize
+
+EncodeFn = Callable[[np.ndarray, np.ndarray], int]
+
+
+def png_size(palette: np.ndarray, indices: np.ndarray) -> int:
+    """Bytes of the indexed PNG that :func:`core.io.encode_indexed` writes (in memory)."""
+    buf = io.BytesIO()
+    encode_indexed(buf, palette, indices, "png")
+    return buf.tell()
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One setting tried: its K, dithering, encoded bytes and PSNR (dB)."""
+
+    k: int
+    dither: str
+    bytes: int
+    psnr: float
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The outcome of :func:`fit_to_size`.
+
+    ``fits``: some setting fits in ``max_bytes`` (and meets ``min_psnr``). Then ``k``,
+    ``dither``, ``bytes``, ``psnr``, ``palette`` and ``indices`` describe it: save these
+    indices with this palette. Otherwise they describe the best try: with ``too_big``, the
+    smallest file reached (``smallest_bytes``); with ``below_quality``, the best setting that
+    fits but misses the PSNR floor.
+    """
+
+    fits: bool
+    too_big: bool
+    below_quality: bool
+    k: int
+    dither: str
+    bytes: int
+    psnr: float
+    seen_delta_e: float | None
+    smallest_bytes: int
+    max_bytes: int
+    quantized: Quantized
+    indices: np.ndarray
+    trials: tuple[Trial, ...]
+
+    @property
+    def palette(self) -> np.ndarray:
+        return self.quantized.palette
+
+    @property
+    def ks_tried(self) -> list[int]:
+        """Distinct K values evaluated, ascending."""
+        return sorted({t.k for t in self.trials})
+
+    def to_json(self) -> dict:
+        """Plain fields for the command line's ``--json``."""
+        return {
+            "max_bytes": self.max_bytes, "fits": self.fits, "k": self.k, "dither": self.dither,
+            "bytes": self.bytes, "smallest_bytes": self.smallest_bytes,
+            "ks_tried": self.ks_tried,
+            "trials": [{"k": t.k, "dither": t.dither, "bytes": t.bytes,
+                        "psnr": t.psnr if np.isfinite(t.psnr) else None} for t in self.trials],
+        }
+
+
+def _largest_fitting(fits: Callable[[int], bool], k_min: int, k_max: int, hint: int | None) -> int | None:
+    """Largest K in k_min..k_max with fits(K) and not fits(K + 1) (or K = k_max); None if
+    k_min does not fit. ``hint`` is a first guess for the boundary (it saves steps)."""
+    if not fits(k_min):
+        return None
+    lo, hi = k_min, None
+    if hint is not None and k_min < hint < k_max:
+        if fits(hint):
+            lo = hint
+        else:
+            hi = hint
+    if hi is None:
+        if fits(k_max):
+            return k_max
+        hi = k_max
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def fit_to_size(
+    pixels: np.ndarray,
+    max_bytes: int,
+    *,
+    seed: int = 0,
+    color_space: str = "rgb",
+    min_psnr: float | None = None,
+    encode: EncodeFn | None = None,
+    dithers: Sequence[str] = ("none", "fs"),
+    dither_strength: float = 1.0,
+    k_min: int = 2,
+    k_max: int = MAX_K,
+    should_stop: Callable[[], bool] | None = None,
+    on_trial: Callable[[Trial], None] | None = None,
+) -> FitResult:
+    """Search K (and each of ``dithers``) for the best result whose file is <= ``max_bytes``.
+
+    ``encode(palette, indices) -> bytes`` measures a candidate (default: the PNG this app
+    writes, :func:`png_size`). ``should_stop`` is passed to the quantizer (True cancels with
+    :class:`core.lloyd.Cancelled`); ``on_trial`` hears about every setting tried.
+    """
+    if max_bytes <= 0:
+        raise ValueError(f"the size limit must be positive (got {max_bytes})")
+    if not dithers:
+        raise ValueError("give at least one dithering choice")
+    if not 1 <= k_min <= k_max <= MAX_K:
+        raise ValueError(f"K range must lie in 1..{MAX_K} (got {k_min}..{k_max})")
+    measure = encode or png_size
+    quantized: dict[int, Quantized] = {}
+    done: dict[tuple[int, str], tuple[Trial, np.ndarray]] = {}
+
+    def attempt(k: int, mode: str) -> tuple[Trial, np.ndarray]:
+        if (k, mode) not in done:
+            if k not in quantized:
+                quantized[k] = quantize(pixels, k, seed=seed, color_space=color_space, should_stop=should_stop)
+            q = quantized[k]
+            indices = q.indices if mode == "none" else apply_dither(
+                pixels, q.palette, mode, color_space=color_space, strength=dither_strength)
+            psnr = metrics.psnr(pixels, np.take(q.palette, indices, axis=0))
+            trial = Trial(k, mode, int(measure(q.palette, indices)), psnr)
+            done[(k, mode)] = (trial, indices)
+            if on_trial:
+                on_trial(trial)
+        return done[(k, mode)]
+
+    best_k: dict[str, int] = {}
+    hint = None
+    for mode in dithers:
+        found = _largest_fitting(lambda k, m=mode: attempt(k, m)[0].bytes <= max_bytes, k_min, k_max, hint)
+        if found is not None:
+            best_k[mode] = found
+            hint = found + 1 if found < k_max else None  # the next mode's boundary is near
+
+    def result(key: tuple[int, str], fits: bool, below: bool, seen: float | None) -> FitResult:
+        trial, indices = done[key]
+        trials = tuple(t for t, _ in done.values())
+        return FitResult(fits, not best_k, below, trial.k, trial.dither, trial.bytes, trial.psnr, seen,
+                         min(t.bytes for t in trials), max_bytes, quantized[trial.k], indices, trials)
+
+    if not best_k:
+        smallest = min(done, key=lambda key: (done[key][0].bytes, key[0]))
+        return result(smallest, False, False, None)
+    candidates = [(k, m) for m, k in best_k.items()]
+    good = [c for c in candidates if min_psnr is None or done[c][0].psnr >= min_psnr]
+    if not good:
+        best = max(candidates, key=lambda c: done[c][0].psnr)
+        return result(best, False, True, None)
+    if len(good) == 1:
+        return result(good[0], True, False, None)
+    seen = {c: seen_delta_e(pixels, np.take(quantized[c[0]].palette, done[c][1], axis=0)) for c in good}
+    best = min(good, key=lambda c: (seen[c], done[c][0].bytes))
+    return result(best, True, False, seen[best])

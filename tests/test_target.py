@@ -1,0 +1,90 @@
+"""Target file size: the chosen file fits, one more color would not, impossible limits are reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.target import fit_to_size, png_size
+
+from .corpus import gradient
+
+
+def _photo() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    img = gradient(64, 48).astype(np.int16)
+    img += rng.integers(-12, 13, img.shape).astype(np.int16)  # some texture, like a photo
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return _photo()
+
+
+@pytest.fixture(scope="module")
+def sizes(photo) -> tuple[int, int]:
+    small = fit_to_size(photo, 10**9, k_min=2, k_max=2, dithers=("none",)).bytes
+    large = fit_to_size(photo, 10**9, k_min=256, k_max=256, dithers=("none",)).bytes
+    return small, large
+
+
+@pytest.mark.parametrize("fraction", [0.15, 0.5, 0.85])
+def test_output_fits_and_one_more_color_would_not(photo, sizes, fraction):
+    small, large = sizes
+    limit = int(small + fraction * (large - small))
+    r = fit_to_size(photo, limit)
+    assert r.fits and not r.too_big and not r.below_quality
+    assert r.bytes <= limit and png_size(r.palette, r.indices) == r.bytes  # what would be saved
+    tried = {(t.k, t.dither): t.bytes for t in r.trials}
+    assert r.k == 256 or tried[(r.k + 1, r.dither)] > limit
+    assert r.ks_tried == sorted({t.k for t in r.trials}) and r.k in r.ks_tried
+    # Each dithering choice found its own boundary.
+    for mode in ("none", "fs"):
+        ks_fit = [t.k for t in r.trials if t.dither == mode and t.bytes <= limit]
+        if ks_fit:
+            assert tried.get((max(ks_fit) + 1, mode), limit + 1) > limit
+
+
+def test_generous_limit_gives_256(photo, sizes):
+    r = fit_to_size(photo, sizes[1] * 10, dithers=("none",))
+    assert r.fits and r.k == 256
+
+
+def test_impossible_limit_reports_the_smallest_size(photo, sizes):
+    r = fit_to_size(photo, 100)
+    assert not r.fits and r.too_big and not r.below_quality
+    assert r.smallest_bytes == r.bytes == min(t.bytes for t in r.trials) > 100
+    assert r.k == 2 and r.ks_tried == [2]  # nothing smaller exists: no search beyond K = 2
+
+
+def test_quality_floor(photo, sizes):
+    limit = int(sizes[0] + 0.3 * (sizes[1] - sizes[0]))
+    r = fit_to_size(photo, limit, min_psnr=99.0)
+    assert not r.fits and r.below_quality and not r.too_big and r.bytes <= limit
+    ok = fit_to_size(photo, limit, min_psnr=10.0)
+    assert ok.fits and ok.psnr >= 10.0
+
+
+def test_dithering_can_be_left_out(photo, sizes):
+    r = fit_to_size(photo, (sizes[0] + sizes[1]) // 2, dithers=("none",))
+    assert r.dither == "none" and {t.dither for t in r.trials} == {"none"}
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(200, 30000))
+def test_bisection_with_a_known_size_law(limit):
+    # An encoder whose size is exactly 100 bytes per color: the answer is limit // 100.
+    img = np.random.default_rng(1).integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    r = fit_to_size(img, limit, encode=lambda pal, idx: 100 * len(pal), dithers=("none",))
+    assert r.fits and r.k == min(256, limit // 100)
+    assert len(r.trials) <= 10
+
+
+def test_bad_arguments(photo):
+    with pytest.raises(ValueError):
+        fit_to_size(photo, 0)
+    with pytest.raises(ValueError):
+        fit_to_size(photo, 1000, dithers=())
