@@ -237,3 +237,25 @@ def read_act(data: bytes, filename: str) -> PaletteFile:
             raise PaletteFileError(f"{filename}: transparent index {transparent} is beyond the {count} colors")
     rows = [tuple(int(v) for v in rgb) + ((0,) if i == transparent else ()) for i, rgb in enumerate(table[:count])]
     return finish(rows, filename, file_stem(filename))
+
+
+# --- Microsoft RIFF palette .pal (read only; .pal is written as JASC) --------------------
+
+def read_riff_pal(data: bytes, filename: str) -> PaletteFile:
+    """RIFF 'PAL ' form: a 'data' chunk of u16 version 0x0300, u16 count, count x (R, G, B, flags)."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"PAL ":
+        raise PaletteFileError(f"{filename}: not a RIFF palette (no RIFF/PAL signature)")
+    cur = _Cursor(data, filename, pos=12)
+    while True:
+        tag, size = cur.take("<4sI")
+        if tag == b"data":
+            break
+        cur.take(f"<{size + (size & 1)}x")  # other chunks are padded to an even size
+    version, count = cur.take("<HH")
+    if version != 0x0300:
+        raise PaletteFileError(f"{filename}: unsupported RIFF palette version 0x{version:04x}")
+    if size != 4 + 4 * count:
+        raise PaletteFileError(f"{filename}: data chunk of {size} bytes does not hold {count} colors")
+    (raw,) = cur.take(f"<{4 * count}s")
+    rows = [tuple(raw[4 * i : 4 * i + 3]) for i in range(count)]
+    return finish(rows, filename, file_stem(filename))

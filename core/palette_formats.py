@@ -16,7 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from .distances import chunk_rows, sq_distances
-from .palette_binary import read_aco, read_act, read_ase, write_aco, write_act, write_ase
+from .palette_binary import (
+    read_aco,
+    read_act,
+    read_ase,
+    read_riff_pal,
+    write_aco,
+    write_act,
+    write_ase,
+)
 from .palette_common import PaletteFile, PaletteFileError, as_rgba
 from .palette_image import read_swatch_image, write_swatch
 from .palette_text import (
@@ -68,6 +76,7 @@ _SIGNATURES = (
     (b"GIMP Palette", "gpl"),
     (b"JASC-PAL", "pal"),
     (b"ASEF", "ase"),
+    (b"RIFF", "pal"),
     (b"\x89PNG\r\n\x1a\n", "png"),
 )
 
@@ -103,7 +112,10 @@ def read_palette(path: str | os.PathLike, fmt: str | None = None) -> PaletteFile
         raise PaletteFileError(f"{label}: cannot read ({e.strerror or e})") from None
     if not data:
         raise PaletteFileError(f"{label}: the file is empty")
-    return PALETTE_FORMATS[fmt or format_for_file(path, data[:16])].reader(data, label)
+    fmt = fmt or format_for_file(path, data[:16])
+    if fmt == "pal" and data[:4] == b"RIFF":  # .pal is also Microsoft's binary palette
+        return read_riff_pal(data, label)
+    return PALETTE_FORMATS[fmt].reader(data, label)
 
 
 def palette_file_bytes(colors: np.ndarray, fmt: str, name: str = "K-means palette") -> tuple[bytes, list[str]]:

@@ -128,8 +128,6 @@ def write_jasc(colors: np.ndarray, name: str) -> tuple[bytes, list[str]]:
 
 
 def read_jasc(data: bytes, filename: str) -> PaletteFile:
-    if data[:4] == b"RIFF":
-        raise PaletteFileError(f"{filename}: a Microsoft RIFF palette, not a JASC-PAL text palette")
     lines = [line.strip() for line in _text(data).splitlines()]
     if not lines or lines[0] != "JASC-PAL":
         raise PaletteFileError(f"{filename}: not a JASC palette (the first line must be 'JASC-PAL')")

@@ -14,7 +14,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from core import palette as P
-from core.palette_formats import PALETTE_FORMATS, palette_file_bytes, read_palette
+from core.palette_formats import PALETTE_FORMATS, PaletteFileError, palette_file_bytes, read_palette
 
 # --- independent readers, from the published layouts (no code shared with core) ---------
 
@@ -271,6 +271,26 @@ def test_swatch_images_keep_first_appearance_order(tmp_path):
     (tmp_path / "t.png").write_bytes(buf.getvalue())
     f = read_palette(tmp_path / "t.png")
     assert f.colors.tolist() == [[255, 0, 0], [0, 0, 255]] and "transparent" in f.notes[0]
+
+
+def riff_pal(colors: list, extra: bytes = b"") -> bytes:
+    """Microsoft RIFF palette: 'RIFF' size 'PAL ', chunks; 'data' = u16 0x0300, u16 n, n x RGBF (little-endian)."""
+    data = struct.pack("<HH", 0x0300, len(colors)) + b"".join(struct.pack("<4B", *c, 0) for c in colors)
+    body = b"PAL " + extra + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_hand_made_riff_palettes(tmp_path):
+    colors = [(255, 0, 0), (0, 0, 255), (7, 8, 9)]
+    (tmp_path / "plain.pal").write_bytes(riff_pal(colors))
+    (tmp_path / "listed.pal").write_bytes(riff_pal(colors, b"LIST" + struct.pack("<I", 3) + b"abc\0"))
+    for name in ("plain.pal", "listed.pal"):
+        assert read_palette(tmp_path / name).colors.tolist() == [list(c) for c in colors]
+    data = riff_pal(colors)
+    for cut in range(len(data)):
+        (tmp_path / "cut.pal").write_bytes(data[:cut])
+        with pytest.raises(PaletteFileError):
+            read_palette(tmp_path / "cut.pal")
 
 
 def test_unknown_extension_is_sniffed(tmp_path):
