@@ -36,6 +36,7 @@ class CompressOptions:
     suffix: str | None = None  # default "-k{k}"
     target_psnr: float | None = None
     target_delta_e: float | None = None
+    effort: str = "smallest"  # PNG encoding: "smallest" (oxipng) or "fast" (one zlib pass)
 
     def output_suffix(self) -> str:
         return self.suffix if self.suffix is not None else f"-k{self.k}"
@@ -157,7 +158,8 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.k, res.colors = q.k, len(q.palette)
         saved = save_indexed(out, q.palette, indices, fmt=fmt, source=src, overwrite=options.overwrite,
                              skip_if_larger=options.skip_if_larger, original_bytes=image.file_bytes,
-                             icc_profile=image.icc_profile, exif=image.exif, keep_metadata=options.keep_metadata)
+                             icc_profile=image.icc_profile, exif=image.exif, keep_metadata=options.keep_metadata,
+                             effort=options.effort)
         res.notes += saved.notes
         res.bytes_out, res.written = saved.bytes, saved.written
         res.output = str(saved.path) if saved.written else None

@@ -41,6 +41,7 @@ def save_indexed(
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
     keep_metadata: bool = False,
+    effort: str = "smallest",
 ) -> SaveResult:
     """Encode in memory, then write atomically.
 
@@ -53,7 +54,7 @@ def save_indexed(
     buf = io.BytesIO()
     try:
         notes = encode_indexed(buf, palette, indices, fmt, icc_profile=icc_profile,
-                               exif=exif if keep_metadata else None)
+                               exif=exif if keep_metadata else None, effort=effort)
     except SaveError:
         raise
     except (OSError, ValueError, KeyError) as e:

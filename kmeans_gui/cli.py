@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suffix", help="output name suffix (default -k<K>)")
     p.add_argument("-r", "--recursive", action="store_true", help="look into sub-folders of folder inputs")
     p.add_argument("--skip-if-larger", action="store_true", help="write nothing when the result is not smaller")
+    p.add_argument("--effort", choices=["smallest", "fast"], default="smallest",
+                   help="PNG encoding: smallest file (default) or fast (larger, for big batches of previews)")
     p.add_argument("--keep-metadata", action="store_true", help="keep EXIF metadata (stripped by default)")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument("--json", action="store_true", help="print results as JSON on stdout")
@@ -131,7 +133,7 @@ def run(argv: list[str] | None = None) -> int:
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         format=args.format, skip_if_larger=args.skip_if_larger, overwrite=args.force,
         keep_metadata=args.keep_metadata, suffix=args.suffix, target_psnr=args.quality,
-        target_delta_e=args.max_delta_e,
+        target_delta_e=args.max_delta_e, effort=args.effort,
     )
     t0 = time.perf_counter()
     progress = Progress(len(inputs), not args.quiet and not args.json)
