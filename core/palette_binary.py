@@ -162,7 +162,7 @@ def _aco_color(space: int, w: int, x: int, y: int, z: int, where: str) -> tuple[
         return lab_to_rgb(w / 100, a / 100, b / 100)
     if w > 10000:
         raise PaletteFileError(f"{where}: gray value {w} is above 10000")
-    return (unit_to_byte(1 - w / 10000),) * 3  # 10000 is black, as GIMP and Photoshop read it
+    return (unit_to_byte(1 - w / 10000),) * 3  # 10000 is black (full ink), as GIMP reads it
 
 
 def _aco_section(cur: _Cursor, version: int, skipped: dict) -> list[tuple[int, int, int]]:
