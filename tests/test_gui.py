@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QProgressBar, QPushButton, QSlider, QSpinBox, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider, QSpinBox, QWidget
 
 from kmeans_gui.main_window import MainWindow
 
 from .corpus import gradient
+from .gui_helpers import drop_files, open_and_wait, wait_settled
 
 
 @pytest.fixture
@@ -31,40 +32,6 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-def wait_full(qtbot, win, timeout=30_000):
-    qtbot.waitUntil(lambda: win.controller.full is not None and win.controller.full.params == win.controller.params
-                    and not win.controller.busy, timeout=timeout)
-
-
-def open_and_wait(qtbot, win, path):
-    win.open_path(path)
-    qtbot.waitUntil(lambda: win.controller.document is not None and win.controller.document.path == path, timeout=20_000)
-    wait_full(qtbot, win)
-
-
-def _event(cls, pos, mime):
-    try:
-        return cls(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    except TypeError:  # PySide6 < 6.12 builds these events from QPoint
-        return cls(QPoint(pos.x(), pos.y()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                   Qt.KeyboardModifier.NoModifier)
-
-
-def drop_files(win, paths):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    pos = QPoint(200, 200)
-    enter = _event(QDragEnterEvent, pos, mime)
-    QApplication.sendEvent(win, enter)
-    assert enter.isAccepted()
-    move = _event(QDragMoveEvent, pos, mime)
-    move.accept()  # a real drag-move starts accepted when the enter was
-    QApplication.sendEvent(win, move)
-    drop = _event(QDropEvent, pos, mime)
-    QApplication.sendEvent(win, drop)
-    return drop
-
-
 def test_named_widgets_exist(window):
     for name, cls in [("kSlider", QSlider), ("kSpinBox", QSpinBox), ("seedSpinBox", QSpinBox),
                       ("newSeedButton", QPushButton), ("imageView", QWidget), ("paletteView", QWidget),
@@ -77,9 +44,9 @@ def test_named_widgets_exist(window):
 def test_drop_a_file_opens_and_compresses_it(qtbot, window, photo_path):
     drop_files(window, [photo_path])
     qtbot.waitUntil(lambda: window.controller.document is not None, timeout=20_000)
-    wait_full(qtbot, window)
+    wait_settled(qtbot, window)
     assert window.controller.document.path == photo_path
-    assert len(window.palette_view.colors()) == window.controller.params.k
+    assert len(window.palette_view.colors()) == window.controller.options.k
     assert "Full resolution" in window.stats.text()
 
 
@@ -90,8 +57,8 @@ def test_slider_burst_gives_one_final_preview(qtbot, window, photo_path):
     for k in range(10, 60):
         slider.setValue(k)
     assert window.findChild(QSpinBox, "kSpinBox").value() == 59
-    wait_full(qtbot, window)
-    assert window.controller.current.params.k == 59
+    wait_settled(qtbot, window)
+    assert window.controller.shown.options.k == 59
     assert len(window.palette_view.colors()) <= 59
     assert window.controller.render_count - start <= 3  # debounced, not 50 computations
 
@@ -104,13 +71,13 @@ def test_seed_changes_result_and_going_back_restores_it(qtbot, window, photo_pat
     found_different = False
     for s in (1, 2, 3):
         seed.setValue(s)
-        wait_full(qtbot, window)
+        wait_settled(qtbot, window)
         if not np.array_equal(window.controller.full.palette, first):
             found_different = True
             break
     assert found_different
     seed.setValue(0)
-    wait_full(qtbot, window)
+    wait_settled(qtbot, window)
     np.testing.assert_array_equal(window.controller.full.palette, first)
 
 
@@ -118,9 +85,10 @@ def test_save_writes_indexed_png_with_at_most_k_colors(qtbot, window, photo_path
     window.controls.k_spin.setValue(12)
     window.open_path(photo_path)
     out = tmp_path / "out.png"
-    qtbot.waitUntil(lambda: window.controller.current is not None, timeout=20_000)
-    with qtbot.waitSignal(window.controller.saved, timeout=30_000):
+    qtbot.waitUntil(lambda: window.controller.shown is not None, timeout=20_000)
+    with qtbot.waitSignal(window.saveFinished, timeout=30_000) as sig:
         window.save_to(out)  # may need the full-resolution render first
+    assert sig.args == [str(out), ""]
     im = Image.open(out)
     assert im.mode == "P" and len(im.getcolors()) <= 12
     assert im.size == Image.open(photo_path).size
@@ -132,21 +100,22 @@ def test_export_palette_formats(qtbot, window, photo_path, tmp_path, ext, magic)
     window.controls.k_spin.setValue(6)
     open_and_wait(qtbot, window, photo_path)
     out = tmp_path / f"palette.{ext}"
-    with qtbot.waitSignal(window.controller.exported, timeout=10_000):
+    with qtbot.waitSignal(window.exportFinished, timeout=10_000) as sig:
         window.export_palette_to(out)
+    assert sig.args == [str(out), ""]
     assert out.read_bytes().startswith(magic)
 
 
 def test_bad_file_shows_message_and_keeps_previous_image(qtbot, window, photo_path, tmp_path):
     open_and_wait(qtbot, window, photo_path)
-    before = window.controller.current
+    before = window.controller.shown
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"not a png at all")
     window.open_path(bad)
     qtbot.waitUntil(lambda: "broken.png" in window.banner.text(), timeout=10_000)
     assert "not an image" in window.banner.text()
     assert window.controller.document.path == photo_path
-    assert window.controller.current is before
+    assert window.controller.shown is before
 
 
 def test_closing_while_a_job_runs_joins_the_thread(qtbot, tmp_path, capfd):
@@ -160,9 +129,9 @@ def test_closing_while_a_job_runs_joins_the_thread(qtbot, tmp_path, capfd):
     win.controls.k_spin.setValue(200)
     win.open_path(path)
     qtbot.waitUntil(lambda: win.controller.busy, timeout=5_000)
-    thread = win.controller._thread
+    threads = [win.controller.renderer.thread, win.controller.writer.thread]
     win.close()
-    assert thread.isFinished()
+    assert all(t.isFinished() for t in threads)
     win.deleteLater()
     assert "QThread: Destroyed while thread is still running" not in capfd.readouterr().err
 
@@ -196,8 +165,8 @@ def test_settings_are_remembered(qtbot, tmp_path):
     win.close()
     again = MainWindow(QSettings(path, QSettings.Format.IniFormat))
     qtbot.addWidget(again)
-    assert again.controller.params.k == 42 and again.controller.params.seed == 7
-    assert again.controller.params.dither == "fs"
+    assert again.controller.options.k == 42 and again.controller.options.seed == 7
+    assert again.controller.options.dither == "fs"
     assert again.findChild(QSlider, "kSlider").value() == 42
 
 
@@ -213,10 +182,31 @@ def test_drop_several_files_compresses_them_all(qtbot, window, tmp_path, monkeyp
     shown = []
     monkeypatch.setattr(window, "_show_summary", shown.append)
     window.controls.k_spin.setValue(4)
+    window.act_batch_never_larger.setChecked(False)
     drop_files(window, files)
     qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     assert sorted(p.name for p in out_dir.iterdir()) == ["in0-k4.png", "in1-k4.png", "in2-k4.png"]
-    assert "3 of 3 files written" in shown[0]
+    assert "3 of 3 images written" in shown[0]
+
+
+def test_batch_skips_and_lists_results_larger_than_the_original(qtbot, window, tmp_path, monkeypatch, photo):
+    small = tmp_path / "tiny.png"
+    Image.fromarray(gradient()).save(small, optimize=True)  # a smooth PNG: K=4 output will not be smaller
+    photo_jpg = tmp_path / "photo.bmp"
+    Image.fromarray(photo).save(photo_jpg)  # uncompressed: the indexed PNG is much smaller
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
+    shown = []
+    monkeypatch.setattr(window, "_show_summary", shown.append)
+    window.controls.k_spin.setValue(4)
+    assert window.act_batch_never_larger.isChecked()  # on by default for batches
+    window.compress_many([small, photo_jpg])
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert [p.name for p in out_dir.iterdir()] == ["photo-k4.png"]
+    assert "1 of 2 images written" in shown[0]
+    assert "skipped because the result would be larger" in shown[0] and "tiny.png" in shown[0]
+    assert "--" not in shown[0]
 
 
 def test_escape_cancels_running_work(qtbot, window, photo_path):
@@ -246,12 +236,12 @@ def test_paste_and_copy_through_the_clipboard(qtbot, window, photo):
     window.paste_image()
     qtbot.waitUntil(lambda: window.controller.document is not None, timeout=20_000)
     assert window.controller.document.path is None
-    np.testing.assert_array_equal(window.controller.document.pixels, photo)
-    wait_full(qtbot, window)
+    np.testing.assert_array_equal(window.controller.document.loaded.pixels, photo)
+    wait_settled(qtbot, window)
     window.copy_result()
     copied = qimage_to_array(QGuiApplication.clipboard().image())
     assert copied.shape[:2] == photo.shape[:2]
-    assert len(np.unique(copied.reshape(-1, 4), axis=0)) <= window.controller.params.k
+    assert len(np.unique(copied.reshape(-1, 4), axis=0)) <= window.controller.options.k
 
 
 def test_recent_files_menu_reopens(qtbot, window, photo_path):
@@ -278,25 +268,11 @@ def test_space_shows_the_original(qtbot, window, photo_path):
     assert not window.view.show_original
 
 
-def test_large_k_shows_a_draft_then_the_refined_preview(qtbot, window, photo_path):
+def test_stages_climb_to_full_resolution_for_the_settings_shown(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
-    kinds = []
-    window.controller.previewChanged.connect(lambda r: kinds.append((r.kind, r.params.k)))
+    stages = []
+    window.controller.resultShown.connect(lambda r: stages.append((r.stage, r.options.k)))
     window.controls.k_spin.setValue(120)
-    wait_full(qtbot, window)
-    assert [k for k in kinds if k[1] == 120][:3] == [("draft", 120), ("preview", 120), ("full", 120)]
-
-
-def test_continuous_drag_keeps_the_preview_following(qtbot, window, photo_path):
-    # Changes every 20 ms for ~0.6 s: the preview must update during the drag, not only after.
-    open_and_wait(qtbot, window, photo_path)
-    seen = []
-    window.controller.previewChanged.connect(lambda r: seen.append(r.params.k))
-    slider = window.findChild(QSlider, "kSlider")
-    for k in range(20, 50):
-        slider.setValue(k)
-        qtbot.wait(20)
-    during = list(seen)
-    wait_full(qtbot, window)
-    assert any(k < 49 for k in during)  # intermediate previews were shown while dragging
-    assert window.controller.current.params.k == 49
+    wait_settled(qtbot, window)
+    assert stages[-1] == ("full", 120)
+    assert "Full resolution" in window.stats.text()

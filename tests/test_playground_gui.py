@@ -65,7 +65,7 @@ def test_choose_k_click_sets_the_slider(qtbot, window, tmp_path, photo):
     p = tmp_path / "photo.png"
     Image.fromarray(photo).save(p)
     window.open_path(p)
-    qtbot.waitUntil(lambda: window.controller.current is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.controller.shown is not None, timeout=20_000)
     window.open_choose_k()
     dlg = window.choose_k
     plot = dlg.findChild(QWidget, "chooseKPlot")
