@@ -71,25 +71,35 @@ def exact_entries(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return out.reshape(h, w)
 
 
-def flat_mask(pixels: np.ndarray, threshold: float) -> np.ndarray:
-    """(H, W) bool: pixels whose color differs from each of their 4 neighbors by at most
+def _window(a: np.ndarray, radius: int, op) -> np.ndarray:
+    """Running ``op`` (np.maximum or np.minimum) over a (2r+1) x (2r+1) window, clipped at
+    the borders, of an (H, W, C) array."""
+    out = a.copy()
+    for axis in (0, 1):
+        src = out.copy()
+        n = a.shape[axis]
+        for d in range(1, min(radius, n - 1) + 1):
+            head = (slice(None),) * axis + (slice(0, n - d),)
+            tail = (slice(None),) * axis + (slice(d, n),)
+            op(out[head], src[tail], out=out[head])
+            op(out[tail], src[head], out=out[tail])
+    return out
+
+
+def flat_mask(pixels: np.ndarray, threshold: float, radius: int = 2) -> np.ndarray:
+    """(H, W) bool: pixels whose (2 radius + 1)-square neighborhood spans at most
     ``threshold`` levels in every channel (alpha included) -- the areas where dithering
-    noise shows and nothing needs it."""
+    noise shows and nothing needs it. Threshold 0 means exactly uniform."""
     h, w = pixels.shape[:2]
-    grad = np.zeros((h, w), np.int16)
+    out = np.empty((h, w), bool)
     rows = max(1, (1 << 20) // max(w, 1))
     for top in range(0, h, rows):
-        lo, hi = max(0, top - 1), min(h, top + rows + 1)
-        band = pixels[lo:hi].astype(np.int16)
-        g = np.zeros(band.shape[:2], np.int16)
-        dx = np.abs(np.diff(band, axis=1)).max(axis=2)
-        dy = np.abs(np.diff(band, axis=0)).max(axis=2)
-        g[:, 1:] = dx
-        np.maximum(g[:, :-1], dx, out=g[:, :-1])
-        np.maximum(g[1:], dy, out=g[1:])
-        np.maximum(g[:-1], dy, out=g[:-1])
-        grad[top : min(h, top + rows)] = g[top - lo : top - lo + min(rows, h - top)]
-    return grad <= threshold
+        lo, hi = max(0, top - radius), min(h, top + rows + radius)
+        band = pixels[lo:hi]
+        spread = (_window(band, radius, np.maximum) - _window(band, radius, np.minimum)).max(axis=2)
+        n = min(rows, h - top)
+        out[top : top + n] = spread[top - lo : top - lo + n] <= threshold
+    return out
 
 
 def ordered_dither(pixels: np.ndarray, palette: np.ndarray, *, strength: float = 1.0,
@@ -167,8 +177,10 @@ def dither(pixels: np.ndarray, palette: np.ndarray, mode: str, *, color_space: s
 
     ``strength`` 0..1 scales the diffused error ("fs") or the pattern ("ordered"); 0 is
     exactly ``mode="none"``, 1 is the classic algorithm. ``flat_threshold`` (levels, 0..255)
-    leaves pixels undithered whose 4 neighbors all differ by at most that much: flat areas
-    stay clean instead of speckled. Pixels whose color is a palette entry always keep it.
+    leaves pixels undithered whose 5x5 neighborhood spans at most that much (see
+    :func:`flat_mask`): flat areas stay clean instead of speckled. 0 touches only exactly
+    uniform areas (screenshots, logos); 1-2 also the smooth parts of photos, which may then
+    show bands again. Pixels whose color is a palette entry always keep it.
     """
     if mode not in DITHER_MODES:
         raise ValueError(f"dither must be one of {DITHER_MODES}, not {mode!r}")

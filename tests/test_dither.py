@@ -208,3 +208,19 @@ def test_partial_strength_keeps_transparent_pixels_transparent():
 def test_bad_strength_or_threshold(kw):
     with pytest.raises(ValueError):
         dither(gradient(), np.zeros((2, 3), np.uint8), "fs", **kw)
+
+
+def test_flat_mask_is_the_local_range():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from core.dither import flat_mask
+
+    rng = np.random.default_rng(4)
+    img = rng.integers(0, 3, (300, 4096, 3), dtype=np.uint8)  # two bands of 256 rows
+    img[rng.random(img.shape[:2]) < 0.001] = 9
+    img[100:140, 200:300] = 77
+    padded = np.pad(img, ((2, 2), (2, 2), (0, 0)), mode="edge")  # = a window clipped at the border
+    win = sliding_window_view(padded, (5, 5), axis=(0, 1))
+    spread = (win.max(axis=(3, 4)).astype(int) - win.min(axis=(3, 4))).max(axis=2)
+    for threshold in (0, 1, 3):
+        np.testing.assert_array_equal(flat_mask(img, threshold), spread <= threshold)
