@@ -1,4 +1,4 @@
-"""Controller and worker on their own, with a fake core: generations, staleness, cancel."""
+"""The controller and its workers with a fake core: stages, what is cancelled, what is kept."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 import pytest
+from PIL import Image
 
-import kmeans_gui.worker as worker_mod
-from core.io import LoadedImage
+import kmeans_gui.render as render_mod
 from core.kmeans import Cancelled
 from core.quantize import Quantized
 from kmeans_gui.controller import Controller
@@ -17,20 +17,27 @@ from kmeans_gui.controller import Controller
 class FakeCore:
     """Stands in for core.quantize: records calls, can be slow, honours should_stop."""
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.calls: list[tuple[int, bool]] = []
+    def __init__(self, delay: float = 0.0, draft_delay: float | None = None, full_delay: float | None = None) -> None:
+        self.calls: list[tuple[int, bool, int]] = []  # (k, preview, pixels)
         self.delay = delay
+        self.draft_delay = delay if draft_delay is None else draft_delay
+        self.full_delay = delay if full_delay is None else full_delay
+        self.fail_at_k: int | None = None
 
-    def __call__(self, pixels, k, *, seed=0, preview=False, should_stop=None, **kw):
-        self.calls.append((k, preview))
-        end = time.perf_counter() + self.delay
+    def __call__(self, pixels, k, *, seed=0, preview=False, should_stop=None, plan=None, **kw):
+        h, w = pixels.shape[:2]
+        self.calls.append((k, preview, h * w))
+        if k == self.fail_at_k:
+            raise ValueError("the fake core refuses this K")
+        is_draft = preview and h * w <= render_mod.DRAFT_PIXELS
+        delay = self.draft_delay if is_draft else self.delay if preview else self.full_delay
+        end = time.perf_counter() + delay
         while time.perf_counter() < end:
             if should_stop is not None and should_stop():
                 raise Cancelled()
-            time.sleep(0.005)
+            time.sleep(0.002)
         n = min(k, 4)
         palette = (np.arange(n)[:, None] * [60, 30, 10] + seed).astype(np.uint8) % 255
-        h, w = pixels.shape[:2]
         indices = (np.arange(h * w) % n).reshape(h, w).astype(np.uint8)
         return Quantized(palette=palette, indices=indices, counts=np.bincount(indices.ravel(), minlength=n),
                          inertia=0.0, n_iter=1, distinct_colors=n, k=k, seed=seed, color_space="rgb", preview=preview)
@@ -43,66 +50,94 @@ def controller(qtbot):
     assert c.shutdown()
 
 
-def document(size=(40, 30)) -> tuple[LoadedImage, np.ndarray]:
-    px = np.zeros((size[1], size[0], 3), np.uint8)
-    return LoadedImage(pixels=px, path=None, format="PNG", file_bytes=1000, has_alpha=False), px
+@pytest.fixture
+def image_path(tmp_path):
+    """600 x 400: larger than the draft copy, so the loop starts with drafts."""
+    px = np.random.default_rng(0).integers(0, 255, size=(400, 600, 3), dtype=np.uint8)
+    path = tmp_path / "img.png"
+    Image.fromarray(px).save(path)
+    return path
 
 
-def test_burst_of_changes_renders_only_the_last(qtbot, controller, monkeypatch):
-    fake = FakeCore()
-    monkeypatch.setattr(worker_mod, "quantize", fake)
-    doc, px = document()
-    controller.set_document(doc, px)
+def open_doc(qtbot, c: Controller, path) -> None:
+    c.open_path(path)
+    qtbot.waitUntil(lambda: c.document is not None and c.shown is not None, timeout=10_000)
+
+
+def settled(c: Controller) -> bool:
+    return c.full_for(c.options) is not None and c.shown is c.full and not c.busy
+
+
+def test_a_burst_of_changes_while_a_draft_runs_renders_the_last(qtbot, controller, image_path, monkeypatch):
+    fake = FakeCore(delay=0.0, draft_delay=0.2)
+    monkeypatch.setattr(render_mod, "quantize", fake)
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    start = controller.render_count
     for k in range(2, 40):
-        controller.set_params(k=k)
-    qtbot.waitUntil(lambda: controller.full is not None and controller.full.params.k == 39, timeout=5_000)
-    previews = [k for k, preview in fake.calls if preview]
-    assert previews[-1] == 39
-    assert len(previews) <= 3
-    assert controller.current.params.k == 39
+        controller.set_options(k=k)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    assert controller.shown.options.k == 39
+    # One draft for the first change, one for the newest settings, then preview and full.
+    assert controller.render_count - start <= 5
+    assert [k for k, _, _ in fake.calls][-1] == 39
 
 
-def test_stale_result_is_ignored_and_running_job_is_cancelled(qtbot, controller, monkeypatch):
-    fake = FakeCore(delay=20.0)
-    monkeypatch.setattr(worker_mod, "quantize", fake)
-    doc, px = document()
-    controller.set_document(doc, px)  # starts a slow (20 s) preview at K=16
-    qtbot.waitUntil(lambda: len(fake.calls) == 1, timeout=5_000)
-    fake.delay = 0.0
-    t0 = time.perf_counter()
-    controller.set_params(k=5)
-    qtbot.waitUntil(lambda: controller.current is not None and controller.current.params.k == 5, timeout=5_000)
-    assert time.perf_counter() - t0 < 10.0  # the 20 s job stopped at its next poll, not at its end
-    assert all(r.params.k == 5 for r in [controller.current])
+def test_a_draft_in_flight_is_shown_not_cancelled(qtbot, controller, image_path, monkeypatch):
+    fake = FakeCore(delay=0.0, draft_delay=0.3)
+    monkeypatch.setattr(render_mod, "quantize", fake)
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    shown = []
+    controller.resultShown.connect(lambda r: shown.append((r.stage, r.options.k)))
+    controller.set_options(k=5)
+    controller.set_options(k=6)  # while the K = 5 draft runs
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    assert shown[0] == ("draft", 5)  # the picture in flight was finished and shown
+    assert shown[-1] == ("full", 6)
 
 
-def test_cancel_stops_and_clears_busy(qtbot, controller, monkeypatch):
-    fake = FakeCore(delay=30.0)
-    monkeypatch.setattr(worker_mod, "quantize", fake)
-    doc, px = document()
-    controller.set_document(doc, px)
-    qtbot.waitUntil(lambda: controller.busy and len(fake.calls) == 1, timeout=5_000)
+def test_a_change_cancels_a_long_full_render(qtbot, controller, image_path, monkeypatch):
+    fake = FakeCore(delay=0.0, full_delay=30.0)
+    monkeypatch.setattr(render_mod, "quantize", fake)
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: controller._inflight is not None and controller._inflight.stage == "full", timeout=10_000)
+    controller.set_options(k=7)  # must stop the 30 s full render at its next poll
+    fake.full_delay = 0.0
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    assert controller.shown.options.k == 7
+
+
+def test_cancel_stops_everything_and_clears_busy(qtbot, controller, image_path, monkeypatch):
+    fake = FakeCore(delay=0.0)
+    monkeypatch.setattr(render_mod, "quantize", fake)
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    fake.delay = fake.draft_delay = fake.full_delay = 30.0
+    controller.set_options(k=9)
+    qtbot.waitUntil(lambda: controller.busy, timeout=5_000)
     controller.cancel()
-    qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)  # long before the 30 s job ends
-    assert controller.current is None
+    qtbot.waitUntil(lambda: not controller.busy, timeout=5_000)
+    assert controller.options == controller.shown.options  # the settings went back to the picture's
 
 
-def test_worker_failure_becomes_one_line_error(qtbot, controller, monkeypatch):
-    def broken(*a, **k):
-        raise ValueError("K must be a whole number from 1 to 256")
+def test_a_failure_in_the_core_becomes_one_line(qtbot, controller, image_path, monkeypatch):
+    fake = FakeCore()
+    monkeypatch.setattr(render_mod, "quantize", fake)
+    open_doc(qtbot, controller, image_path)
+    errors = []
+    controller.errorOccurred.connect(errors.append)
+    fake.fail_at_k = 13
+    controller.set_options(k=13)
+    qtbot.waitUntil(lambda: bool(errors) and not controller.busy, timeout=5_000)
+    assert errors == ["the fake core refuses this K"]
 
-    monkeypatch.setattr(worker_mod, "quantize", broken)
-    doc, px = document()
-    with qtbot.waitSignal(controller.errorOccurred, timeout=5_000) as sig:
-        controller.set_document(doc, px)
-    assert sig.args[0] == "K must be a whole number from 1 to 256"
-    qtbot.waitUntil(lambda: not controller.busy, timeout=3_000)
 
-
-def test_results_carry_their_parameters(qtbot, controller, monkeypatch):
-    monkeypatch.setattr(worker_mod, "quantize", FakeCore())
-    doc, px = document()
-    controller.set_document(doc, px)
-    controller.set_params(seed=9, dither="ordered")
-    qtbot.waitUntil(lambda: controller.full is not None and controller.full.params.seed == 9, timeout=5_000)
-    assert controller.full.params.dither == "ordered"
+def test_results_carry_the_options_they_were_made_for(qtbot, controller, image_path, monkeypatch):
+    monkeypatch.setattr(render_mod, "quantize", FakeCore())
+    open_doc(qtbot, controller, image_path)
+    controller.set_options(k=11, seed=3)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    r = controller.shown
+    assert (r.options.k, r.options.seed, r.stage) == (11, 3, "full")
+    assert r.indices.shape == (400, 600)
