@@ -69,7 +69,24 @@ def oklab_to_srgb(lab: np.ndarray) -> np.ndarray:
 
 def srgb_to_cielab(srgb: np.ndarray) -> np.ndarray:
     """sRGB 0..255 -> CIELAB (D65 white; L in 0..100)."""
-    xyz = _mat(srgb_to_linear(srgb), _RGB_TO_XYZ) / _WHITE_D65
+    return linear_to_cielab(srgb_to_linear(srgb))
+
+
+#: ``srgb_to_linear`` of every 8-bit value: bit-identical to computing it, without the pow.
+LINEAR_OF_U8 = srgb_to_linear(np.arange(256))
+
+
+def u8_to_cielab(rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 sRGB -> CIELAB through a 256-entry table; equals :func:`srgb_to_cielab`."""
+    lin = np.empty(rgb.shape, dtype=np.float64)
+    for c in range(3):
+        np.take(LINEAR_OF_U8, rgb[:, c], out=lin[:, c])
+    return linear_to_cielab(lin)
+
+
+def linear_to_cielab(linear: np.ndarray) -> np.ndarray:
+    """Linear RGB in 0..1 -> CIELAB (D65 white)."""
+    xyz = _mat(linear, _RGB_TO_XYZ) / _WHITE_D65
     eps, kappa = 216 / 24389, 24389 / 27
     f = np.where(xyz > eps, np.cbrt(xyz), (kappa * xyz + 16) / 116)
     L = 116 * f[..., 1] - 16

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import parallel
 from .colorspace import COLOR_SPACES, from_features, to_features
 from .distances import sq_distance_to_assigned
 from .histogram import BaseHistogram, Level, base_histogram, build_levels
@@ -48,7 +49,7 @@ from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are r
     plan_for,
 )
 
-__all__ = ["COLOR_SPACES", "DRAFT_PLAN", "MAX_K", "Plan", "Quantized", "draft_first", "from_features",
+__all__ = ["COLOR_SPACES", "ColorHistogram", "DRAFT_PLAN", "MAX_K", "Plan", "Quantized", "draft_first", "from_features",
            "plan_for", "quantize", "to_features"]
 
 MAX_K = 256
@@ -83,6 +84,7 @@ class Quantized:
     converged: bool = True
     seconds: float = 0.0
     inertia_history: tuple[float, ...] = field(default=(), repr=False)
+    histogram: ColorHistogram | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_alpha(self) -> bool:
@@ -91,6 +93,33 @@ class Quantized:
     def image(self) -> np.ndarray:
         """The (H, W, 3|4) uint8 reconstruction: each pixel replaced by its palette color."""
         return np.take(self.palette, self.indices, axis=0)  # 2-3x faster than palette[indices]
+
+
+@dataclass(frozen=True)
+class ColorHistogram:
+    """The original's distinct colors, their pixel counts and palette indices (full mode only):
+    enough to compute exact error figures without touching the pixels again
+    (:func:`core.metrics.quantized_figures`). Fully transparent pixels are one (0, 0, 0, 0) row."""
+
+    colors: np.ndarray  # (M, C) uint8
+    counts: np.ndarray  # (M,) int64
+    labels: np.ndarray  # (M,) uint8
+
+
+def _color_histogram(vis: _Visible, base: BaseHistogram | None, per_bin: np.ndarray) -> ColorHistogram | None:
+    if base is not None and base.bits != 8:
+        return None  # bins, not colors: figures must come from the pixels
+    channels = 4 if vis.keep_alpha or vis.transparent is not None else 3
+    colors = np.zeros((0, channels), np.uint8) if base is None else base.means.astype(np.uint8)
+    counts = np.zeros(0, np.int64) if base is None else base.counts
+    labels = per_bin
+    if vis.transparent is not None:
+        if colors.shape[1] == 3:
+            colors = np.concatenate([colors, np.full((len(colors), 1), 255, np.uint8)], axis=1)
+        colors = np.concatenate([colors, np.zeros((1, 4), np.uint8)])
+        counts = np.concatenate([counts, [int(vis.transparent.sum())]])
+        labels = np.concatenate([per_bin + 1, [0]]).astype(np.uint8)
+    return ColorHistogram(colors, counts, labels)
 
 
 @dataclass
@@ -175,14 +204,15 @@ def _cluster(
         }
 
     first = levels[start]
-    rng = np.random.default_rng(seed)
-    runs = [lloyd(first.X, first.w, initial_centroids(first.X, k, first.w, rng, init), **args(start))
-            for _ in range(n_init)]
-    runs.sort(key=lambda r: r.inertia)
+    rng = np.random.default_rng(seed)  # seeds drawn in order, so the pool cannot change them
+    seeds = [initial_centroids(first.X, k, first.w, rng, init) for _ in range(n_init)]
+    runs = parallel.map_chunks(lambda i, _: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, 1)
+    runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order
     level = start
     if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
         level = start + 1
-        runs = [_refine(r, levels[level], **args(level)) for r in runs[: finalists(k)]]
+        runs = runs[: finalists(k)]
+        runs = parallel.map_chunks(lambda i, _: _refine(runs[i], levels[level], **args(level)), len(runs), 1)
         runs.sort(key=lambda r: r.inertia)
     best = runs[0]
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
@@ -313,10 +343,11 @@ def quantize(
         per_bin = per_point.astype(np.uint8)
 
     indices, palette, counts = _map_back(vis, base, per_bin, height * width, palette, counts)
+    hist = _color_histogram(vis, base, per_bin)
     checkpoint(1.0, "done")
     return Quantized(
         palette=palette, indices=indices.reshape(height, width), counts=counts,
         inertia=inertia, n_iter=cl.n_iter, distinct_colors=distinct, k=k, seed=seed,
         color_space=color_space, preview=preview, converged=cl.converged,
-        seconds=time.perf_counter() - t0, inertia_history=tuple(cl.history),
+        seconds=time.perf_counter() - t0, inertia_history=tuple(cl.history), histogram=hist,
     )

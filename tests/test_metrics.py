@@ -58,3 +58,51 @@ def test_hidden_color_under_transparency_is_not_an_error():
     assert metrics.mse(a, b) > 0
     rgb = np.full((2, 2, 3), 128, np.uint8)
     assert metrics.mse(b, rgb) == 0.0  # transparent composites to the grey background
+
+
+def _images():
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    rgb = np.asarray(Image.fromarray(rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)).resize((120, 90)))
+    rgba = np.dstack([rgb, rng.choice(np.array([0, 90, 255], np.uint8), size=rgb.shape[:2])])
+    opaque_with_holes = np.dstack([rgb, np.where(rng.random(rgb.shape[:2]) < 0.2, 0, 255).astype(np.uint8)])
+    return {"rgb": rgb, "rgba": rgba, "holes": opaque_with_holes}
+
+
+@pytest.mark.parametrize("kind", ["rgb", "rgba", "holes"])
+@pytest.mark.parametrize("k", [2, 16, 64])
+def test_histogram_figures_equal_the_per_pixel_ones(kind, k):
+    from core.quantize import quantize
+
+    img = _images()[kind]
+    q = quantize(img, k)
+    recon = q.image()
+    fast = metrics.quantized_figures(img, q)
+    assert q.histogram is not None
+    assert fast.mse == pytest.approx(metrics.mse(img, recon), rel=1e-9, abs=1e-12)
+    assert fast.psnr == pytest.approx(metrics.psnr(img, recon), rel=1e-9)
+    assert fast.delta_e == pytest.approx(metrics.mean_delta_e(img, recon), rel=1e-9, abs=1e-12)
+    one_pass = metrics.figures(img, q.palette, q.indices)
+    assert one_pass.mse == pytest.approx(fast.mse, rel=1e-9, abs=1e-12)
+    assert one_pass.delta_e == pytest.approx(fast.delta_e, rel=1e-9, abs=1e-12)
+
+
+def test_dithered_indices_use_the_pixels(photo):
+    from core.quantize import quantize
+
+    q = quantize(photo, 8)
+    shuffled = np.roll(q.indices, 1, axis=1)  # not what the histogram says
+    got = metrics.quantized_figures(photo, q, shuffled)
+    recon = q.palette[shuffled]
+    assert got.mse == pytest.approx(metrics.mse(photo, recon), rel=1e-9)
+    assert got.delta_e == pytest.approx(metrics.mean_delta_e(photo, recon), rel=1e-9)
+
+
+def test_preview_results_have_no_histogram_but_figures_still_work(photo):
+    from core.quantize import quantize
+
+    q = quantize(photo, 16, preview=True)
+    assert q.histogram is None
+    got = metrics.quantized_figures(photo, q)
+    assert got.psnr == pytest.approx(metrics.psnr(photo, q.image()), rel=1e-9)

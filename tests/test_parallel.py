@@ -1,0 +1,87 @@
+"""The shared pool: fixed chunks, results identical with 1 and N threads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import distances, histogram, metrics, parallel
+from core.quantize import quantize
+from core.remap import apply_palette
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Tiny chunks so a test-sized image really is split across the pool."""
+    monkeypatch.setattr(histogram, "PIXEL_CHUNK", 1000)
+    monkeypatch.setattr(distances, "PARALLEL_ROWS", 300)
+    monkeypatch.setattr(metrics, "_CHUNK_PIXELS", 1000)
+    yield
+    parallel.set_threads(None)
+
+
+def test_spans_are_fixed_and_cover_the_range():
+    assert parallel.spans(10, 4) == [(0, 4), (4, 8), (8, 10)]
+    assert parallel.spans(0, 4) == []
+
+
+def test_map_chunks_keeps_chunk_order_for_any_thread_count():
+    try:
+        for n in (1, 2, 5):
+            parallel.set_threads(n)
+            assert parallel.map_chunks(lambda a, b: (a, b), 10, 3) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    finally:
+        parallel.set_threads(None)
+
+
+def test_nested_maps_run_inline_instead_of_deadlocking():
+    parallel.set_threads(2)
+    try:
+        out = parallel.map_chunks(lambda a, b: sum(parallel.map_chunks(lambda c, d: d - c, 10, 3)), 4, 1)
+        assert out == [10, 10, 10, 10]
+    finally:
+        parallel.set_threads(None)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_set_threads_refuses_nonsense(bad):
+    with pytest.raises(ValueError, match="threads"):
+        parallel.set_threads(bad)
+
+
+def test_environment_variable_sets_the_count(monkeypatch):
+    monkeypatch.setenv(parallel.ENV_VAR, "1")
+    parallel.set_threads(None)
+    assert parallel.threads() == 1
+    monkeypatch.setenv(parallel.ENV_VAR, "nonsense")
+    parallel.set_threads(None)
+    assert parallel.threads() >= 1
+    monkeypatch.delenv(parallel.ENV_VAR)
+    parallel.set_threads(None)
+
+
+def _run_everything(img: np.ndarray, k: int):
+    q = quantize(img, k, seed=3)
+    other = quantize(img, k, seed=3, color_space="oklab")
+    remapped = apply_palette(img, other.palette)
+    recon = q.image()
+    figs = (metrics.mse(img, recon), metrics.mean_delta_e(img, recon),
+            metrics.figures(img, q.palette, q.indices), metrics.quantized_figures(img, q))
+    return q, other, remapped, figs
+
+
+@pytest.mark.parametrize("k", [8, 64])
+def test_results_identical_with_one_and_many_threads(photo, small_chunks, k):
+    from PIL import Image
+
+    img = np.asarray(Image.fromarray(photo).resize((240, 200), Image.LANCZOS))
+    parallel.set_threads(1)
+    one = _run_everything(img, k)
+    parallel.set_threads(4)
+    many = _run_everything(img, k)
+    for a, b in ((one[0], many[0]), (one[1], many[1])):
+        np.testing.assert_array_equal(a.palette, b.palette)
+        np.testing.assert_array_equal(a.indices, b.indices)
+        assert a.inertia == b.inertia and a.inertia_history == b.inertia_history
+    np.testing.assert_array_equal(one[2], many[2])
+    assert one[3] == many[3]  # floats compared exactly: sums are added in chunk order
