@@ -6,6 +6,11 @@ The tutorial teaches two steps, repeated: assign every point to its closest cent
 :func:`kmeans` driver runs the same two steps with weights (a color histogram is a weighted
 point set), seeded initialization, restarts, empty-cluster re-seeding, cancellation and
 Hamerly's bounds so that iterations after the first touch only points near a boundary.
+
+This module is the tutorial's API, for points in general (the playground, tests, readers).
+Images do not come through here: :func:`core.quantize.quantize` builds a color histogram and
+runs :func:`core.cluster.coarse_to_fine`, which calls the same Lloyd kernel
+(:func:`core.lloyd.lloyd`) level by level.
 """
 
 from __future__ import annotations

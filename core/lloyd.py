@@ -7,7 +7,12 @@ still below ``max(lo, s)`` (``s`` = half the distance to the nearest other centr
 change cluster and is skipped. After the first few iterations almost every point is skipped,
 so an iteration costs O(N) cheap bound updates plus full distances for the few points near a
 boundary. The result is exactly standard Lloyd's algorithm (same labels, same centroids), just
-faster; cluster sums are updated incrementally from the points that changed.
+faster; cluster sums are updated incrementally from the points that changed. Small problems
+(coarse levels, restarts) skip the bounds and compute every distance (:func:`_lloyd_dense`).
+
+This is the kernel under both front doors: :func:`core.kmeans.kmeans` (the tutorial's API,
+any points) and, for images, :func:`core.quantize.quantize` -> :mod:`core.cluster`, which
+runs it level by level on the color histogram.
 """
 
 from __future__ import annotations

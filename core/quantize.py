@@ -5,7 +5,7 @@ This is the engine's entry point for images; the pipeline follows libimagequant'
 1. Histogram (:func:`_histogram`): every visible pixel is packed into one integer; distinct
    colors and their counts come from one linear pass. Fully transparent pixels are set aside
    and become one transparent palette entry, so their hidden RGB never pulls a cluster.
-2. Clustering (:func:`_cluster`): coarse-to-fine weighted K-means on the histogram. k-means++
+2. Clustering (:func:`core.cluster.coarse_to_fine`): coarse-to-fine weighted K-means on the histogram. k-means++
    and restarts run on a coarse binned level (4-6 bits per channel, bin means weighted by pixel
    counts), then Lloyd continues on finer levels down to the exact distinct colors, each level
    starting from the previous centroids with Hamerly bounds inherited from the parent bins.
@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import parallel
+from .cluster import Clustering, coarse_to_fine
 from .colorspace import COLOR_SPACES, from_features, to_features
 from .distances import sq_distance_to_assigned
-from .histogram import BaseHistogram, Level, base_histogram, build_levels
-from .kmeans import initial_centroids, tolerance
-from .lloyd import Cancelled, LloydResult, bounded_reassign, lloyd, shrink_lower
+from .histogram import BaseHistogram, base_histogram, build_levels
+from .lloyd import Cancelled, bounded_reassign, shrink_lower
 from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are re-exported
     DRAFT_PLAN,
     FINALISTS,
@@ -45,7 +44,6 @@ from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are r
     coarse_bits,
     default_n_init,
     draft_first,
-    finalists,
     plan_for,
 )
 
@@ -122,25 +120,6 @@ def _color_histogram(vis: _Visible, base: BaseHistogram | None, per_bin: np.ndar
     return ColorHistogram(colors, counts, labels)
 
 
-@dataclass
-class Clustering:
-    """What :func:`_cluster` leaves on the finest level: centroids, labels and Hamerly bounds."""
-
-    centroids: np.ndarray
-    labels: np.ndarray
-    upper: np.ndarray
-    lower: np.ndarray
-    n_iter: int = 0
-    history: list[float] = field(default_factory=list)
-    converged: bool = True
-
-    @classmethod
-    def exact(cls, X: np.ndarray) -> Clustering:
-        """Every point is its own centroid (no more distinct colors than K)."""
-        n = len(X)
-        return cls(X, np.arange(n), np.zeros(n), np.full(n, np.inf))
-
-
 @dataclass(frozen=True)
 class _Visible:
     """The pixels that get clustered, and what to do with the rest."""
@@ -173,56 +152,6 @@ def _split_alpha(pixels: np.ndarray) -> _Visible:
     keep_alpha = bool(np.any(visible[:, 3] != 255))
     visible = visible if keep_alpha else np.ascontiguousarray(visible[:, :3])
     return _Visible(visible, transparent, keep_alpha)
-
-
-def _refine(prev: LloydResult | Clustering, lv: Level, **kw) -> LloydResult:
-    """Lloyd on a finer level, starting from ``prev``'s centroids with inherited bounds."""
-    return lloyd(lv.X, lv.w, prev.centroids, labels=prev.labels[lv.parent],
-                 upper=prev.upper[lv.parent] + lv.radius, lower=prev.lower[lv.parent] - lv.radius, **kw)
-
-
-def _cluster(
-    levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
-    should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
-) -> Clustering:
-    """Coarse-to-fine K-means over ``levels`` (coarsest first); the result is on the finest.
-
-    Restarts run on the coarsest usable level; its inertia ranks them only roughly, so the
-    best few (finalists) are refined one level further before the winner is chosen.
-    """
-    usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
-    start = usable[0] if usable else len(levels) - 1
-    last = len(levels) - 1
-
-    def args(i: int) -> dict:
-        lv, final = levels[i], i == last
-        return {
-            "max_iter": (plan.final_max_iter or max_iter) if final else max_iter,
-            "tol_abs": tolerance(lv.X, lv.w, tol * (plan.final_tol_factor if final else plan.coarse_tol_factor)),
-            "min_gain": plan.final_min_gain if final else plan.coarse_min_gain,
-            "should_stop": should_stop,
-        }
-
-    first = levels[start]
-    rng = np.random.default_rng(seed)  # seeds drawn in order, so the pool cannot change them
-    seeds = [initial_centroids(first.X, k, first.w, rng, init) for _ in range(n_init)]
-    runs = parallel.map_chunks(lambda i, _: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, 1)
-    runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order
-    level = start
-    if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
-        level = start + 1
-        runs = runs[: finalists(k)]
-        runs = parallel.map_chunks(lambda i, _: _refine(runs[i], levels[level], **args(level)), len(runs), 1)
-        runs.sort(key=lambda r: r.inertia)
-    best = runs[0]
-    n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
-    for i in range(level + 1, len(levels)):
-        progress(0.3 + 0.5 * (i - start) / max(1, len(levels) - start), "refining")
-        best = _refine(best, levels[i], **args(i))
-        n_iter += best.n_iter
-        history += best.inertia_history
-        converged = best.converged
-    return Clustering(best.centroids, best.labels, best.upper, best.lower, n_iter, history, converged)
 
 
 def _finalize_palette(
@@ -335,7 +264,7 @@ def quantize(
             cl = Clustering.exact(X_base)
         else:
             levels = build_levels(base, X_base, coarse_bits(plan, base.bits, distinct, k_visible))
-            cl = _cluster(levels, min(k_visible, distinct), seed=seed, init=init, n_init=n_init,
+            cl = coarse_to_fine(levels, min(k_visible, distinct), seed=seed, init=init, n_init=n_init,
                           max_iter=max_iter, tol=tol, should_stop=stop, progress=checkpoint, plan=plan)
         checkpoint(0.85, "palette")
         palette, per_point, counts, inertia = _finalize_palette(

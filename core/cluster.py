@@ -1,0 +1,93 @@
+"""Coarse-to-fine weighted K-means over histogram levels: the clustering stage of quantize.
+
+Restarts (k-means++ and Lloyd) run on the coarsest level with enough points, where they are
+cheap; the best few are refined one level further and the winner continues level by level
+down to the finest, each time with Hamerly bounds inherited from the parent bins (a point's
+distance to its parent is added to the bounds). Independent runs (restarts, finalists) go to
+the shared pool; their seeds are drawn in order first, so the pool never changes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import parallel
+from .histogram import Level
+from .kmeans import initial_centroids, tolerance
+from .lloyd import LloydResult, lloyd
+from .plan import Plan, finalists
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass
+class Clustering:
+    """What :func:`coarse_to_fine` leaves on the finest level: centroids, labels and Hamerly bounds."""
+
+    centroids: np.ndarray
+    labels: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    n_iter: int = 0
+    history: list[float] = field(default_factory=list)
+    converged: bool = True
+
+    @classmethod
+    def exact(cls, X: np.ndarray) -> Clustering:
+        """Every point is its own centroid (no more distinct colors than K)."""
+        n = len(X)
+        return cls(X, np.arange(n), np.zeros(n), np.full(n, np.inf))
+
+
+def _refine(prev: LloydResult | Clustering, lv: Level, **kw) -> LloydResult:
+    """Lloyd on a finer level, starting from ``prev``'s centroids with inherited bounds."""
+    return lloyd(lv.X, lv.w, prev.centroids, labels=prev.labels[lv.parent],
+                 upper=prev.upper[lv.parent] + lv.radius, lower=prev.lower[lv.parent] - lv.radius, **kw)
+
+
+def coarse_to_fine(
+    levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
+    should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
+) -> Clustering:
+    """Weighted K-means over ``levels`` (coarsest first), each level starting where the coarser
+    one stopped; the result is on the finest.
+
+    Restarts run on the coarsest usable level; its inertia ranks them only roughly, so the
+    best few (finalists) are refined one level further before the winner is chosen.
+    """
+    usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
+    start = usable[0] if usable else len(levels) - 1
+    last = len(levels) - 1
+
+    def args(i: int) -> dict:
+        lv, final = levels[i], i == last
+        return {
+            "max_iter": (plan.final_max_iter or max_iter) if final else max_iter,
+            "tol_abs": tolerance(lv.X, lv.w, tol * (plan.final_tol_factor if final else plan.coarse_tol_factor)),
+            "min_gain": plan.final_min_gain if final else plan.coarse_min_gain,
+            "should_stop": should_stop,
+        }
+
+    first = levels[start]
+    rng = np.random.default_rng(seed)  # seeds drawn in order, so the pool cannot change them
+    seeds = [initial_centroids(first.X, k, first.w, rng, init) for _ in range(n_init)]
+    runs = parallel.map_chunks(lambda i, _: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, 1)
+    runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order
+    level = start
+    if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
+        level = start + 1
+        runs = runs[: finalists(k)]
+        runs = parallel.map_chunks(lambda i, _: _refine(runs[i], levels[level], **args(level)), len(runs), 1)
+        runs.sort(key=lambda r: r.inertia)
+    best = runs[0]
+    n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
+    for i in range(level + 1, len(levels)):
+        progress(0.3 + 0.5 * (i - start) / max(1, len(levels) - start), "refining")
+        best = _refine(best, levels[i], **args(i))
+        n_iter += best.n_iter
+        history += best.inertia_history
+        converged = best.converged
+    return Clustering(best.centroids, best.labels, best.upper, best.lower, n_iter, history, converged)
