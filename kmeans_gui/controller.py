@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from core.pipeline import CompressOptions
 
+from . import encoder_process
 from .jobs import (
     BatchDone,
     BatchJob,
@@ -138,6 +139,7 @@ class Controller(QObject):
         self.document = out.document
         self.shown = self.full = self.figures = None
         self.writes.settings_changed()
+        encoder_process.warm_up()
         self.documentChanged.emit(out.document)
         self.request_render()
 
@@ -374,7 +376,9 @@ class Controller(QObject):
             self._batch.token.cancel()
         self.writes.shutdown()
         ok = self.renderer.stop(timeout_ms)
-        return self.writer.stop(timeout_ms) and ok
+        ok = self.writer.stop(timeout_ms) and ok
+        encoder_process.shutdown()
+        return ok
 
     def threads_running(self) -> bool:
         return self.renderer.running() or self.writer.running()

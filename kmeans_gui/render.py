@@ -15,11 +15,12 @@ from PIL import Image
 
 from core import metrics
 from core.dither import dither as apply_dither
-from core.io import LoadedImage, encode_indexed
+from core.io import LoadedImage
 from core.kmeans import Cancelled
 from core.palette import hex_color, sort_order
 from core.quantize import DRAFT_PLAN, Quantized, plan_for, quantize
 
+from .encoder_process import smallest_png
 from .jobs import CancelToken, Document, Figures, RenderJob, RenderResult, Stage
 from .qt_images import array_to_qimage, display_copy, indexed_to_qimage
 
@@ -115,13 +116,12 @@ def full_result(document: Document, options, token: CancelToken, serial: int = -
 # ---------------------------------------------------------------------------------- figures
 
 
-def encoded_png(result: RenderResult, document: Document) -> bytes:
-    """The indexed PNG Save writes for this result, encoded once and kept on the result."""
+def encoded_png(result: RenderResult, document: Document, token: CancelToken) -> bytes:
+    """The smallest indexed PNG of this result (what Save writes), encoded once and kept on it."""
     data = result.encoded.get("png")
     if data is None:
-        buf = io.BytesIO()
-        encode_indexed(buf, result.palette, result.indices, "png", icc_profile=document.loaded.icc_profile)
-        data = buf.getvalue()
+        data = smallest_png(result.palette, result.indices, document.loaded.icc_profile,
+                            lambda: token.cancelled)
         result.encoded["png"] = data
     return data
 
@@ -149,7 +149,7 @@ def figures(result: RenderResult, document: Document, token: CancelToken) -> Fig
     if token.cancelled:
         raise Cancelled()
     if result.stage == "full":
-        png_bytes, estimated = len(encoded_png(result, document)), False
+        png_bytes, estimated = len(encoded_png(result, document, token)), False
     else:
         png_bytes, estimated = int(_quick_png_bytes(result) * full_pixels / float(h * w)), True
     if token.cancelled:

@@ -40,7 +40,7 @@ def save(job: SaveJob) -> WriteDone:
     loaded = job.document.loaded
     original = loaded.file_bytes
     if fmt == "png":
-        data = encoded_png(result, job.document)
+        data = encoded_png(result, job.document, job.token)
         if job.skip_if_larger and original is not None and len(data) >= original:
             return _larger(job, len(data), original)
         if job.token.cancelled:
