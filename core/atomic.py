@@ -1,18 +1,33 @@
-"""Atomic file writes: a temp file in the destination folder, fsync, then ``os.replace``.
+"""Atomic file writes that never replace what they must not, and clean up after a kill.
 
-Whatever was at the destination stays untouched until the new file is complete; on any
-failure the temp file is removed. Used by every writer in the product.
+A write goes to a temporary file in the destination folder, is flushed to disk, then published
+in one step: ``os.replace`` when replacing is allowed, else ``os.link`` (which fails if the
+destination exists, so of two writers released together exactly one succeeds) followed by
+removing the temporary name. Whatever was at the destination stays untouched until the new
+file is complete; on any failure the temporary file is removed.
+
+Temporary files are named ``.kmeans-tmp-<pid>-<random>-<name>``. A run killed mid-write
+leaves one behind; the next write into that folder removes ours whose writer process is gone
+or that are older than :data:`STALE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import re
+import secrets
+import time
 from pathlib import Path
 
+from .write_guard import WriteRefused, check_one, printable, same_file
 
-class WriteRefused(Exception):
-    """A write that was not attempted, with a one-line reason for the user."""
+__all__ = ["TEMP_PREFIX", "STALE_SECONDS", "WriteRefused", "atomic_write_bytes", "remove_stale_temps", "same_file"]
+
+TEMP_PREFIX = ".kmeans-tmp-"
+#: A temporary file of ours older than this is stale even if its pid is alive (pid reuse).
+STALE_SECONDS = 600
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-[0-9a-f]{8}-")
 
 
 def _umask_mode() -> int:
@@ -21,11 +36,80 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+def _pid_alive(pid: int) -> bool:
     try:
-        return os.path.samefile(a, b)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
     except OSError:
         return False
+    return True
+
+
+def remove_stale_temps(folder: str | os.PathLike, now: float | None = None) -> list[Path]:
+    """Remove our temporary files left in ``folder`` by killed runs; returns what was removed."""
+    removed: list[Path] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_NAME.match(entry.name)
+        if not m:
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if age > STALE_SECONDS or not _pid_alive(int(m.group(1))):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
+def temp_name(dest: Path) -> Path:
+    """``.kmeans-tmp-<pid>-<8 hex>-<name>`` beside ``dest`` (name cut to stay under 255 bytes)."""
+    name = dest.name.encode("utf-8", "surrogateescape")[:180].decode("utf-8", "ignore")
+    return dest.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{name}")
+
+
+def _publish_no_replace(tmp: Path, dest: Path) -> None:
+    """Make ``tmp`` appear as ``dest`` only if ``dest`` does not exist, atomically."""
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        raise WriteRefused(f"{printable(dest)}: already exists (use --force to replace it)") from None
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+            raise
+        # No hard links here (FAT, some network shares): claim the name exclusively, then fill it.
+        try:
+            os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise WriteRefused(f"{printable(dest)}: already exists (use --force to replace it)") from None
+        try:
+            os.replace(tmp, dest)
+        except OSError:
+            os.unlink(dest)  # the empty placeholder we created a moment ago
+            raise
+        return
+    os.unlink(tmp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(
@@ -35,35 +119,34 @@ def atomic_write_bytes(
     overwrite: bool = False,
     protect: list[str | os.PathLike] | tuple = (),
 ) -> Path:
-    """Write ``data`` to ``path`` atomically.
+    """Write ``data`` to ``path`` atomically; returns the path written.
 
-    ``overwrite=False`` refuses an existing destination; ``protect`` lists files (such as
-    the source image) that must never be replaced, whatever ``overwrite`` says.
+    Refuses (:class:`WriteRefused`, one line) a folder, any file in ``protect`` or in the
+    enclosing :func:`core.write_guard.protected` block, and an existing file unless
+    ``overwrite``. Other failures raise ``OSError`` and leave no temporary file.
     """
     dest = Path(path)
-    for p in protect:
-        if same_file(dest, p):
-            raise WriteRefused(f"{dest}: refusing to overwrite the original image")
-    if dest.exists():
-        if dest.is_dir():
-            raise WriteRefused(f"{dest}: is a folder")
-        if not overwrite:
-            raise WriteRefused(f"{dest}: already exists (use --force to replace it)")
+    check_one(dest, protect, overwrite)
     folder = dest.parent if str(dest.parent) else Path(".")
-    if not folder.is_dir():
-        raise WriteRefused(f"{dest}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.", suffix=".tmp")
+    remove_stale_temps(folder)
+    tmp = temp_name(dest)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _umask_mode())
-        os.replace(tmp, dest)
+        if overwrite:
+            check_one(dest, protect, overwrite)  # again at the last moment: an input never
+            os.replace(tmp, dest)
+        else:
+            _publish_no_replace(tmp, dest)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+    _fsync_folder(folder)
     return dest

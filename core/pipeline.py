@@ -1,24 +1,31 @@
-"""One file in, one compressed file out: the job shared by the command line and the GUI batch.
+"""One file in, one compressed file out: the job shared by the command line and the batches.
 
-Load -> quantize -> dither -> measure -> save atomically, returning a plain record that
-serializes to the command line's JSON. Knows nothing about terminals or windows.
+Load -> quantize -> dither -> save atomically (through the write guard) -> measure, returning a
+plain record that serializes to the command line's JSON. Knows nothing about terminals or
+windows. Many files at once (planning, collisions, worker processes) live in :mod:`core.batch`.
 """
 
 from __future__ import annotations
 
-import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from . import metrics
 from .dither import dither as apply_dither
-from .io import SAVE_FORMATS, LoadedImage, format_for_path, load_image, save_indexed
-from .palette import export_palette
+from .encode import SAVE_FORMATS, SaveError, format_for_path
+from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
 from .quantize import Quantized, quantize
+from .save import encode_for_save, save_indexed
+from .write_guard import WriteRefused, describe_os_error, printable, protected
+
+#: The name that means standard input (as an input) or standard output (as ``-o``).
+STDIO = "-"
 
 
 @dataclass(frozen=True)
@@ -33,22 +40,28 @@ class CompressOptions:
     skip_if_larger: bool = False
     overwrite: bool = False
     keep_metadata: bool = False
-    suffix: str | None = None  # default "-k{k}"
+    suffix: str | None = None  # default "-k{K}" (the chosen K with a quality target)
     target_psnr: float | None = None
     target_delta_e: float | None = None
     effort: str = "smallest"  # PNG encoding: "smallest" (oxipng) or "fast" (one zlib pass)
 
-    def output_suffix(self) -> str:
-        return self.suffix if self.suffix is not None else f"-k{self.k}"
+    @property
+    def has_target(self) -> bool:
+        return self.target_psnr is not None or self.target_delta_e is not None
+
+    def output_suffix(self, k: int | None = None) -> str:
+        """The name suffix; ``k`` is the K actually used (chosen by a quality target)."""
+        return self.suffix if self.suffix is not None else f"-k{self.k if k is None else k}"
 
 
 @dataclass
 class CompressResult:
     """What happened to one input. ``error`` (the reason, without the input's name) is None
-    when it worked."""
+    when everything worked; an image can be written (``written``) while its palette failed."""
 
     input: str
     output: str | None = None
+    palette: str | None = None
     k: int | None = None
     colors: int | None = None
     bytes_in: int | None = None
@@ -59,6 +72,8 @@ class CompressResult:
     bitcount_ratio: float | None = None
     seconds: float = 0.0
     written: bool = False
+    grew: bool = False
+    target_met: bool | None = None  # None: no quality target was asked for
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -69,26 +84,12 @@ class CompressResult:
         return d
 
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".ico"}
-_OUTPUT_STEM = re.compile(r"-k\d+$")
-
-
 def collect_images(inputs: list[str | Path], recursive: bool = False) -> list[Path]:
-    """Files as given; folders expanded to the images inside (hidden files and our own
-    ``-kN`` outputs skipped, so running twice does not compress the results again)."""
-    out: list[Path] = []
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            walker = path.rglob("*") if recursive else path.iterdir()
-            out.extend(sorted(
-                p for p in walker
-                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not _OUTPUT_STEM.search(p.stem)
-                and not p.name.startswith(".")
-            ))
-        else:
-            out.append(path)
-    return out
+    """Files as given; folders expanded to the images inside (hidden files, our temporary
+    files and our own outputs, recognized by their marker, are skipped)."""
+    from .batch import collect
+
+    return [item.path for item in collect(inputs, recursive).items]
 
 
 def human_bytes(n: float | None) -> str:
@@ -102,82 +103,137 @@ def human_bytes(n: float | None) -> str:
 
 
 def summarize(results: list[CompressResult], seconds: float | None = None) -> str:
-    """One line: files written and failed, bytes before and after, ratio, time."""
+    """One line: files written, failed and grown; bytes before and after what was written."""
     done = [r for r in results if r.written]
     failed = sum(1 for r in results if r.error)
+    grew = sum(1 for r in done if r.grew)
+    skipped = sum(1 for r in results if not r.written and not r.error)
     before = sum(r.bytes_in or 0 for r in done)
     after = sum(r.bytes_out or 0 for r in done)
     ratio = f"{before / after:.2f}x" if after else "-"
     took = seconds if seconds is not None else sum(r.seconds for r in results)
-    return (f"{len(done)} of {len(results)} files written, {failed} failed: {human_bytes(before)} -> "
+    extra = (f", {skipped} skipped" if skipped else "") + (f", {grew} grew" if grew else "")
+    return (f"{len(done)} of {len(results)} files written, {failed} failed{extra}: {human_bytes(before)} -> "
             f"{human_bytes(after)} ({ratio}) in {took:.1f} s")
 
 
-def default_output(input_path: Path, options: CompressOptions, out_dir: Path | None = None) -> Path:
+def default_output(input_path: Path, options: CompressOptions, out_dir: Path | None = None,
+                   k: int | None = None) -> Path:
     """``photo.jpg`` -> ``photo-k16.png`` beside it, or inside ``out_dir``."""
-    fmt = options.format or "png"
-    ext = SAVE_FORMATS[fmt]
+    ext = SAVE_FORMATS[options.format or "png"]
     folder = out_dir if out_dir is not None else input_path.parent
-    return folder / f"{input_path.stem}{options.output_suffix()}{ext}"
+    return folder / f"{input_path.stem}{options.output_suffix(k)}{ext}"
 
 
 def quantize_for(image: LoadedImage, options: CompressOptions,
-                 should_stop: Callable[[], bool] | None = None) -> tuple[Quantized, np.ndarray]:
-    """Quantize and dither; returns the result and the (possibly dithered) indices."""
-    if options.target_psnr is not None or options.target_delta_e is not None:
+                 should_stop: Callable[[], bool] | None = None) -> tuple[Quantized, np.ndarray, bool | None]:
+    """Quantize and dither; returns the result, the (possibly dithered) indices and whether
+    the quality target was met (None without a target)."""
+    met = None
+    if options.has_target:
         from .autok import smallest_k_for
 
         choice = smallest_k_for(image.pixels, psnr=options.target_psnr, delta_e=options.target_delta_e,
                                 seed=options.seed, color_space=options.color_space, should_stop=should_stop)
-        q = choice.result
+        q, met = choice.result, choice.reached
     else:
         q = quantize(image.pixels, options.k, seed=options.seed, color_space=options.color_space,
                      init=options.init, n_init=options.n_init, should_stop=should_stop)
     indices = q.indices if options.dither == "none" else apply_dither(image.pixels, q.palette, options.dither)
-    return q, indices
+    return q, indices, met
 
 
-def compress_file(input_path: str | Path, output_path: str | Path | None = None, options: CompressOptions = CompressOptions(),
-                  *, out_dir: Path | None = None, palette_out: Path | None = None,
-                  palette_format: str | None = None) -> CompressResult:
-    """Compress one image file. Never raises for a bad input: the error is in the result."""
-    from .atomic import WriteRefused
-    from .io import ImageLoadError, SaveError
+def _strip_name(msg: str, name: str) -> str:
+    return msg[len(name) + 2:] if msg.startswith(name + ": ") else msg
 
+
+def compress_file(input_path: str | Path, output_path: str | Path | None = None,
+                  options: CompressOptions = CompressOptions(), *, out_dir: Path | None = None,
+                  palette_out: Path | None = None, palette_format: str | None = None,
+                  protect: tuple | list = (), stdin: BinaryIO | None = None,
+                  stdout: BinaryIO | None = None) -> CompressResult:
+    """Compress one image file (or ``-``: standard input). Never raises for a bad input: the
+    error is in the result. ``output_path`` ``-`` writes the image to ``stdout``. Nothing in
+    ``protect`` (the run's other inputs) is ever replaced, ``--force`` or not."""
     t0 = time.perf_counter()
+    from_stdin = str(input_path) == STDIO
     src = Path(input_path)
+    name = "stdin" if from_stdin else src.name
     res = CompressResult(input=str(src))
+    to_stdout = output_path is not None and str(output_path) == STDIO
     try:
-        out = Path(output_path) if output_path is not None else default_output(src, options, out_dir)
-        fmt = format_for_path(out, options.format)
-        image = load_image(src)
+        out = Path(output_path) if output_path is not None else None
+        if out is None and not options.has_target:
+            out = default_output(src, options, out_dir)
+        fmt = options.format or "png" if (to_stdout or out is None) else format_for_path(out, options.format)
+        if from_stdin:
+            image = load_image_bytes((stdin.read() if stdin else b""), name)
+        else:
+            image = load_image(src)
         res.notes += image.notes
         res.bytes_in = image.file_bytes
         res.raw_bytes = metrics.raw_rgb_bytes(image.height, image.width, image.pixels.shape[2])
-        q, indices = quantize_for(image, options)
+        q, indices, res.target_met = quantize_for(image, options)
+        if res.target_met is False:
+            res.notes.append("quality target not reached even at K = 256")
         res.k, res.colors = q.k, len(q.palette)
-        saved = save_indexed(out, q.palette, indices, fmt=fmt, source=src, overwrite=options.overwrite,
-                             skip_if_larger=options.skip_if_larger, original_bytes=image.file_bytes,
-                             icc_profile=image.icc_profile, exif=image.exif, keep_metadata=options.keep_metadata,
-                             effort=options.effort)
-        res.notes += saved.notes
-        res.bytes_out, res.written = saved.bytes, saved.written
-        res.output = str(saved.path) if saved.written else None
+        if out is None:
+            out = default_output(src, options, out_dir, k=q.k)
+            fmt = format_for_path(out, options.format)
+        with protected([None if from_stdin else src, *protect]):
+            if to_stdout:
+                data, notes = encode_for_save(out, q.palette, indices, fmt=fmt, icc_profile=image.icc_profile,
+                                              exif=image.exif if options.keep_metadata else None,
+                                              effort=options.effort)
+                stream = stdout if stdout is not None else sys.stdout.buffer
+                stream.write(data)
+                stream.flush()
+                res.notes += notes
+                res.bytes_out, res.written, res.output = len(data), True, STDIO
+            else:
+                saved = save_indexed(out, q.palette, indices, fmt=fmt, source=None if from_stdin else src,
+                                     overwrite=options.overwrite, skip_if_larger=options.skip_if_larger,
+                                     original_bytes=image.file_bytes, icc_profile=image.icc_profile,
+                                     exif=image.exif, keep_metadata=options.keep_metadata,
+                                     effort=options.effort)
+                res.notes += saved.notes
+                res.bytes_out, res.written = saved.bytes, saved.written
+                res.output = str(saved.path) if saved.written else None
+        res.grew = bool(res.written and res.bytes_in and res.bytes_out and res.bytes_out > res.bytes_in)
         recon = np.take(q.palette, indices, axis=0)
         res.psnr = metrics.psnr(image.pixels, recon)
         res.delta_e = metrics.mean_delta_e(image.pixels, recon)
         res.bitcount_ratio = metrics.bitcount_ratio(image.width * image.height, len(q.palette))
-        if saved.written and (palette_out is not None or palette_format is not None):
-            target = palette_out or saved.path.with_suffix("." + palette_format)
-            export_palette(target, q.palette, q.counts, overwrite=options.overwrite)
+        if res.written and not to_stdout and (palette_out is not None or palette_format is not None):
+            target = palette_out or Path(res.output).with_suffix("." + palette_format)
+            res.palette = _export_palette(target, q, options, [None if from_stdin else src, *protect])
+    except _PaletteFailed as e:
+        res.error = str(e)
     except (ImageLoadError, SaveError, WriteRefused) as e:
-        msg = str(e)
-        res.error = msg[len(src.name) + 2:] if msg.startswith(src.name + ": ") else msg
+        res.error = _strip_name(str(e), name)
     except ValueError as e:
         res.error = str(e)
     except MemoryError:
         res.error = "not enough memory"
     except OSError as e:
-        res.error = str(e.strerror or e)
+        res.error = describe_os_error(e)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+class _PaletteFailed(Exception):
+    """The image was written; its palette file was not. The message names the palette."""
+
+
+def _export_palette(target: Path, q: Quantized, options: CompressOptions, inputs: list) -> str:
+    from .palette import export_palette
+
+    try:
+        with protected(inputs):
+            return str(export_palette(target, q.palette, q.counts, overwrite=options.overwrite))
+    except WriteRefused as e:
+        raise _PaletteFailed(f"palette not written: {e}") from None
+    except OSError as e:
+        raise _PaletteFailed(f"palette {printable(target)}: could not write ({describe_os_error(e)})") from None
+    except ValueError as e:
+        raise _PaletteFailed(f"palette not written: {e}") from None

@@ -16,6 +16,7 @@ import numpy as np
 
 from .atomic import WriteRefused, atomic_write_bytes
 from .encode import SaveError, encode_indexed, format_for_path
+from .write_guard import check_one, describe_os_error, printable
 
 
 @dataclass
@@ -25,6 +26,20 @@ class SaveResult:
     bytes: int
     written: bool
     notes: list[str] = field(default_factory=list)
+
+
+def encode_for_save(path: str | os.PathLike, palette: np.ndarray, indices: np.ndarray, *, fmt: str,
+                    icc_profile: bytes | None = None, exif: bytes | None = None,
+                    effort: str = "smallest") -> tuple[bytes, list[str]]:
+    """The bytes :func:`save_indexed` would write (``exif`` already chosen), and the notes."""
+    buf = io.BytesIO()
+    try:
+        notes = encode_indexed(buf, palette, indices, fmt, icc_profile=icc_profile, exif=exif, effort=effort)
+    except SaveError:
+        raise
+    except (OSError, ValueError, KeyError) as e:
+        raise SaveError(f"{printable(Path(path).name)}: could not encode as {fmt.upper()} ({e})") from None
+    return buf.getvalue(), notes
 
 
 def save_indexed(
@@ -42,32 +57,34 @@ def save_indexed(
     exif: bytes | None = None,
     keep_metadata: bool = False,
     effort: str = "smallest",
+    protect: list[str | os.PathLike] | tuple = (),
 ) -> SaveResult:
-    """Encode in memory, then write atomically.
+    """Encode in memory, then write atomically through the write guard.
 
-    Never replaces ``source`` unless ``force_source``; refuses an existing file unless
-    ``overwrite``; with ``skip_if_larger`` writes nothing when the result would not be
-    smaller than ``original_bytes``. Metadata (EXIF) is dropped unless ``keep_metadata``;
-    an ICC profile that could not be converted to sRGB is always carried.
+    Never replaces ``source`` (unless ``force_source``) nor any file in ``protect`` (the other
+    inputs of the run, the document open in the GUI), nor a file protected by an enclosing
+    :func:`core.write_guard.protected`; refuses an existing file unless ``overwrite``. With
+    ``skip_if_larger`` writes nothing when the result would not be smaller than
+    ``original_bytes``. Metadata (EXIF) is dropped unless ``keep_metadata``; an ICC profile
+    that could not be converted to sRGB is always carried. Raises :class:`SaveError` with one
+    line naming the file and the reason ("disk full", "permission denied", ...).
     """
     fmt = format_for_path(path, fmt)
-    buf = io.BytesIO()
+    guarded = [*protect, *([source] if (source is not None and not force_source) else [])]
+    replace = overwrite or (force_source and source is not None)
     try:
-        notes = encode_indexed(buf, palette, indices, fmt, icc_profile=icc_profile,
-                               exif=exif if keep_metadata else None, effort=effort)
-    except SaveError:
-        raise
-    except (OSError, ValueError, KeyError) as e:
-        raise SaveError(f"{Path(path).name}: could not encode as {fmt.upper()} ({e})") from None
-    data = buf.getvalue()
+        check_one(path, guarded, replace)  # before the encoding work; again when publishing
+    except WriteRefused as e:
+        raise SaveError(str(e)) from None
+    data, notes = encode_for_save(path, palette, indices, fmt=fmt, icc_profile=icc_profile,
+                                  exif=exif if keep_metadata else None, effort=effort)
     if skip_if_larger and original_bytes is not None and len(data) >= original_bytes:
         return SaveResult(Path(path), fmt, len(data), False,
                           notes + [f"not written: {len(data):,} bytes is not smaller than the original {original_bytes:,}"])
-    protect = [source] if (source is not None and not force_source) else []
     try:
-        written = atomic_write_bytes(path, data, overwrite=overwrite or (force_source and source is not None), protect=protect)
+        written = atomic_write_bytes(path, data, overwrite=replace, protect=guarded)
     except WriteRefused as e:
         raise SaveError(str(e)) from None
     except OSError as e:
-        raise SaveError(f"{Path(path).name}: could not write ({e.strerror or e})") from None
+        raise SaveError(f"{printable(path)}: could not write ({describe_os_error(e)})") from None
     return SaveResult(written, fmt, len(data), True, notes)

@@ -1,13 +1,16 @@
 """``kmeans-compress``: K-means color quantization from the command line (no Qt imported).
 
-Exit codes: 0 every input done, 1 some inputs failed (one ``path: reason`` line each on
-stderr), 2 bad usage. A traceback never reaches the user.
+Exit codes: 0 every input done (a quality target that was not reached is noted, not an
+error), 1 some inputs failed or were refused (one ``path: reason`` line each on stderr, names
+with control characters escaped), 2 bad usage (one line, before any work), 130 interrupted.
+A traceback never reaches the user. Every write goes through :mod:`core.write_guard`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -15,52 +18,66 @@ import time
 from pathlib import Path
 
 from core import __version__
+from core.batch import collect, make_plan, run_plan
 from core.io import SAVE_FORMATS
 from core.palette import EXPORT_FORMATS
-from core.pipeline import (
-    CompressOptions,
-    CompressResult,
-    collect_images,
-    compress_file,
-    human_bytes,
-    summarize,
-)
+from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
+from core.write_guard import describe_os_error, printable
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not the whole usage text
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _number(text: str, what: str, lo: float, hi: float, unit: str = "") -> float:
+    m = re.fullmatch(r"\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)|nan|inf)\s*" + unit + r"\s*", text, re.IGNORECASE)
+    value = float(m.group(1)) if m else math.nan
+    if not math.isfinite(value) or not lo < value <= hi:
+        raise argparse.ArgumentTypeError(f"{what} must be a number above {lo:g} and at most {hi:g}, not {text!r}")
+    return value
 
 
 def _quality(text: str) -> float:
-    """``35``, ``35dB`` or ``35 dB`` -> 35.0"""
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:db)?\s*", text, re.IGNORECASE)
-    if not m:
-        raise argparse.ArgumentTypeError(f"expected a PSNR in dB such as 35dB, not {text!r}")
-    return float(m.group(1))
+    """``35``, ``35dB`` or ``35 dB`` -> 35.0 (above 100 dB no 8-bit image gets anyway)"""
+    return _number(text, "--quality (PSNR in dB)", 0, 100, r"(?:db)?")
 
 
-def _k(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"K must be a whole number, not {text!r}") from None
-    if not 1 <= k <= 256:
-        raise argparse.ArgumentTypeError(f"K must be between 1 and 256, not {k}")
-    return k
+def _delta_e(text: str) -> float:
+    return _number(text, "--max-delta-e", 0, 100)
+
+
+def _whole(name: str, lo: int, hi: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
+        if v < lo or (hi is not None and v > hi):
+            span = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+            raise argparse.ArgumentTypeError(f"{name} must be {span}, not {v}")
+        return v
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="kmeans-compress",
         description="Compress images by K-means color quantization into indexed PNG (or GIF, WebP, BMP, TIFF).",
         epilog="Examples:\n  kmeans-compress photo.jpg -k 16 -o small.png\n"
-               "  kmeans-compress shots/ --out-dir small/ -k 32 --dither fs\n"
+               "  kmeans-compress -r shots/ --out-dir small/ -k 32 --dither fs -j 4\n"
                "  kmeans-compress photo.jpg --quality 35dB --json\n"
-               "  kmeans-compress -- -weird-name.png",
+               "  kmeans-compress - < in.png > out.png\n"
+               "  kmeans-compress -- -weird-name.png\n"
+               "Exit codes: 0 done, 1 some files failed or were refused, 2 bad usage.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    p.add_argument("-k", "--colors", dest="k", type=_k, default=16, help="palette size K, 1..256 (default 16)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same output")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders; - reads standard input")
+    p.add_argument("-k", "--colors", dest="k", type=_whole("K", 1, 256), default=16, help="palette size K, 1..256 (default 16)")
+    p.add_argument("--seed", type=_whole("--seed", 0), default=0, help="random seed >= 0 (default 0); same seed, same output")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", type=Path, help="output file (single input only)")
-    where.add_argument("--out-dir", type=Path, help="folder for the outputs (created if missing)")
+    where.add_argument("-o", "--output", type=Path, help="output file (single input only); - writes standard output")
+    where.add_argument("--out-dir", type=Path, help="folder for the outputs (created if missing; -r mirrors the tree)")
     p.add_argument("--format", choices=sorted(SAVE_FORMATS), help="output format (default: from -o, else png)")
     p.add_argument("--color-space", choices=["rgb", "oklab"], default="rgb", help="clustering space (default rgb)")
     p.add_argument("--dither", choices=["none", "fs", "ordered"], default="none", help="dithering (default none)")
@@ -68,23 +85,41 @@ def build_parser() -> argparse.ArgumentParser:
     target = p.add_mutually_exclusive_group()
     target.add_argument("--quality", type=_quality, metavar="DB",
                         help="choose the smallest K reaching this PSNR, e.g. 35dB (overrides -k)")
-    target.add_argument("--max-delta-e", type=float, metavar="DE",
+    target.add_argument("--max-delta-e", type=_delta_e, metavar="DE",
                         help="choose the smallest K whose mean deltaE is at most DE (overrides -k)")
     p.add_argument("--palette-out", type=Path, metavar="FILE",
                    help="also write the palette (.png .gpl .ase .json .css .hex); single input only")
     p.add_argument("--palette-format", choices=sorted(EXPORT_FORMATS),
                    help="write the palette next to each output in this format")
-    p.add_argument("--suffix", help="output name suffix (default -k<K>)")
+    p.add_argument("--suffix", help="output name suffix (default -k<K>, the K used); --suffix -small works")
     p.add_argument("-r", "--recursive", action="store_true", help="look into sub-folders of folder inputs")
+    p.add_argument("-j", "--jobs", type=_whole("--jobs", 1), default=os.cpu_count() or 1,
+                   help="files compressed at once, in worker processes (default: all cores)")
+    p.add_argument("--dry-run", action="store_true", help="print what would be written or refused; do nothing")
     p.add_argument("--skip-if-larger", action="store_true", help="write nothing when the result is not smaller")
     p.add_argument("--effort", choices=["smallest", "fast"], default="smallest",
                    help="PNG encoding: smallest file (default) or fast (larger, for big batches of previews)")
     p.add_argument("--keep-metadata", action="store_true", help="keep EXIF metadata (stripped by default)")
-    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.add_argument("--force", action="store_true", help="replace existing output files (never an input)")
     p.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """``--suffix -small`` -> ``--suffix=-small`` (argparse would take ``-small`` for an option)."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--":
+            return out + argv[i:]
+        if argv[i] == "--suffix" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append("--suffix=" + argv[i + 1])
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 class Progress:
@@ -98,7 +133,7 @@ class Progress:
             return
         width = 24
         filled = int(width * done / self.total)
-        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} {name[:40]:<40}")
+        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} {printable(name)[:40]:<40}")
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -107,56 +142,100 @@ class Progress:
 
 
 def _describe(r: CompressResult) -> str:
+    src = printable(r.input)
     if not r.written:
-        return f"{r.input}: skipped, {'; '.join(r.notes[-1:])}"
+        return f"{src}: skipped, {printable('; '.join(r.notes[-1:]))}"
     ratio = f"{r.bytes_in / r.bytes_out:.2f}x" if r.bytes_in and r.bytes_out else "?"
-    return (f"{r.input} -> {r.output}: {r.colors} colors, {human_bytes(r.bytes_in)} -> {human_bytes(r.bytes_out)} "
-            f"({ratio}), PSNR {r.psnr:.1f} dB, deltaE {r.delta_e:.2f}")
+    line = (f"{src} -> {printable(r.output)}: {r.colors} colors, {human_bytes(r.bytes_in)} -> "
+            f"{human_bytes(r.bytes_out)} ({ratio}), PSNR {r.psnr:.1f} dB, deltaE {r.delta_e:.2f}")
+    if r.palette:
+        line += f", palette {printable(r.palette)}"
+    if r.grew:
+        line += " (larger than the original)"
+    if r.target_met is False:
+        line += f" (quality target not reached; best is K = {r.k})"
+    return line
+
+
+def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_inputs: int) -> None:
+    if args.output is not None and n_inputs > 1:
+        parser.error("-o/--output takes a single input; use --out-dir for several")
+    if args.palette_out is not None and n_inputs > 1:
+        parser.error("--palette-out takes a single input; use --palette-format for several")
+    if str(args.output) == STDIO and args.json:
+        parser.error("--json and -o - both use standard output; choose one")
+    if args.inputs.count(STDIO) > 1:
+        parser.error("standard input (-) can be read only once")
+
+
+def _prepare_out_dir(args: argparse.Namespace) -> str | None:
+    """Create ``--out-dir`` (not in a dry run); a one-line reason when that is impossible."""
+    d = args.out_dir
+    if d is None:
+        return None
+    if d.exists() and not d.is_dir():
+        return f"--out-dir {printable(d)}: is a file, not a folder"
+    if args.dry_run or d.is_dir():
+        return None
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"--out-dir {printable(d)}: cannot create the folder ({describe_os_error(e)})"
+    return None
 
 
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    inputs = collect_images(args.inputs, args.recursive)
-    if not inputs:
+    args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
+    collected = collect(args.inputs, args.recursive)
+    if not collected.items:
         parser.error("no image files found in the given folders")
-    if args.output is not None and len(inputs) > 1:
-        parser.error("-o/--output takes a single input; use --out-dir for several")
-    if args.palette_out is not None and len(inputs) > 1:
-        parser.error("--palette-out takes a single input; use --palette-format for several")
-    if args.out_dir is not None:
-        try:
-            args.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            parser.error(f"cannot create {args.out_dir}: {e.strerror or e}")
+    _check_usage(parser, args, len(collected.items))
+    problem = _prepare_out_dir(args)
+    if problem:
+        print(f"kmeans-compress: {problem}", file=sys.stderr)
+        return 1
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         format=args.format, skip_if_larger=args.skip_if_larger, overwrite=args.force,
         keep_metadata=args.keep_metadata, suffix=args.suffix, target_psnr=args.quality,
         target_delta_e=args.max_delta_e, effort=args.effort,
     )
+    plan = make_plan(collected, options, output=args.output, out_dir=args.out_dir,
+                     palette_out=args.palette_out, palette_format=args.palette_format)
+    if args.dry_run:
+        print("\n".join(plan.lines()))
+        return 0 if len(plan.runnable) == len(plan.jobs) else 1
     t0 = time.perf_counter()
-    progress = Progress(len(inputs), not args.quiet and not args.json)
-    results: list[CompressResult] = []
-    for i, path in enumerate(inputs):
-        progress.show(i, path.name)
-        res = compress_file(path, args.output, options, out_dir=args.out_dir, palette_out=args.palette_out,
-                            palette_format=args.palette_format)
-        results.append(res)
-        if res.error:
-            progress.close()
-            print(f"{path}: {res.error}", file=sys.stderr)
-        elif not args.quiet and not args.json:
-            progress.close()
+    chatty = not args.quiet and not args.json
+    progress = Progress(len(plan.jobs), chatty)
+    finished = 0
+
+    def report(_i: int, res: CompressResult) -> None:
+        nonlocal finished
+        finished += 1
+        progress.close()
+        if res.written and chatty:
             print(_describe(res), file=sys.stderr)
+        if res.error:
+            print(f"{printable(res.input)}: {printable(res.error)}", file=sys.stderr)
+        elif not res.written and chatty:
+            print(_describe(res), file=sys.stderr)
+        progress.show(finished, Path(res.input).name)
+
+    results = run_plan(plan, options, jobs=args.jobs, on_result=report,
+                       stdin=sys.stdin.buffer, stdout=sys.stdout.buffer)
     progress.close()
-    failed = sum(1 for r in results if r.error)
     if args.json:
         payload = [r.to_json() for r in results]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
     elif not args.quiet and len(results) > 1:
         print(summarize(results, time.perf_counter() - t0), file=sys.stderr)
-    return 1 if failed else 0
+        for r in results:
+            if r.grew:
+                print(f"  grew: {printable(r.input)} ({human_bytes(r.bytes_in)} -> {human_bytes(r.bytes_out)})",
+                      file=sys.stderr)
+    return 1 if any(r.error for r in results) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
         return int(e.code or 0) if isinstance(e.code, int) else 2
     except Exception as e:  # noqa: BLE001 - never a traceback in the user's face
-        print(f"kmeans-compress: internal error: {e}", file=sys.stderr)
+        print(f"kmeans-compress: internal error: {printable(e)}", file=sys.stderr)
         return 1
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -112,7 +112,7 @@ def test_failed_write_leaves_destination_and_no_temp_file(tmp_path, monkeypatch)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(SaveError, match="No space left"):
+    with pytest.raises(SaveError, match="disk full"):
         save_indexed(out, q.palette, q.indices, overwrite=True)
     assert out.read_bytes() == b"original content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]

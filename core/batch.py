@@ -1,0 +1,270 @@
+"""Many files: collect, plan every write before any work, then run in worker processes.
+
+Shared by the command line and the GUI batch (Qt-free). The plan finds, before a single image
+is decoded: outputs that collide within the run (two inputs mapping to one output, an image
+and its palette on one file), outputs that are inputs, outputs that exist (without
+``--force``) and inputs that are our own outputs (recognized by their marker, not their name).
+A ``--dry-run`` prints it. With ``-r`` and an output folder, the input tree is mirrored, so
+``shots/copy.png`` and ``shots/sub/copy.png`` never collide.
+
+Workers are processes, each quantizing with one thread (``KMEANS_THREADS=1``), so N workers do
+not oversubscribe the cores; each decodes one image at a time, so at most N images are in
+memory. Results do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .encode import SaveError, format_for_path
+from .pipeline import STDIO, CompressOptions, CompressResult, compress_file, default_output
+from .pngchunks import is_our_output
+from .write_guard import file_key, printable
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".ico"}
+
+
+@dataclass(frozen=True)
+class Item:
+    path: Path
+    subdir: Path = Path(".")  # folder relative to the folder input it was found in (for -r)
+
+
+@dataclass
+class Collected:
+    items: list[Item]
+    ours: list[Path] = field(default_factory=list)  # our own outputs, skipped
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
+    """Files as given (and ``-``); folders expanded to the images inside, skipping hidden
+    files and folders and our own outputs (by marker)."""
+    found = Collected([])
+    for raw in inputs:
+        path = Path(raw)
+        if str(raw) == STDIO or not path.is_dir():
+            found.items.append(Item(Path(STDIO) if str(raw) == STDIO else path))
+            continue
+        walker = path.rglob("*") if recursive else path.iterdir()
+        for p in sorted(walker):
+            rel = p.relative_to(path)
+            if _hidden(rel) or p.suffix.lower() not in IMAGE_EXTENSIONS or not p.is_file():
+                continue
+            if is_our_output(p):
+                found.ours.append(p)
+            else:
+                found.items.append(Item(p, rel.parent))
+    return found
+
+
+@dataclass
+class Job:
+    input: Path
+    output: Path | None  # None: named after the work (a quality target chooses K); "-": stdout
+    folder: Path | None  # where a named-after-the-work output goes (None: beside the input)
+    palette: Path | None = None
+    refusal: str | None = None
+
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    ours: list[Path] = field(default_factory=list)
+
+    @property
+    def runnable(self) -> list[Job]:
+        return [j for j in self.jobs if j.refusal is None]
+
+    def lines(self) -> list[str]:
+        """The dry-run text: one line per input, then the totals."""
+        out = []
+        for j in self.jobs:
+            dest = "(named with the chosen K)" if j.output is None else ("stdout" if str(j.output) == STDIO else j.output)
+            pal = f" + {printable(j.palette)}" if j.palette else ""
+            out.append(f"{printable(j.input)}: {'refused: ' + j.refusal if j.refusal else 'would write'}"
+                       + ("" if j.refusal else f" {printable(dest)}{pal}"))
+        out += [f"{printable(p)}: skipped, one of our outputs" for p in self.ours]
+        refused = len(self.jobs) - len(self.runnable)
+        out.append(f"{len(self.runnable)} to compress, {refused} refused, {len(self.ours)} of our outputs skipped")
+        return out
+
+
+_K_SUFFIX = r"-k\d+"
+
+
+def _existing_targets(folder: Path, stem: str, ext: str, options: CompressOptions) -> list[Path]:
+    """Outputs an earlier run with a quality target left (their K is not known in advance)."""
+    suffix = re.escape(options.suffix) if options.suffix is not None else _K_SUFFIX
+    pattern = re.compile(re.escape(stem) + suffix + re.escape(ext) + "$")
+    try:
+        return sorted(p for p in folder.iterdir() if pattern.match(p.name))
+    except OSError:
+        return []
+
+
+def make_plan(collected: Collected, options: CompressOptions, *, output: Path | None = None,
+              out_dir: Path | None = None, palette_out: Path | None = None,
+              palette_format: str | None = None) -> Plan:
+    """Decide every destination and every refusal before any work."""
+    from .palette import export_format_for
+
+    plan = Plan([], list(collected.ours))
+    for item in collected.items:
+        folder = out_dir / item.subdir if out_dir is not None else None
+        stdin = str(item.path) == STDIO
+        if output is not None:
+            out = Path(output)
+        elif stdin:
+            out = Path(STDIO)
+        else:
+            out = None if options.has_target else default_output(item.path, options, folder)
+        job = Job(item.path, out, folder if folder is not None else (None if stdin else item.path.parent))
+        if palette_out is not None:
+            job.palette = Path(palette_out)
+        elif palette_format and out is not None and str(out) != STDIO:
+            job.palette = out.with_suffix("." + palette_format)
+        try:
+            if out is not None and out.is_dir():
+                raise ValueError(f"{printable(out)} is a folder; give a file name, or use --out-dir")
+            if out is not None and str(out) != STDIO:
+                format_for_path(out, options.format)
+            if job.palette is not None:
+                export_format_for(job.palette)
+        except (SaveError, ValueError) as e:
+            job.refusal = str(e)
+        plan.jobs.append(job)
+    _refuse_conflicts(plan, options)
+    return plan
+
+
+def _dests(job: Job, options: CompressOptions) -> list[tuple[tuple, Path]]:
+    """(key, path) for each file the job writes; a target-mode output is keyed by its name pattern."""
+    out: list[tuple[tuple, Path]] = []
+    if job.output is None and job.folder is not None:
+        ext = os.path.splitext(default_output(job.input, options, job.folder).name)[1]
+        out.append((("pattern", os.path.realpath(job.folder), job.input.stem, ext), job.folder / job.input.stem))
+    elif job.output is not None and str(job.output) != STDIO:
+        out.append((file_key(job.output), job.output))
+    if job.palette is not None:
+        out.append((file_key(job.palette), job.palette))
+    return out
+
+
+def _refuse_conflicts(plan: Plan, options: CompressOptions) -> None:
+    inputs = {file_key(j.input): j.input for j in plan.jobs if str(j.input) != STDIO}
+    owner: dict[tuple, Job] = {}
+    for job in plan.jobs:
+        for key, dest in _dests(job, options):
+            other = owner.get(key)
+            if key in inputs:
+                job.refusal = job.refusal or (f"{printable(dest)} is the same file as the input "
+                                              f"{printable(inputs[key])}; refusing to overwrite it")
+            elif other is not None:
+                why = "as its image and its palette" if other is job else f"for both {printable(other.input)} and {printable(job.input)}"
+                msg = f"{printable(dest)} would be written {why}; choose other names (-o, --suffix, -r)"
+                job.refusal = job.refusal or msg
+                other.refusal = other.refusal or msg
+            owner.setdefault(key, job)
+            if job.refusal is None:
+                job.refusal = _existing(dest, key, job, options)
+
+
+def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions) -> str | None:
+    if key[0] == "pattern":
+        found = _existing_targets(Path(key[1]), key[2], key[3], options)
+        if found and not options.overwrite:
+            return f"{printable(found[0])} already exists (use --force to make it again)"
+        return None
+    if os.path.isdir(dest):
+        return f"{printable(dest)} is a folder; give a file name"
+    if os.path.lexists(dest) and not options.overwrite:
+        return f"{printable(dest)} already exists (use --force to replace it)"
+    return None
+
+
+def _init_worker() -> None:
+    """One thread per worker process: N workers on N cores, no oversubscription."""
+    os.environ["KMEANS_THREADS"] = "1"
+    os.environ["RAYON_NUM_THREADS"] = "1"  # oxipng's pool, created lazily on first use
+    from . import parallel
+
+    parallel.set_threads(1)
+
+
+def _context():
+    """Workers forked from a fresh single-threaded server with the core preloaded (POSIX), so
+    no lock held by a thread of this process is copied into them; spawned elsewhere."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["core.pipeline"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
+            stdout: BinaryIO | None = None) -> CompressResult:
+    """One planned job (also the worker processes' entry point)."""
+    if job.refusal is not None:
+        return CompressResult(input=str(job.input), error=job.refusal)
+    target_folder = job.output.parent if job.output is not None and str(job.output) != STDIO else job.folder
+    if target_folder is not None and not target_folder.is_dir():
+        try:
+            target_folder.mkdir(parents=True, exist_ok=True)  # the mirrored tree under --out-dir
+        except OSError as e:
+            from .write_guard import describe_os_error
+
+            return CompressResult(input=str(job.input),
+                                  error=f"cannot create folder {printable(target_folder)} ({describe_os_error(e)})")
+    return compress_file(job.input, job.output, options, out_dir=job.folder if job.output is None else None,
+                         palette_out=job.palette, stdin=stdin, stdout=stdout)
+
+
+def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
+             on_result: Callable[[int, CompressResult], None] | None = None,
+             stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> list[CompressResult]:
+    """Run every job of ``plan`` (refused ones become failed results at once), in input order
+    in the returned list; ``on_result(index, result)`` is called as each one finishes."""
+    results: list[CompressResult | None] = [None] * len(plan.jobs)
+
+    def done(i: int, r: CompressResult) -> None:
+        results[i] = r
+        if on_result is not None:
+            on_result(i, r)
+
+    todo = []
+    for i, job in enumerate(plan.jobs):
+        if job.refusal is not None:
+            done(i, CompressResult(input=str(job.input), error=job.refusal))
+        else:
+            todo.append(i)
+    workers = max(1, min(jobs, len(todo)))
+    piped = any(str(plan.jobs[i].input) == STDIO or str(plan.jobs[i].output) == STDIO for i in todo)
+    if workers == 1 or piped:
+        for i in todo:
+            done(i, run_job(plan.jobs[i], options, stdin, stdout))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, mp_context=_context()) as pool:
+            futures = {pool.submit(run_job, plan.jobs[i], options): i for i in todo}
+            try:
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        done(i, fut.result())
+                    except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
+                        done(i, CompressResult(input=str(plan.jobs[i].input), error=f"worker failed ({e})"))
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    return [r for r in results if r is not None]
