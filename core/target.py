@@ -26,10 +26,14 @@ from .quantize import MAX_K, Quantized, quantize
 EncodeFn = Callable[[np.ndarray, np.ndarray], int]
 
 
-def png_size(palette: np.ndarray, indices: np.ndarray) -> int:
-    """Bytes of the indexed PNG that :func:`core.io.encode_indexed` writes (in memory)."""
+def png_size(palette: np.ndarray, indices: np.ndarray, effort: str | None = None) -> int:
+    """Bytes of the indexed PNG that :func:`core.io.encode_indexed` writes (in memory), with
+    its default effort or the given one (the saved file's, for an exact answer)."""
     buf = io.BytesIO()
-    encode_indexed(buf, palette, indices, "png")
+    if effort is None:
+        encode_indexed(buf, palette, indices, "png")
+    else:
+        encode_indexed(buf, palette, indices, "png", effort=effort)
     return buf.tell()
 
 
@@ -120,6 +124,7 @@ def fit_to_size(
     color_space: str = "rgb",
     min_psnr: float | None = None,
     encode: EncodeFn | None = None,
+    effort: str | None = None,
     dithers: Sequence[str] = ("none", "fs"),
     dither_strength: float = 1.0,
     k_min: int = 2,
@@ -129,8 +134,10 @@ def fit_to_size(
 ) -> FitResult:
     """Search K (and each of ``dithers``) for the best result whose file is <= ``max_bytes``.
 
-    ``encode(palette, indices) -> bytes`` measures a candidate (default: the PNG this app
-    writes, :func:`png_size`). ``should_stop`` is passed to the quantizer (True cancels with
+    ``encode(palette, indices) -> bytes`` measures a candidate (default: :func:`png_size`
+    with ``effort``; pass the effort the file will be saved with, so the size found is the
+    size written -- a faster effort gives larger sizes, so a smaller K than would fit).
+    ``should_stop`` is passed to the quantizer (True cancels with
     :class:`core.lloyd.Cancelled`); ``on_trial`` hears about every setting tried.
     """
     if max_bytes <= 0:
@@ -139,11 +146,11 @@ def fit_to_size(
         raise ValueError("give at least one dithering choice")
     if not 1 <= k_min <= k_max <= MAX_K:
         raise ValueError(f"K range must lie in 1..{MAX_K} (got {k_min}..{k_max})")
-    measure = encode or png_size
+    measure = encode or (lambda palette, indices: png_size(palette, indices, effort))
     quantized: dict[int, Quantized] = {}
-    done: dict[tuple[int, str], tuple[Trial, np.ndarray]] = {}
+    done: dict[tuple[int, str], tuple[Trial, np.ndarray | None]] = {}
 
-    def attempt(k: int, mode: str) -> tuple[Trial, np.ndarray]:
+    def attempt(k: int, mode: str) -> tuple[Trial, np.ndarray | None]:
         if (k, mode) not in done:
             if k not in quantized:
                 quantized[k] = quantize(pixels, k, seed=seed, color_space=color_space, should_stop=should_stop)
@@ -164,6 +171,8 @@ def fit_to_size(
         if found is not None:
             best_k[mode] = found
             hint = found + 1 if found < k_max else None  # the next mode's boundary is near
+        for key in [key for key in done if key[1] == mode and key[0] not in (found, k_min)]:
+            done[key] = (done[key][0], None)  # keep the memory of 12 MP searches small
 
     def result(key: tuple[int, str], fits: bool, below: bool, seen: float | None) -> FitResult:
         trial, indices = done[key]

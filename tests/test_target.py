@@ -88,3 +88,9 @@ def test_bad_arguments(photo):
         fit_to_size(photo, 0)
     with pytest.raises(ValueError):
         fit_to_size(photo, 1000, dithers=())
+
+
+def test_effort_is_passed_to_the_encoder(photo, sizes):
+    limit = (sizes[0] + sizes[1]) // 2
+    r = fit_to_size(photo, limit, dithers=("none",), effort="smallest")
+    assert r.bytes == png_size(r.palette, r.indices, "smallest") <= limit
