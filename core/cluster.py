@@ -48,6 +48,13 @@ def _refine(prev: LloydResult | Clustering, lv: Level, **kw) -> LloydResult:
                  upper=prev.upper[lv.parent] + lv.radius, lower=prev.lower[lv.parent] - lv.radius, **kw)
 
 
+def _inherit(prev: LloydResult, lv: Level, n_iter: int, history: list[float], converged: bool) -> Clustering:
+    """The finer level's labels and bounds taken from the parent bins, without a Lloyd update."""
+    p = lv.parent
+    return Clustering(prev.centroids, prev.labels[p], prev.upper[p] + lv.radius, prev.lower[p] - lv.radius,
+                      n_iter, history, converged)
+
+
 def coarse_to_fine(
     levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
     should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
@@ -86,6 +93,8 @@ def coarse_to_fine(
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
     for i in range(level + 1, len(levels)):
         progress(0.3 + 0.5 * (i - start) / max(1, len(levels) - start), "refining")
+        if i == last and i > 0 and plan.skip_final_after_fine_bins and levels[i - 1].bits == 7:
+            return _inherit(best, levels[i], n_iter, history, converged)
         best = _refine(best, levels[i], **args(i))
         n_iter += best.n_iter
         history += best.inertia_history

@@ -111,6 +111,7 @@ class Level:
     w: np.ndarray
     parent: np.ndarray | None = None  # index into the next coarser level
     radius: np.ndarray | None = None  # distance from each point to its parent's point
+    bits: int = 8  # bits per channel of the bins (8 = the base histogram's own points)
 
 
 def coarse_groups(base: BaseHistogram, bits: int) -> np.ndarray:
@@ -142,15 +143,15 @@ def build_levels(base: BaseHistogram, X_base: np.ndarray, coarse_bits: list[int]
     w = base.counts.astype(np.float64)
     groups = [coarse_groups(base, b) for b in coarse_bits]
     levels: list[Level] = []
-    for g in groups:
+    for bits, g in zip(coarse_bits, groups, strict=True):
         n = int(g.max()) + 1
         W = np.bincount(g, weights=w, minlength=n)
         X = np.stack(
             [np.bincount(g, weights=w * X_base[:, j], minlength=n) for j in range(X_base.shape[1])],
             axis=1,
         ) / W[:, None]
-        levels.append(Level(X, W))
-    levels.append(Level(X_base, w))
+        levels.append(Level(X, W, bits=bits))
+    levels.append(Level(X_base, w, bits=base.bits))
     for i in range(1, len(levels)):
         fine_group = groups[i] if i < len(groups) else np.arange(len(X_base))
         parent = np.empty(len(levels[i].X), dtype=np.intp)

@@ -37,6 +37,9 @@ class Plan:
     final_tol_factor: multiplies the tolerance on the finest level.
     coarse_min_gain, final_min_gain: stop a level once one update lowers the inertia by less
         than this fraction (0 = only the tolerance stops it).
+    skip_final_after_fine_bins: after a level of 7-bit bins, take the finest level's labels
+        from the bins and leave the exact assignment to the palette stage (no Lloyd update
+        on the exact colors).
     """
 
     base_bits: int
@@ -47,11 +50,12 @@ class Plan:
     final_tol_factor: float = 1.0
     coarse_min_gain: float = 0.0
     final_min_gain: float = 0.0
+    skip_final_after_fine_bins: bool = False
 
 
 FULL_PLAN = Plan(base_bits=8, coarse_bits=(4, 5, 6), coarse_tol_factor=0.1, final_max_iter=None,
                  init_points_per_cluster=8, final_tol_factor=10.0, coarse_min_gain=3e-4,
-                 final_min_gain=3e-4)
+                 final_min_gain=3e-4, skip_final_after_fine_bins=True)
 #: The GUI's live path: bin centers, loosely converged coarse levels, few final iterations.
 PREVIEW_PLAN = Plan(base_bits=7, coarse_bits=(4, 5, 6), coarse_tol_factor=10.0, final_max_iter=3,
                     init_points_per_cluster=4)
