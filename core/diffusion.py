@@ -19,12 +19,28 @@ _LUT_SIZE = 1 << 24  # one entry per 24-bit color: the nearest palette entry, -1
 
 
 class NearestLUT:
-    """Nearest palette entry of 24-bit colors, filled lazily (each color searched once)."""
+    """Nearest palette entry of 24-bit colors, filled lazily (each color searched once).
+
+    In RGB, the 8x8x8 cells of colors that one palette entry owns outright (its lead over the
+    runner-up at the cell's center exceeds the cell's diameter) are filled up front, so most
+    lookups never search; the rest are searched when first met.
+    """
 
     def __init__(self, palette_rgb: np.ndarray, color_space: str) -> None:
-        self.table = np.full(_LUT_SIZE, -1, np.int16)
+        self.key: tuple[bytes, str] | None = None
         self.features = to_features(palette_rgb.astype(np.float64), color_space)
         self.color_space = color_space
+        self.table = np.full(_LUT_SIZE, -1, np.int16)
+        if color_space == "rgb" and len(palette_rgb) > 1:
+            self._fill_owned_cells()
+
+    def _fill_owned_cells(self) -> None:
+        c = np.arange(32, dtype=np.float64) * 8 + 3.5
+        centers = np.stack(np.meshgrid(c, c, c, indexing="ij"), axis=-1).reshape(-1, 3)
+        labels, d1, d2 = nearest_two(centers, self.features)
+        owner = np.where(d2 - d1 > 2 * np.sqrt(3) * 3.5, labels, -1).astype(np.int16)
+        cells = self.table.reshape(32, 8, 32, 8, 32, 8)
+        cells[...] = owner.reshape(32, 1, 32, 1, 32, 1)
 
     def _nearest(self, rgb: np.ndarray) -> np.ndarray:
         if len(self.features) == 1:
@@ -48,6 +64,21 @@ class NearestLUT:
         return found
 
 
+_last: list[NearestLUT] = []  # the previous call's table: a strength slider keeps its palette
+
+
+def _lut_for(palette_rgb: np.ndarray, color_space: str) -> NearestLUT:
+    """A table for this palette, reusing the last one when the palette is the same (its
+    entries stay valid; two threads filling it write the same values)."""
+    key = (palette_rgb.tobytes(), color_space)
+    if _last and _last[0].key == key:
+        return _last[0]
+    lut = NearestLUT(palette_rgb, color_space)
+    lut.key = key
+    _last[:] = [lut]
+    return lut
+
+
 def diffuse(
     rgb: np.ndarray,
     palette_rgb: np.ndarray,
@@ -67,7 +98,7 @@ def diffuse(
     flat = np.ascontiguousarray(rgb).reshape(-1, 3)
     calm_flat = None if calm is None else np.ascontiguousarray(calm).reshape(-1)
     out = np.empty(h * w, np.uint8)
-    lut = NearestLUT(palette_rgb, color_space)
+    lut = _lut_for(np.ascontiguousarray(palette_rgb, np.uint8), color_space)
     pal = palette_rgb.astype(np.float32)
     base = np.arange(h, dtype=np.intp) * (w - 2)  # flat index of (y, t - 2y) is base[y] + t
     # errs[t % 4][y + 1] is the error left by row y at step t (row -1 is the zero row 0).
