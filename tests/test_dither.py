@@ -224,3 +224,22 @@ def test_flat_mask_is_the_local_range():
     spread = (win.max(axis=(3, 4)).astype(int) - win.min(axis=(3, 4))).max(axis=2)
     for threshold in (0, 1, 3):
         np.testing.assert_array_equal(flat_mask(img, threshold), spread <= threshold)
+
+
+@pytest.mark.parametrize("k", [2, 16, 256])
+def test_prefilled_nearest_table_is_exact(k):
+    from core.diffusion import NearestLUT
+
+    rng = np.random.default_rng(k)
+    pal = rng.integers(0, 256, (k, 3), dtype=np.uint8)
+    lut = NearestLUT(pal, "rgb")
+    codes = rng.integers(0, 1 << 24, 200_000)
+    known = codes[lut.table[codes] >= 0]
+    assert len(known) > (1000 if k < 256 else 0)
+    rgb = np.stack([known >> 16, (known >> 8) & 255, known & 255], axis=1).astype(np.int64)
+    d = ((rgb[:, None, :] - pal[None, :, :].astype(np.int64)) ** 2).sum(axis=2)
+    best = d.min(axis=1)
+    assert np.all(d[np.arange(len(known)), lut.table[known]] == best)
+    np.testing.assert_array_equal(lut.lookup(codes[:5000]), np.argmin(
+        ((np.stack([codes[:5000] >> 16, (codes[:5000] >> 8) & 255, codes[:5000] & 255], 1)[:, None, :]
+          - pal[None].astype(np.int64)) ** 2).sum(2), axis=1))
