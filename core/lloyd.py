@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned
+from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned, sq_distances
 
 #: Below this many point-centroid pairs an iteration computes every distance: bounds cost
 #: more bookkeeping than they save on small problems (coarse levels, restarts).
 DENSE_MAX_ENTRIES = 1 << 18
+#: Up to this many centroids a point that may move is compared with all of them (cheaper than
+#: gathering its neighbors).
+DENSE_SEARCH_MAX_K = 32
 
 #: Slack for floating-point rounding in the bound tests; points this close to a tie are recomputed.
 _EPS = 1e-9
@@ -100,10 +103,12 @@ def bounded_reassign(
     changed cluster and their previous labels.
     """
     none = np.empty(0, dtype=np.intp)
-    if len(C) < 2:
+    k = len(C)
+    if k < 2:
         return none, none
-    nbrs = CentroidNeighbors(C)
-    bound = np.maximum(lo, nbrs.half_gap[labels])
+    between = np.sqrt(sq_distances(C, C))
+    np.fill_diagonal(between, np.inf)
+    bound = np.maximum(lo, 0.5 * between.min(axis=1)[labels])
     cand = np.flatnonzero(u * (1 + _EPS) + _EPS > bound)
     if cand.size == 0:
         return none, none
@@ -113,7 +118,10 @@ def bounded_reassign(
     if cand.size == 0:
         return none, none
     old = labels[cand]
-    new, d1, d2 = nbrs.nearest_two(X[cand], old, u[cand])
+    if k <= DENSE_SEARCH_MAX_K or cand.size * k <= DENSE_MAX_ENTRIES:
+        new, d1, d2 = nearest_two(X[cand], C)  # few centroids or few points: search them all
+    else:
+        new, d1, d2 = CentroidNeighbors(C).nearest_two(X[cand], old, u[cand])
     labels[cand] = new
     u[cand] = d1
     lo[cand] = d2
