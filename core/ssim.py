@@ -110,7 +110,8 @@ def ssim(a: np.ndarray, b: np.ndarray, *, step: int = 1) -> float:
     """SSIM (-1..1, 1 = identical) of two (H, W, 3|4) uint8 images on their luma.
 
     ``step`` > 1 compares every step-th pixel in both directions: a quick estimate for
-    previews (SSIM depends on scale, so this is not the full-resolution value).
+    previews (SSIM depends on scale, so this is not the full-resolution value). Images under
+    11 pixels on a side are compared in one window covering the whole image.
     """
     if a.shape != b.shape:
         raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
