@@ -1,10 +1,12 @@
-"""GUI responsiveness on a 12-megapixel photo, offscreen (a script, not a test).
+"""The live loop on a 12-megapixel photo, offscreen, on the real event loop (a script, not a test).
 
-Measures, in the real window with the real worker thread:
-- latency from a K change (spin box) to the new preview being painted, at K = 16 and 256
-  (above K = 48 a quick draft is shown first, then the refined preview: both are timed);
-- the longest stall of the GUI thread while the full-resolution job runs (a 10 ms QTimer
-  ticks throughout; a late tick means the event loop was blocked).
+Measures, in the real window with its real worker threads:
+- pictures shown per second during 3-second slider drags (K 8 -> 64 -> 8 and 64 -> 256), at a
+  step every 16 ms (a fast drag) and every 60 ms (a slow one);
+- time from the last change of a drag to the full-resolution result (and its figures) shown;
+- time from Save to the file written, with the full result ready;
+- the longest event-loop stall during all of it (a 10 ms QTimer ticks throughout; a late tick
+  means the GUI thread was blocked).
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py
 """
@@ -12,7 +14,6 @@ Measures, in the real window with the real worker thread:
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -27,13 +28,13 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa:
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
-def make_photo(path: Path) -> None:
+def make_photo(path: Path, name: str) -> None:
     from skimage import data
 
-    Image.fromarray(data.astronaut()).resize((4000, 3000), Image.LANCZOS).save(path, quality=92)
+    Image.fromarray(getattr(data, name)()).resize((4000, 3000), Image.LANCZOS).save(path, quality=92)
 
 
-def wait_until(app, cond, timeout_s=120.0) -> None:
+def wait_until(cond, timeout_s=180.0) -> None:
     """Run the real event loop (idle between events, as in the app) until ``cond()``."""
     if cond():
         return
@@ -50,76 +51,104 @@ def wait_until(app, cond, timeout_s=120.0) -> None:
         raise TimeoutError
 
 
+class StallMeter:
+    """A 10 ms timer on the GUI thread; the longest gap beyond 10 ms is the longest stall."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.last = self.clock.elapsed()
+        self.worst = 0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        self.worst = max(self.worst, now - self.last - 10)
+        self.last = now
+
+    def take(self) -> int:
+        worst, self.worst = self.worst, 0
+        return worst
+
+
+def drag(slider, values: list[int], step_ms: int) -> None:
+    loop = QEventLoop()
+    it = iter(values)
+
+    def step() -> None:
+        v = next(it, None)
+        if v is None:
+            timer.stop()
+            loop.quit()
+        else:
+            slider.setValue(v)
+
+    timer = QTimer()
+    timer.timeout.connect(step)
+    timer.start(step_ms)
+    loop.exec()
+
+
+def path_of(a: int, b: int, c: int, n: int) -> list[int]:
+    """``n`` slider values going a -> b -> c (or a -> b when c is None) evenly."""
+    half = n // 2
+    first = [round(a + (b - a) * i / half) for i in range(half)]
+    second = [round(b + (c - b) * i / (n - half - 1)) for i in range(n - half)]
+    return first + second
+
+
 def main() -> None:
     from kmeans_gui.main_window import MainWindow
 
-    app = QApplication([])
-    app.aboutToQuit.connect(lambda: None)
+    QApplication([])
     tmp = Path(tempfile.mkdtemp())
-    photo = tmp / "photo12mp.jpg"
-    make_photo(photo)
-    win = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
-    win.resize(1280, 800)
-    win.show()
-    c = win.controller
-    win.open_path(photo)
-    wait_until(app, lambda: c.full is not None and not c.busy)
-
-    shown: dict = {}
-    refined: dict = {}
-    c.previewChanged.connect(lambda r: shown.setdefault(r.params.k, time.perf_counter()))
-    c.previewChanged.connect(lambda r: r.kind != "draft" and refined.setdefault(r.params.k, time.perf_counter()))
-
-    print("| measure | K | median | max | runs |")
-    print("|---|---|---|---|---|")
-    for k in (16, 256):
-        win.controls.k_spin.setValue(k - 2)
-        wait_until(app, lambda: c.full is not None and c.full.params == c.params and not c.busy)
-        latencies = []
-        finals = []
-        for i in range(5):
-            target = k - (i % 2)  # alternate so every change is a real change
-            shown.clear()
-            refined.clear()
-            wait_until(app, lambda: not c.busy)
-            t0 = time.perf_counter()
-            win.controls.k_spin.setValue(target)
-            wait_until(app, lambda t=target: t in shown)
-            win.view.repaint()  # the preview on screen, not just computed
-            latencies.append((time.perf_counter() - t0) * 1000)
-            wait_until(app, lambda t=target: t in refined)
-            finals.append((refined[target] - t0) * 1000)
-            wait_until(app, lambda: c.full is not None and c.full.params == c.params and not c.busy)
-        print(f"| K change -> preview painted (ms) | {k} | {statistics.median(latencies):.0f} | "
-              f"{max(latencies):.0f} | {len(latencies)} |")
-        if max(finals) - max(latencies) > 1:  # a draft was shown first (large K)
-            print(f"| K change -> refined preview shown (ms) | {k} | {statistics.median(finals):.0f} | "
-                  f"{max(finals):.0f} | {len(finals)} |")
-
-    for k in (16, 256):
-        gaps = []
-        clock = QElapsedTimer()
-        clock.start()
-        last = [clock.elapsed()]
-
-        def tick(clock=clock, gaps=gaps, last=last) -> None:
-            now = clock.elapsed()
-            gaps.append(now - last[0])
-            last[0] = now
-
-        timer = QTimer()
-        timer.setInterval(10)
-        timer.timeout.connect(tick)
-        win.controls.k_spin.setValue(k - 3)
-        timer.start()
-        t0 = time.perf_counter()
-        wait_until(app, lambda: c.full is not None and c.full.params == c.params and not c.busy)
-        timer.stop()
-        full_s = time.perf_counter() - t0
-        worst = max(gaps) - 10 if gaps else 0
-        print(f"| longest GUI stall during full-res job (ms) | {k - 3} | - | {worst:.0f} | "
-              f"{len(gaps)} ticks over {full_s:.1f} s |")
-    win.close()
+    print("| photo | drag | step | pictures shown | per second | last change -> full shown (s) | "
+          "-> figures (s) | Save -> written (s) | longest stall (ms) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in ("astronaut", "coffee"):
+        photo = tmp / f"{name}12mp.jpg"
+        make_photo(photo, name)
+        win = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+        win.resize(1280, 800)
+        win.show()
+        c = win.controller
+        win.controls.k_spin.setValue(8)
+        win.open_path(photo)
+        wait_until(lambda: c.full_for(c.options) is not None and c.figures is not None and not c.busy)
+        shown: list = []
+        c.resultShown.connect(lambda r: shown.append(time.perf_counter()))
+        meter = StallMeter()
+        for label, (a, b, e) in (("8->64->8", (8, 64, 8)), ("64->256", (64, 160, 256))):
+            for step_ms in (16, 60):
+                n = 3000 // step_ms
+                values = path_of(a, b, e, n)
+                win.controls.k_slider.setValue(values[0])
+                wait_until(lambda: c.full_for(c.options) is not None and c.figures is not None and not c.busy)
+                meter.take()
+                shown.clear()
+                t0 = time.perf_counter()
+                drag(win.controls.k_slider, values[1:], step_ms)
+                t_last = time.perf_counter()
+                n_during = len(shown)
+                wait_until(lambda: c.full_for(c.options) is not None and c.shown is c.full)
+                t_full = time.perf_counter() - t_last
+                wait_until(lambda: c.figures is not None and not c.busy)
+                t_fig = time.perf_counter() - t_last
+                out = tmp / f"{name}-{label.replace('>', '')}-{step_ms}.png"
+                saved = []
+                win.saveFinished.connect(lambda p, e, saved=saved: saved.append(e))
+                ts = time.perf_counter()
+                win.save_to(out)
+                wait_until(lambda saved=saved: bool(saved))
+                t_save = time.perf_counter() - ts
+                win.saveFinished.disconnect()
+                per_s = n_during / (t_last - t0)
+                print(f"| {name} 12 MP | {label} | {step_ms} ms | {n_during} | {per_s:.1f} | {t_full:.2f} | "
+                      f"{t_fig:.2f} | {t_save:.2f} | {meter.take()} |", flush=True)
+        win.close()
 
 
 if __name__ == "__main__":

@@ -95,6 +95,9 @@ def self_test() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the frozen app's PNG helper process must not start a window
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         return self_test()
@@ -132,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         # A worker is inside a step that cannot be interrupted (decoding a huge file, say).
         # Its results are not wanted any more and every write is atomic, so leave now rather
         # than keep the user waiting: destroying a running QThread would abort the process.
+        from . import encoder_process
+
+        encoder_process.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

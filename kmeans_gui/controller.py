@@ -256,12 +256,17 @@ class Controller(QObject):
         self.writer.send(self._figures_job)
 
     def _figures_done(self, out: FiguresDone) -> None:
-        if self._figures_job is None or out.serial != self._figures_job.result.serial:
+        job = self._figures_job
+        if job is None or out.serial != job.result.serial:
             return
         self._figures_job = None
         if self.shown is not None and self.shown.serial == out.serial:
             self.figures = out.figures
             self.figuresChanged.emit(out.figures)
+            if out.figures.png_kind == "fast":
+                # The quick size is shown; now the smallest PNG, the bytes Save will write.
+                self._figures_job = FiguresJob(job.result, job.document, out.figures)
+                self.writer.send(self._figures_job)
         self._emit_busy()
 
     def ensure_full(self) -> None:
@@ -290,6 +295,9 @@ class Controller(QObject):
         if s is not None and s.options != self.options:
             self.options = s.options  # the controls go back to what made the picture
             self.optionsReverted.emit(s.options)
+        if self.figures is not None and self.figures.png_kind == "fast":
+            self.figures = replace(self.figures, png_kind="unoptimized")
+            self.figuresChanged.emit(self.figures)
         if s is not None and (s.stage != "full" or self.figures is None):
             self.stateChanged.emit(f"{self._describe_shown(s).split(' — ')[0]} — cancelled (change a setting to "
                                    "continue)")

@@ -9,13 +9,15 @@ from .jobs import Figures
 
 def figure_rows(f: Figures) -> dict[str, str]:
     """Row key -> text, for :class:`~kmeans_gui.widgets.stats_panel.StatsPanel`."""
-    est = "≈ " if f.png_estimated else ""
+    est = "≈ " if f.png_kind == "estimate" else ""
+    notes = {"estimate": " (estimate from the preview)", "fast": " (quick encoding; optimizing…)",
+             "unoptimized": " (quick encoding; Save optimizes)", "smallest": ""}
     rows = {
         "colors": f"{f.colors}",
         "distinct": f"{f.distinct:,}" + (" (binned)" if f.stage != "full" else ""),
         "bitcount": f"{f.bitcount_ratio:.2f} ×",
         "original": human_bytes(f.original_bytes) if f.original_bytes else "— (pasted)",
-        "png": est + human_bytes(f.png_bytes) + (" (estimate from the preview)" if est else ""),
+        "png": est + human_bytes(f.png_bytes) + notes[f.png_kind],
     }
     raw_ratio = f.raw_bytes / f.png_bytes if f.png_bytes else 0.0
     if f.original_bytes and f.png_bytes:

@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 
 from core.io import LoadedImage
 from core.pipeline import CompressOptions, CompressResult
+from core.quantize import Quantized
 
 Stage = Literal["draft", "preview", "full"]
 
@@ -111,6 +112,7 @@ class RenderResult:
     seconds: float
     image: QImage
     display: QImage
+    quantized: Quantized  # the core's result (its histogram gives exact figures cheaply)
     #: Encoded files of this very result, filled once by the writer (format -> bytes), so
     #: Save writes the bytes the figures counted instead of encoding again.
     encoded: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -132,7 +134,9 @@ class Figures:
     psnr: float
     delta_e: float
     png_bytes: int
-    png_estimated: bool
+    #: "estimate" (from the preview), "fast" (quick encode, optimizing), "unoptimized" (quick
+    #: encode, optimizing cancelled), "smallest" (the bytes Save writes)
+    png_kind: Literal["estimate", "fast", "unoptimized", "smallest"]
     original_bytes: int | None
     raw_bytes: int
     iterations: int
@@ -141,8 +145,11 @@ class Figures:
 
 @dataclass(frozen=True)
 class FiguresJob:
+    """Measure ``result``; with ``previous`` (the quick figures), only the smallest PNG is added."""
+
     result: RenderResult
     document: Document
+    previous: Figures | None = None
     token: CancelToken = field(default_factory=CancelToken, compare=False)
 
 

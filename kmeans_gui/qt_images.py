@@ -19,22 +19,47 @@ def color_table(palette: np.ndarray) -> list[int]:
     return [int(v) for v in (alpha << 24) | (p[:, 0] << 16) | (p[:, 1] << 8) | p[:, 2]]
 
 
+#: Rows copied per step into a QImage: each NumPy copy releases the GIL, and short steps let
+#: the GUI thread run between them (one 12 MP copy in Qt held the GIL for 40-65 ms).
+_BAND_BYTES = 4_000_000
+
+
+def _fill(img: QImage, rows: np.ndarray, row_bytes: int, produce=None) -> QImage:
+    """Copy ``rows`` (H, row_bytes) uint8 (or ``produce(a, b)`` for rows a..b) into ``img``."""
+    h = img.height()
+    bpl = img.bytesPerLine()
+    dst = np.frombuffer(img.bits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(h, bpl)
+    band = max(1, _BAND_BYTES // max(1, bpl))
+    for a in range(0, h, band):
+        b = min(h, a + band)
+        dst[a:b, :row_bytes] = rows[a:b] if produce is None else produce(a, b)
+    return img
+
+
 def indexed_to_qimage(indices: np.ndarray, palette: np.ndarray) -> QImage:
-    """(H, W) uint8 indices + palette -> an ARGB32 QImage (converted once, cheap to paint)."""
-    idx = np.ascontiguousarray(indices, dtype=np.uint8)
+    """(H, W) uint8 indices + palette -> an (A)RGB32 QImage that owns its pixels.
+
+    The palette lookup runs in NumPy band by band (GIL released), not in Qt's converter.
+    """
+    idx = np.asarray(indices, dtype=np.uint8)
     h, w = idx.shape
-    img = QImage(idx.data, w, h, w, QImage.Format.Format_Indexed8)
-    img.setColorTable(color_table(palette))
+    p = palette.astype(np.uint32)
+    alpha = p[:, 3] if palette.shape[1] == 4 else np.full(len(p), 255, np.uint32)
+    rgb = p[:, :3] * alpha[:, None] // 255  # premultiplied, as Qt paints fastest
+    lut = np.zeros(256, np.uint32)
+    lut[: len(p)] = (alpha << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
     fmt = QImage.Format.Format_ARGB32_Premultiplied if palette.shape[1] == 4 else QImage.Format.Format_RGB32
-    return img.convertToFormat(fmt)  # a new image that owns its pixels
+    img = QImage(w, h, fmt)
+    return _fill(img, None, w * 4, lambda a, b: np.take(lut, idx[a:b]).view(np.uint8).reshape(b - a, w * 4))
 
 
 def array_to_qimage(pixels: np.ndarray) -> QImage:
-    """(H, W, 3|4) uint8 -> QImage owning a copy of the pixels."""
-    px = np.ascontiguousarray(pixels, dtype=np.uint8)
+    """(H, W, 3|4) uint8 -> QImage owning a copy of the pixels (copied in bands)."""
+    px = np.asarray(pixels, dtype=np.uint8)
     h, w, c = px.shape
     fmt = QImage.Format.Format_RGBA8888 if c == 4 else QImage.Format.Format_RGB888
-    return QImage(px.data, w, h, w * c, fmt).copy()
+    img = QImage(w, h, fmt)
+    return _fill(img, px.reshape(h, w * c), w * c)
 
 
 def display_copy(img: QImage, max_pixels: int = DISPLAY_MAX_PIXELS) -> QImage:

@@ -9,20 +9,22 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
+from PySide6.QtGui import QImage
 
 from core import metrics
 from core.dither import dither as apply_dither
-from core.io import LoadedImage
+from core.io import LoadedImage, encode_indexed
 from core.kmeans import Cancelled
 from core.palette import hex_color, sort_order
 from core.quantize import DRAFT_PLAN, Quantized, plan_for, quantize
 
 from .encoder_process import smallest_png
 from .jobs import CancelToken, Document, Figures, RenderJob, RenderResult, Stage
-from .qt_images import array_to_qimage, display_copy, indexed_to_qimage
+from .qt_images import DISPLAY_MAX_PIXELS, array_to_qimage, indexed_to_qimage
 
 #: A slider drag renders this many pixels at most: small enough for >= 10 pictures a second.
 DRAFT_PIXELS = 200_000
@@ -48,11 +50,17 @@ def downscaled(pixels: np.ndarray, max_pixels: int) -> np.ndarray:
     return small
 
 
+def display_image(pixels: np.ndarray) -> QImage:
+    """The fit-to-window copy (at most ~1 MP), scaled by Pillow off the GUI thread's GIL."""
+    return array_to_qimage(downscaled(pixels, DISPLAY_MAX_PIXELS))
+
+
 def make_document(doc_id: int, loaded: LoadedImage) -> Document:
     """The loaded image with its draft and preview copies and its QImages (worker side)."""
     before = array_to_qimage(loaded.pixels)
     preview = downscaled(loaded.pixels, PREVIEW_PIXELS)
-    return Document(doc_id, loaded, downscaled(preview, DRAFT_PIXELS), preview, before, display_copy(before))
+    display = before if preview is loaded.pixels else array_to_qimage(preview)
+    return Document(doc_id, loaded, downscaled(preview, DRAFT_PIXELS), preview, before, display)
 
 
 def stage_pixels(document: Document, stage: Stage) -> np.ndarray:
@@ -101,11 +109,12 @@ def build_result(job: RenderJob, q: Quantized, indices: np.ndarray, seconds: flo
     """Everything the GUI needs to show a result, computed off the GUI thread."""
     counts = q.counts if job.options.dither == "none" else np.bincount(indices.ravel(), minlength=len(q.palette))
     image = indexed_to_qimage(indices, q.palette)
-    display = display_copy(image) if job.stage == "full" else image
+    big = indices.size > DISPLAY_MAX_PIXELS
+    display = display_image(np.take(q.palette, indices, axis=0)) if big else image
     orders = {by: sort_order(q.palette, counts, by) for by in SORTS}
     hexes = tuple(hex_color(c) for c in q.palette)
     return RenderResult(job.serial, job.stage, job.document.id, job.options, q.palette, indices, counts, hexes,
-                        orders, q.distinct_colors, q.n_iter, seconds, image, display)
+                        orders, q.distinct_colors, q.n_iter, seconds, image, display, q)
 
 
 def full_result(document: Document, options, token: CancelToken, serial: int = -1) -> RenderResult:
@@ -126,35 +135,37 @@ def encoded_png(result: RenderResult, document: Document, token: CancelToken) ->
     return data
 
 
-def _quick_png_bytes(result: RenderResult) -> int:
-    """A quick PNG encode (no optimization) of a preview, for the size estimate."""
-    from core.io import to_pil_indexed
-
+def _fast_png_bytes(result: RenderResult) -> int:
+    """Bytes of a quick PNG encode (one zlib pass, Pillow releases the GIL while it runs)."""
     buf = io.BytesIO()
-    to_pil_indexed(result.palette, result.indices).save(buf, "PNG", compress_level=6)
+    encode_indexed(buf, result.palette, result.indices, "png", effort="fast")
     return buf.tell()
 
 
 def figures(result: RenderResult, document: Document, token: CancelToken) -> Figures:
-    """Quality and size figures; exact at full resolution, estimated (and marked) for previews."""
+    """Quality figures and a quick size: exact at full resolution, the size estimated for previews.
+
+    PSNR and mean deltaE come from the quantizer's histogram when the indices are its own
+    (exact, per distinct color), else from one pass over the pixels on the core's pool.
+    """
     px = stage_pixels(document, result.stage)
     h, w = px.shape[:2]
     loaded = document.loaded
     full_pixels = loaded.width * loaded.height
-    recon = np.take(result.palette, result.indices, axis=0)
-    psnr = metrics.psnr(px, recon)
+    quality = metrics.quantized_figures(px, result.quantized, result.indices)
     if token.cancelled:
         raise Cancelled()
-    delta_e = metrics.mean_delta_e(px, recon)
-    if token.cancelled:
-        raise Cancelled()
+    fast = _fast_png_bytes(result)
     if result.stage == "full":
-        png_bytes, estimated = len(encoded_png(result, document, token)), False
+        png_bytes, kind = fast, "fast"
     else:
-        png_bytes, estimated = int(_quick_png_bytes(result) * full_pixels / float(h * w)), True
-    if token.cancelled:
-        raise Cancelled()
+        png_bytes, kind = int(fast * full_pixels / float(h * w)), "estimate"
     return Figures(result.stage, (w, h), len(result.palette), result.distinct_colors,
-                   metrics.bitcount_ratio(full_pixels, len(result.palette)), psnr, delta_e, png_bytes, estimated,
-                   loaded.file_bytes, metrics.raw_rgb_bytes(loaded.height, loaded.width, 3), result.iterations,
-                   result.seconds)
+                   metrics.bitcount_ratio(full_pixels, len(result.palette)), quality.psnr, quality.delta_e,
+                   png_bytes, kind, loaded.file_bytes, metrics.raw_rgb_bytes(loaded.height, loaded.width, 3),
+                   result.iterations, result.seconds)
+
+
+def smallest_figures(previous: Figures, result: RenderResult, document: Document, token: CancelToken) -> Figures:
+    """``previous`` with the size of the smallest PNG, the very bytes Save will write."""
+    return replace(previous, png_bytes=len(encoded_png(result, document, token)), png_kind="smallest")

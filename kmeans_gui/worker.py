@@ -98,7 +98,10 @@ class Worker(QObject):
         return render.render(job, self._reporter(job))
 
     def _figures(self, job: FiguresJob) -> FiguresDone:
-        return FiguresDone(job.result.serial, render.figures(job.result, job.document, job.token))
+        if job.previous is None:
+            return FiguresDone(job.result.serial, render.figures(job.result, job.document, job.token))
+        return FiguresDone(job.result.serial, render.smallest_figures(job.previous, job.result, job.document,
+                                                                      job.token))
 
     def _batch(self, job: BatchJob) -> BatchDone:
         results = []
