@@ -1,0 +1,265 @@
+"""Faults named for what failed: permissions (as an unprivileged user), disk full (small tmpfs),
+SIGKILL during a write, and two writers released together."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.atomic import TEMP_PREFIX, WriteRefused, atomic_write_bytes, remove_stale_temps
+
+from .corpus import gradient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOBODY = 65534
+
+
+def photo(path: Path, w: int = 120, h: int = 90, seed: int = 1) -> Path:
+    noisy = gradient(w, h).astype(int) + np.random.default_rng(seed).integers(-25, 25, size=(h, w, 3))
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def cli(*args: str, as_nobody: bool = False, **kw) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "kmeans_gui.cli", *args]
+    if as_nobody and os.geteuid() == 0:
+        cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *cmd]
+    env = {**os.environ, "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120, **kw)
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("setpriv is missing: cannot run as an unprivileged user")
+    d = Path(tempfile.mkdtemp(prefix="kmeans-perm-"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _writable_by_nobody(d: Path) -> Path:
+    d.mkdir()
+    if os.geteuid() == 0:
+        os.chown(d, NOBODY, NOBODY)
+    return d
+
+
+def _read_only(d: Path) -> Path:
+    d.mkdir()
+    d.chmod(0o555)
+    return d
+
+
+def test_palette_that_cannot_be_written_is_named_as_the_palette(shared_dir):
+    src = photo(shared_dir / "in.png")
+    src.chmod(0o644)
+    out = _writable_by_nobody(shared_dir / "out") / "o.png"
+    pal = _read_only(shared_dir / "locked") / "p.gpl"
+    res = cli(str(src), "-o", str(out), "--palette-out", str(pal), as_nobody=True)
+    assert res.returncode == 1, res.stderr
+    lines = res.stderr.splitlines()
+    assert any(str(out) in line and "->" in line for line in lines)  # the image is listed as written
+    assert any(line.startswith(f"{src}: palette {pal}: could not write (permission denied)") for line in lines)
+    assert out.exists() and not pal.exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_out_dir_that_cannot_be_created_is_permission_denied(shared_dir):
+    src = photo(shared_dir / "in.png")
+    src.chmod(0o644)
+    parent = _read_only(shared_dir / "ro")
+    res = cli(str(src), "--out-dir", str(parent / "new"), as_nobody=True)
+    assert res.returncode == 1
+    assert res.stderr.strip() == f"kmeans-compress: --out-dir {parent / 'new'}: cannot create the folder (permission denied)"
+
+
+def test_read_only_output_folder_names_the_image(shared_dir):
+    src = photo(shared_dir / "in.png")
+    src.chmod(0o644)
+    folder = _read_only(shared_dir / "ro")
+    res = cli(str(src), "-o", str(folder / "o.png"), as_nobody=True)
+    assert res.returncode == 1
+    assert res.stderr.strip() == f"{src}: {folder / 'o.png'}: could not write (permission denied)"
+
+
+@pytest.fixture
+def tiny_disk():
+    """A 256 KB tmpfs, mounted for the test and unmounted after it."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    d = Path(tempfile.mkdtemp(prefix="kmeans-full-"))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(d)], capture_output=True).returncode:
+        d.rmdir()
+        pytest.skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN)")
+    yield d
+    subprocess.run(["umount", str(d)], check=False)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_disk_full_names_the_file_keeps_the_old_one_and_leaves_no_temp(tiny_disk, tmp_path):
+    src = photo(tmp_path / "big.png", 900, 700)
+    out = tiny_disk / "o.bmp"  # an uncompressed 630 KB BMP cannot fit in 256 KB
+    out.write_bytes(b"old output")
+    res = cli(str(src), "-o", str(out), "--force")
+    assert res.returncode == 1
+    assert res.stderr.strip() == f"{src}: {out}: could not write (disk full)"
+    assert out.read_bytes() == b"old output"
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["o.bmp"]
+
+
+def test_disk_full_on_the_palette_after_the_image(tiny_disk, tmp_path):
+    src = photo(tmp_path / "in.png", 300, 200)
+    out = tiny_disk / "o.png"
+    args = (str(src), "-o", str(out), "-k", "4", "--effort", "fast")
+    assert cli(*args).returncode == 0
+    page = os.statvfs(tiny_disk).f_frsize
+    image_pages = -(-out.stat().st_size // page)
+    out.unlink()
+    free = os.statvfs(tiny_disk).f_bavail * page
+    (tiny_disk / "filler").write_bytes(b"\0" * (free - image_pages * page))  # room for the image only
+    res = cli(*args, "--palette-out", str(tiny_disk / "p.json"))
+    assert res.returncode == 1
+    lines = res.stderr.splitlines()
+    assert any(str(out) in line and "->" in line for line in lines)  # the image was written, and listed
+    assert lines[-1] == f"{src}: palette {tiny_disk / 'p.json'}: could not write (disk full)"
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler", "o.png"]
+
+
+_FORKER = """
+import os, sys
+from kmeans_gui.cli import main  # imported once; each run is a fork, so a run costs no start-up
+for _line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(main(sys.argv[1:]))
+    print(pid, flush=True)
+    os.waitpid(pid, 0)
+    print("done", flush=True)
+"""
+
+
+def _complete_bmp(data: bytes, size: tuple[int, int]) -> bool:
+    import io
+
+    try:
+        im = Image.open(io.BytesIO(data))
+        im.load()
+    except Exception:  # noqa: BLE001 - anything unreadable is a broken file
+        return False
+    return im.size == size
+
+
+def test_sigkill_while_writing_never_leaves_a_broken_output(tmp_path):
+    src = photo(tmp_path / "in.png", 640, 480)
+    out = tmp_path / "out.bmp"  # uncompressed: a large output, written for a measurable time
+    old = b"BM old complete file"
+    forker = subprocess.Popen([sys.executable, "-c", _FORKER, str(src), "-o", str(out), "--force", "-k", "8", "-q"],
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(kill_after: float | None) -> None:
+        forker.stdin.write("go\n")
+        forker.stdin.flush()
+        pid = int(forker.stdout.readline())
+        if kill_after is not None:
+            time.sleep(kill_after)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        assert forker.stdout.readline().strip() == "done"
+
+    try:
+        t = time.perf_counter()
+        run(None)
+        full = time.perf_counter() - t
+        assert _complete_bmp(out.read_bytes(), (640, 480))
+        rng = random.Random(0)
+        for _ in range(20):
+            out.write_bytes(old)
+            run(rng.uniform(0.2, 1.1) * full)
+            data = out.read_bytes()
+            assert data == old or _complete_bmp(data, (640, 480))
+        run(None)  # the next run into the folder cleans up after the killed ones
+        assert _complete_bmp(out.read_bytes(), (640, 480))
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    finally:
+        forker.stdin.close()
+        forker.wait(timeout=30)
+
+
+def test_stale_temp_files_of_ours_are_removed_and_live_ones_kept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{TEMP_PREFIX}{dead.pid}-0123abcd-x.png"
+    live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-0123abcd-y.png"
+    old_live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-4567abcd-z.png"
+    other = tmp_path / ".x.png.tmp"  # not ours: never touched
+    for p in (stale, live, old_live, other):
+        p.write_bytes(b"partial")
+    os.utime(old_live, (time.time() - 3600, time.time() - 3600))
+    atomic_write_bytes(tmp_path / "new.png", b"data")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "new.png"])
+    assert remove_stale_temps(tmp_path, now=time.time() + 7200) == [live]
+
+
+def _race(dest: Path, payloads: list[bytes]) -> list[str]:
+    """Writers released together by a barrier; returns each one's outcome."""
+    barrier = threading.Barrier(len(payloads))
+    outcomes: list[str] = []
+
+    def write(payload: bytes) -> None:
+        barrier.wait()
+        try:
+            atomic_write_bytes(dest, payload)
+            outcomes.append("ok")
+        except WriteRefused:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in payloads]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return outcomes
+
+
+def test_two_writers_released_together_exactly_one_wins(tmp_path):
+    payloads = [b"\0" * 100_000, b"\1" * 100_000]
+    for round_ in range(50):
+        dest = tmp_path / f"r{round_}.png"
+        assert sorted(_race(dest, payloads)) == ["ok", "refused"]
+        assert dest.read_bytes() in payloads
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_two_cli_writers_released_together_exactly_one_wins(tmp_path):
+    src = photo(tmp_path / "in.png")
+    for round_ in range(3):
+        out = tmp_path / f"o{round_}.png"
+        go = tmp_path / f"go{round_}"
+        script = ("import os, sys, time\n"
+                  "from kmeans_gui.cli import main\n"
+                  f"while not os.path.exists({str(go)!r}): time.sleep(0.001)\n"
+                  f"sys.exit(main([{str(src)!r}, '-o', {str(out)!r}, '-q']))\n")
+        procs = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        time.sleep(1.0)  # both waiting with the CLI imported
+        go.touch()
+        codes = sorted(p.wait(timeout=60) for p in procs)
+        errors = [p.stderr.read() for p in procs]
+        assert codes == [0, 1], errors
+        assert any("already exists" in e for e in errors)
