@@ -58,13 +58,16 @@ def _inherit(prev: LloydResult, lv: Level, n_iter: int, history: list[float], co
 def coarse_to_fine(
     levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
     should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
+    fixed: np.ndarray | None = None,
 ) -> Clustering:
     """Weighted K-means over ``levels`` (coarsest first), each level starting where the coarser
     one stopped; the result is on the finest.
 
     Restarts run on the coarsest usable level; its inertia ranks them only roughly, so the
     best few (finalists) are refined one level further before the winner is chosen.
+    ``fixed`` centroids (features) are the first ones everywhere and never move.
     """
+    n_fixed = 0 if fixed is None else len(fixed)
     usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
     start = usable[0] if usable else len(levels) - 1
     last = len(levels) - 1
@@ -76,11 +79,12 @@ def coarse_to_fine(
             "tol_abs": tolerance(lv.X, lv.w, tol * (plan.final_tol_factor if final else plan.coarse_tol_factor)),
             "min_gain": plan.final_min_gain if final else plan.coarse_min_gain,
             "should_stop": should_stop,
+            "n_fixed": n_fixed,
         }
 
     first = levels[start]
     rng = np.random.default_rng(seed)  # seeds drawn in order, so the pool cannot change them
-    seeds = [initial_centroids(first.X, k, first.w, rng, init) for _ in range(n_init)]
+    seeds = [initial_centroids(first.X, k, first.w, rng, init, fixed=fixed) for _ in range(n_init)]
     runs = parallel.map_chunks(lambda i, _: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, 1)
     runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order
     level = start

@@ -13,7 +13,7 @@ import numpy as np
 from . import parallel
 
 #: Rows per task when a kernel runs on the shared pool (fixed, so results never depend on it).
-PARALLEL_ROWS = 1 << 14
+PARALLEL_ROWS = 1 << 13
 
 #: Upper bound on the number of distance entries held at once (rows x centroids).
 CHUNK_ELEMENTS = 1 << 16

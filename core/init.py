@@ -7,12 +7,17 @@ import numpy as np
 from .distances import sq_distances
 
 
-def init_random(X: np.ndarray, k: int, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def init_random(X: np.ndarray, k: int, w: np.ndarray, rng: np.random.Generator,
+                fixed: np.ndarray | None = None) -> np.ndarray:
     """``k`` distinct data points drawn with probability proportional to their weight.
 
     With histogram weights this is the tutorial's "pick K random pixels" without the
-    pixels: a color that covers more of the image is more likely to be picked.
+    pixels: a color that covers more of the image is more likely to be picked. ``fixed``
+    centroids, if any, come first and count toward ``k``.
     """
+    if fixed is not None and len(fixed):
+        rest = init_random(X, k - len(fixed), w, rng) if k > len(fixed) else np.empty((0, X.shape[1]))
+        return np.concatenate([np.asarray(fixed, dtype=np.float64), rest])
     positive = np.flatnonzero(w > 0)
     if len(positive) >= k:
         p = w[positive] / w[positive].sum()
@@ -28,21 +33,28 @@ def init_kmeans_plusplus(
     w: np.ndarray,
     rng: np.random.Generator,
     n_local_trials: int | None = None,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Greedy weighted k-means++ (Arthur & Vassilvitskii, with scikit-learn's local trials).
 
     Each new centroid is chosen among ``2 + log(k)`` candidates sampled with probability
     proportional to ``w * D(x)^2``; the candidate that lowers the potential most wins.
+    ``fixed`` centroids, if any, are the first ones (the seeding continues from them).
     """
     n = len(X)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
     centers = np.empty((k, X.shape[1]), dtype=np.float64)
-    first = rng.choice(n, p=w / w.sum())
-    centers[0] = X[first]
-    closest = sq_distances(X, centers[:1])[:, 0]
+    if fixed is not None and len(fixed):
+        start = len(fixed)
+        centers[:start] = fixed
+        closest = sq_distances(X, centers[:start]).min(axis=1)
+    else:
+        start = 1
+        centers[0] = X[rng.choice(n, p=w / w.sum())]
+        closest = sq_distances(X, centers[:1])[:, 0]
     pot = float(np.sum(w * closest))
-    for c in range(1, k):
+    for c in range(start, k):
         if pot <= 0.0:
             # Fewer distinct points than clusters: duplicates are unavoidable; Lloyd copes.
             centers[c:] = centers[0]

@@ -27,6 +27,7 @@ from .lloyd import Cancelled, lloyd
 __all__ = [
     "Cancelled",
     "KMeansResult",
+    "check_fixed",
     "compute_centroids",
     "find_closest_centroids",
     "initial_centroids",
@@ -121,19 +122,38 @@ def tolerance(X: np.ndarray, w: np.ndarray, tol: float) -> float:
 
 
 def initial_centroids(
-    X: np.ndarray, K: int, w: np.ndarray, rng: np.random.Generator, init: str | np.ndarray
+    X: np.ndarray, K: int, w: np.ndarray, rng: np.random.Generator, init: str | np.ndarray,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Initial centroids by name ("k-means++" or "random") or given explicitly."""
+    """Initial centroids by name ("k-means++" or "random") or given explicitly; ``fixed``
+    centroids (if any) are the first rows and the method chooses the rest."""
     if isinstance(init, str):
         if init == "k-means++":
-            return init_kmeans_plusplus(X, K, w, rng)
+            return init_kmeans_plusplus(X, K, w, rng, fixed=fixed)
         if init == "random":
-            return init_random(X, K, w, rng)
+            return init_random(X, K, w, rng, fixed=fixed)
         raise ValueError(f"init must be one of {INIT_METHODS} or an array, not {init!r}")
     C = np.asarray(init, dtype=np.float64)
     if C.shape != (K, X.shape[1]):
         raise ValueError(f"initial centroids must have shape {(K, X.shape[1])}, not {C.shape}")
-    return C.copy()
+    C = C.copy()
+    if fixed is not None:
+        C[: len(fixed)] = fixed
+    return C
+
+
+def check_fixed(fixed, K: int, dims: int) -> np.ndarray:
+    """Validate fixed centroids: (F, dims), finite, no duplicates, F <= K. Returns float64."""
+    F = np.asarray(fixed, dtype=np.float64)
+    if F.ndim != 2 or F.shape[1] != dims:
+        raise ValueError(f"fixed centroids must have shape (F, {dims}), not {F.shape}")
+    if not np.all(np.isfinite(F)):
+        raise ValueError("fixed centroids contain NaN or infinity")
+    if len(F) > K:
+        raise ValueError(f"more fixed centroids ({len(F)}) than K ({K})")
+    if len(np.unique(F, axis=0)) != len(F):
+        raise ValueError("fixed centroids contain duplicates")
+    return F
 
 
 def _validate(X, K, weights) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +183,7 @@ def kmeans(
     should_stop: Callable[[], bool] | None = None,
     on_iteration: Callable[[int, np.ndarray, float], None] | None = None,
     record_centroids: bool = False,
+    fixed: np.ndarray | None = None,
 ) -> KMeansResult:
     """Weighted K-means (Lloyd's algorithm) with seeded restarts.
 
@@ -180,8 +201,11 @@ def kmeans(
     should_stop : polled before every iteration and restart; True raises :class:`Cancelled`
     on_iteration : called as ``on_iteration(iteration, centroids, inertia)``
     record_centroids : keep the centroids after every update (for drawing trails)
+    fixed : array of shape (F, D), F <= K, optional -- centroids that take part in the
+        assignment but never move; they are ``centroids[:F]`` of the result, exactly
     """
     X, w = _validate(X, K, weights)
+    F = None if fixed is None else check_fixed(fixed, K, X.shape[1])
     if not isinstance(init, str):
         n_init = 1
     if n_init < 1 or max_iter < 1:
@@ -192,10 +216,11 @@ def kmeans(
     for _ in range(n_init):
         if should_stop is not None and should_stop():
             raise Cancelled()
-        C0 = initial_centroids(X, K, w, rng, init)
+        C0 = initial_centroids(X, K, w, rng, init, fixed=F)
         run = lloyd(
             X, w, C0, max_iter=max_iter, tol_abs=tol_abs, should_stop=should_stop,
             on_iteration=on_iteration, record_centroids=record_centroids,
+            n_fixed=0 if F is None else len(F),
         )
         if best is None or run.inertia < best.inertia:
             best = run

@@ -217,7 +217,7 @@ class _ActiveSet:
 def _lloyd_dense(
     X: np.ndarray, w: np.ndarray, C: np.ndarray, *, max_iter: int, tol_abs: float, min_gain: float,
     should_stop: Callable[[], bool] | None, on_iteration: Callable[[int, np.ndarray, float], None] | None,
-    record_centroids: bool,
+    record_centroids: bool, n_fixed: int = 0,
 ) -> LloydResult:
     """Plain Lloyd (every distance, every iteration) for small problems; same stopping rules."""
     k, dims = len(C), X.shape[1]
@@ -234,10 +234,11 @@ def _lloyd_dense(
         nz = W > 0
         for j in range(dims):
             new_C[nz, j] = np.bincount(labels, weights=w * X[:, j], minlength=k)[nz] / W[nz]
+        new_C[:n_fixed] = C[:n_fixed]
         shift = float(np.sum((new_C - C) ** 2))
         C = new_C
         n_iter = it
-        empty = np.flatnonzero(~nz)
+        empty = np.flatnonzero(~nz[n_fixed:]) + n_fixed
         relocated = bool(empty.size) and _relocate_empty(X, w, C, labels, empty)
         new_labels, u, lo = nearest_two(X, C)
         if not relocated and np.array_equal(new_labels, labels):
@@ -271,6 +272,7 @@ def lloyd(
     on_iteration: Callable[[int, np.ndarray, float], None] | None = None,
     record_centroids: bool = False,
     min_gain: float = 0.0,
+    n_fixed: int = 0,
 ) -> LloydResult:
     """Run weighted Lloyd iterations from centroids ``C`` until labels stop changing,
     the total squared centroid shift falls to ``tol_abs``, an update lowers the inertia by
@@ -279,14 +281,15 @@ def lloyd(
     ``labels``/``upper``/``lower`` may carry valid bounds from a coarser problem
     (coarse-to-fine); without them the first assignment is computed in full.
     ``inertia_history[t]`` is the inertia after ``t`` centroid updates. ``converged`` is
-    True when a stopping rule (not ``max_iter``) ended the run.
+    True when a stopping rule (not ``max_iter``) ended the run. The first ``n_fixed``
+    centroids take part in the assignment but never move (fixed palette colors).
     """
     C = np.array(C, dtype=np.float64, copy=True)
     k = len(C)
     if len(X) * k <= DENSE_MAX_ENTRIES:
         return _lloyd_dense(X, w, C, max_iter=max_iter, tol_abs=tol_abs, min_gain=min_gain,
                             should_stop=should_stop, on_iteration=on_iteration,
-                            record_centroids=record_centroids)
+                            record_centroids=record_centroids, n_fixed=n_fixed)
     if labels is None or upper is None or lower is None:
         labels, u, lo = nearest_two(X, C)
     else:
@@ -302,7 +305,8 @@ def lloyd(
         if should_stop is not None and should_stop():
             raise Cancelled()
         new_C = sums.means(C)
-        empty = np.flatnonzero(sums.W <= 0)
+        new_C[:n_fixed] = C[:n_fixed]
+        empty = np.flatnonzero(sums.W[n_fixed:] <= 0) + n_fixed
         delta = np.sqrt(np.sum((new_C - C) ** 2, axis=1))
         shift = float(np.sum(delta**2))
         C = new_C

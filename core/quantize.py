@@ -32,7 +32,8 @@ import numpy as np
 from .cluster import Clustering, coarse_to_fine
 from .colorspace import COLOR_SPACES, from_features, to_features
 from .distances import sq_distance_to_assigned
-from .histogram import BaseHistogram, base_histogram, build_levels
+from .fixed import check_fixed_colors
+from .histogram import base_histogram, build_levels
 from .lloyd import Cancelled, bounded_reassign, shrink_lower
 from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are re-exported
     DRAFT_PLAN,
@@ -46,6 +47,7 @@ from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are r
     draft_first,
     plan_for,
 )
+from .visible import ColorHistogram, color_histogram, map_back, split_alpha
 
 __all__ = ["COLOR_SPACES", "ColorHistogram", "DRAFT_PLAN", "MAX_K", "Plan", "Quantized", "draft_first", "from_features",
            "plan_for", "quantize", "to_features"]
@@ -93,42 +95,6 @@ class Quantized:
         return np.take(self.palette, self.indices, axis=0)  # 2-3x faster than palette[indices]
 
 
-@dataclass(frozen=True)
-class ColorHistogram:
-    """The original's distinct colors, their pixel counts and palette indices (full mode only):
-    enough to compute exact error figures without touching the pixels again
-    (:func:`core.metrics.quantized_figures`). Fully transparent pixels are one (0, 0, 0, 0) row."""
-
-    colors: np.ndarray  # (M, C) uint8
-    counts: np.ndarray  # (M,) int64
-    labels: np.ndarray  # (M,) uint8
-
-
-def _color_histogram(vis: _Visible, base: BaseHistogram | None, per_bin: np.ndarray) -> ColorHistogram | None:
-    if base is not None and base.bits != 8:
-        return None  # bins, not colors: figures must come from the pixels
-    channels = 4 if vis.keep_alpha or vis.transparent is not None else 3
-    colors = np.zeros((0, channels), np.uint8) if base is None else base.means.astype(np.uint8)
-    counts = np.zeros(0, np.int64) if base is None else base.counts
-    labels = per_bin
-    if vis.transparent is not None:
-        if colors.shape[1] == 3:
-            colors = np.concatenate([colors, np.full((len(colors), 1), 255, np.uint8)], axis=1)
-        colors = np.concatenate([colors, np.zeros((1, 4), np.uint8)])
-        counts = np.concatenate([counts, [int(vis.transparent.sum())]])
-        labels = np.concatenate([per_bin + 1, [0]]).astype(np.uint8)
-    return ColorHistogram(colors, counts, labels)
-
-
-@dataclass(frozen=True)
-class _Visible:
-    """The pixels that get clustered, and what to do with the rest."""
-
-    pixels: np.ndarray  # (N, 3|4) uint8, alpha kept only if some visible pixel is partly transparent
-    transparent: np.ndarray | None  # mask over all pixels, None if no pixel is fully transparent
-    keep_alpha: bool
-
-
 def _validate(pixels: np.ndarray, k: int, color_space: str) -> None:
     if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8:
         raise ValueError("pixels must be a uint8 NumPy array")
@@ -140,26 +106,14 @@ def _validate(pixels: np.ndarray, k: int, color_space: str) -> None:
         raise ValueError(f"color_space must be one of {COLOR_SPACES}, not {color_space!r}")
 
 
-def _split_alpha(pixels: np.ndarray) -> _Visible:
-    """Flatten to (N, C) and set fully transparent pixels aside."""
-    flat = pixels.reshape(-1, pixels.shape[2])
-    if pixels.shape[2] == 3:
-        return _Visible(flat, None, False)
-    transparent = flat[:, 3] == 0
-    if not transparent.any():
-        transparent = None
-    visible = flat if transparent is None else flat[~transparent]
-    keep_alpha = bool(np.any(visible[:, 3] != 255))
-    visible = visible if keep_alpha else np.ascontiguousarray(visible[:, :3])
-    return _Visible(visible, transparent, keep_alpha)
-
-
 def _finalize_palette(
-    X: np.ndarray, w: np.ndarray, cl: Clustering, color_space: str
+    X: np.ndarray, w: np.ndarray, cl: Clustering, color_space: str, fixed: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Round centroids to 8-bit colors, re-assign to them, drop empty/duplicate entries and
-    order by pixel count. Returns palette, per-point palette index, counts, inertia."""
+    """Round centroids to 8-bit colors, re-assign to them, drop empty/duplicate entries (never
+    a fixed color, the first ``len(fixed)`` centroids) and order by pixel count.
+    Returns palette, per-point palette index, counts, inertia."""
     palette = from_features(cl.centroids, color_space)
+    palette[: len(fixed)] = fixed  # exactly, whatever the round trip through features did
     C_round = to_features(palette.astype(np.float64), color_space)
     delta = np.sqrt(np.sum((C_round - cl.centroids) ** 2, axis=1))
     u = cl.upper + delta[cl.labels]
@@ -169,10 +123,13 @@ def _finalize_palette(
     bounded_reassign(X, C_round, labels, u, lo)
     # Merge entries that rounded to the same color, then drop the empty ones.
     uniq, first_of = np.unique(palette, axis=0, return_inverse=True)
-    labels = first_of.ravel()[labels]
+    first_of = first_of.ravel()
+    labels = first_of[labels]
     counts = np.bincount(labels, weights=w, minlength=len(uniq))
+    keep = counts > 0
+    keep[first_of[: len(fixed)]] = True
     order = np.argsort(-counts, kind="stable")
-    order = order[counts[order] > 0]
+    order = order[keep[order]]
     remap = np.empty(len(uniq), dtype=np.intp)
     remap[order] = np.arange(len(order))
     labels = remap[labels]
@@ -180,23 +137,6 @@ def _finalize_palette(
     feats = to_features(palette.astype(np.float64), color_space)
     inertia = float(np.sum(w * sq_distance_to_assigned(X, feats, labels)))
     return palette, labels, np.rint(counts[order]).astype(np.int64), inertia
-
-
-def _map_back(vis: _Visible, base: BaseHistogram | None, per_bin: np.ndarray, n_pixels: int,
-              palette: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pixel's palette index; a transparent entry goes first when some pixels are hidden."""
-    indices = np.empty(n_pixels, dtype=np.uint8)
-    if vis.transparent is None:
-        indices[:] = base.map_to_pixels(per_bin)
-        return indices, palette, counts
-    if not vis.keep_alpha:
-        palette = np.concatenate([palette, np.full((len(palette), 1), 255, np.uint8)], axis=1)
-    palette = np.concatenate([np.zeros((1, 4), np.uint8), palette])
-    counts = np.concatenate([[int(vis.transparent.sum())], counts])
-    indices[vis.transparent] = 0
-    if base is not None:
-        indices[~vis.transparent] = base.map_to_pixels(per_bin) + 1
-    return indices, palette, counts
 
 
 def quantize(
@@ -211,6 +151,7 @@ def quantize(
     tol: float = 1e-4,
     preview: bool = False,
     plan: Plan | None = None,
+    fixed: np.ndarray | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_progress: ProgressFn | None = None,
 ) -> Quantized:
@@ -229,11 +170,14 @@ def quantize(
         for speed: no exact histogram, and far fewer points to cluster.
     plan : overrides how hard each stage works (see :class:`core.plan.Plan`); for callers that
         know better, such as the GUI's draft preview
+    fixed : (F, 3) or (F, 4) colors (0..255) that appear exactly in the palette and count
+        toward ``k`` (see :mod:`core.fixed`); they take part in the assignment and never move
     should_stop : polled between stages and iterations; True raises :class:`Cancelled`
     on_progress : called as ``on_progress(fraction, stage)``
     """
     t0 = time.perf_counter()
     _validate(pixels, k, color_space)
+    fix = check_fixed_colors(fixed, k)
     n_init = default_n_init(k, preview) if n_init is None else n_init
     progress: ProgressFn = on_progress or (lambda f, s: None)
     stop = should_stop or (lambda: False)
@@ -244,35 +188,41 @@ def quantize(
         progress(fraction, stage)
 
     height, width = pixels.shape[:2]
-    vis = _split_alpha(pixels)
-    k_visible = k - 1 if vis.transparent is not None else k
-    if vis.transparent is not None and len(vis.pixels) and k_visible < 1:
-        raise ValueError("K must be at least 2 for an image with transparent pixels")
+    vis = split_alpha(pixels, force_alpha=bool(fix and fix.partial_alpha),
+                      transparent_entry=bool(fix and fix.transparent))
+    k_visible = k - 1 if vis.transparent_entry else k
+    channels = 4 if vis.keep_alpha else 3
+    pinned = fix.as_channels(channels) if fix else np.zeros((0, channels), np.uint8)
+    if (len(vis.pixels) or len(pinned)) and k_visible < max(1, len(pinned)):
+        raise ValueError("K must be at least 2 for an image with transparent pixels" if not len(pinned)
+                         else f"K = {k} leaves no room for {len(pinned)} fixed colors and the transparent entry")
     checkpoint(0.05, "histogram")
 
-    palette = np.zeros((0, 4 if vis.keep_alpha else 3), np.uint8)
-    per_bin = np.zeros(0, np.uint8)
-    counts = np.zeros(0, np.int64)
-    inertia, distinct, base, cl = 0.0, 0, None, Clustering.exact(np.zeros((0, 3)))
+    palette, per_bin, counts = pinned, np.zeros(0, np.uint8), np.zeros(len(pinned), np.int64)
+    inertia, distinct, base, cl = 0.0, 0, None, Clustering.exact(np.zeros((0, channels)))
     if len(vis.pixels):
         plan = plan or plan_for(k_visible, preview)
         base = base_histogram(vis.pixels, plan.base_bits)
         distinct = len(base.codes)
         checkpoint(0.15, "clustering")
         X_base = to_features(base.means, color_space)
-        if distinct <= k_visible and not preview:
-            cl = Clustering.exact(X_base)
+        F = to_features(pinned.astype(np.float64), color_space)
+        if distinct + len(F) <= k_visible and not preview:
+            cl = Clustering.exact(np.concatenate([F, X_base]))
+            cl.labels = cl.labels[len(F):]
+            cl.upper, cl.lower = cl.upper[len(F):], cl.lower[len(F):]
         else:
             levels = build_levels(base, X_base, coarse_bits(plan, base.bits, distinct, k_visible))
-            cl = coarse_to_fine(levels, min(k_visible, distinct), seed=seed, init=init, n_init=n_init,
-                          max_iter=max_iter, tol=tol, should_stop=stop, progress=checkpoint, plan=plan)
+            cl = coarse_to_fine(levels, min(k_visible, distinct + len(F)), seed=seed, init=init,
+                                n_init=n_init, max_iter=max_iter, tol=tol, should_stop=stop,
+                                progress=checkpoint, plan=plan, fixed=F)
         checkpoint(0.85, "palette")
         palette, per_point, counts, inertia = _finalize_palette(
-            X_base, base.counts.astype(np.float64), cl, color_space)
+            X_base, base.counts.astype(np.float64), cl, color_space, pinned)
         per_bin = per_point.astype(np.uint8)
 
-    indices, palette, counts = _map_back(vis, base, per_bin, height * width, palette, counts)
-    hist = _color_histogram(vis, base, per_bin)
+    indices, palette, counts = map_back(vis, base, per_bin, height * width, palette, counts)
+    hist = color_histogram(vis, base, per_bin)
     checkpoint(1.0, "done")
     return Quantized(
         palette=palette, indices=indices.reshape(height, width), counts=counts,
