@@ -73,7 +73,8 @@ class Job:
     output: Path | None  # None: named after the work (a quality target chooses K); "-": stdout
     folder: Path | None  # where a named-after-the-work output goes (None: beside the input)
     palette: Path | None = None
-    refusal: str | None = None
+    refusal: str | None = None  # a failure known before any work
+    skip: str | None = None  # nothing to do (the output exists and --skip-existing was given)
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Plan:
 
     @property
     def runnable(self) -> list[Job]:
-        return [j for j in self.jobs if j.refusal is None]
+        return [j for j in self.jobs if j.refusal is None and j.skip is None]
 
     def lines(self) -> list[str]:
         """The dry-run text: one line per input, then the totals."""
@@ -91,11 +92,15 @@ class Plan:
         for j in self.jobs:
             dest = "(named with the chosen K)" if j.output is None else ("stdout" if str(j.output) == STDIO else j.output)
             pal = f" + {printable(j.palette)}" if j.palette else ""
-            out.append(f"{printable(j.input)}: {'refused: ' + j.refusal if j.refusal else 'would write'}"
-                       + ("" if j.refusal else f" {printable(dest)}{pal}"))
+            if j.refusal or j.skip:
+                out.append(f"{printable(j.input)}: {'refused: ' + j.refusal if j.refusal else 'skipped: ' + j.skip}")
+            else:
+                out.append(f"{printable(j.input)}: would write {printable(dest)}{pal}")
         out += [f"{printable(p)}: skipped, one of our outputs" for p in self.ours]
-        refused = len(self.jobs) - len(self.runnable)
-        out.append(f"{len(self.runnable)} to compress, {refused} refused, {len(self.ours)} of our outputs skipped")
+        refused = sum(1 for j in self.jobs if j.refusal)
+        skipped = sum(1 for j in self.jobs if j.skip and not j.refusal)
+        out.append(f"{len(self.runnable)} to compress, {refused} refused, "
+                   + (f"{skipped} already done, " if skipped else "") + f"{len(self.ours)} of our outputs skipped")
         return out
 
 
@@ -175,8 +180,12 @@ def _refuse_conflicts(plan: Plan, options: CompressOptions) -> None:
                 job.refusal = job.refusal or msg
                 other.refusal = other.refusal or msg
             owner.setdefault(key, job)
-            if job.refusal is None:
-                job.refusal = _existing(dest, key, job, options)
+            if job.refusal is None and job.skip is None:
+                found = _existing(dest, key, job, options)
+                if found and options.skip_existing and "exists" in found:
+                    job.skip = found.split(" (use --force")[0]
+                else:
+                    job.refusal = found
 
 
 def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions) -> str | None:
@@ -233,9 +242,13 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
 
 def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
              on_result: Callable[[int, CompressResult], None] | None = None,
+             should_stop: Callable[[], bool] | None = None,
              stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> list[CompressResult]:
     """Run every job of ``plan`` (refused ones become failed results at once), in input order
-    in the returned list; ``on_result(index, result)`` is called as each one finishes."""
+    in the returned list; ``on_result(index, result)`` is called as each one finishes.
+    ``should_stop`` is polled between files: when it says so, files not started are dropped
+    (those in flight finish, atomically) and the results so far are returned."""
+    stop = should_stop or (lambda: False)
     results: list[CompressResult | None] = [None] * len(plan.jobs)
 
     def done(i: int, r: CompressResult) -> None:
@@ -247,18 +260,25 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
     for i, job in enumerate(plan.jobs):
         if job.refusal is not None:
             done(i, CompressResult(input=str(job.input), error=job.refusal))
+        elif job.skip is not None:
+            done(i, CompressResult(input=str(job.input), notes=[f"not written: {job.skip}"]))
         else:
             todo.append(i)
     workers = max(1, min(jobs, len(todo)))
     piped = any(str(plan.jobs[i].input) == STDIO or str(plan.jobs[i].output) == STDIO for i in todo)
     if workers == 1 or piped:
         for i in todo:
+            if stop():
+                break
             done(i, run_job(plan.jobs[i], options, stdin, stdout))
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, mp_context=_context()) as pool:
             futures = {pool.submit(run_job, plan.jobs[i], options): i for i in todo}
             try:
                 for fut in as_completed(futures):
+                    if stop():
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        break
                     i = futures[fut]
                     try:
                         done(i, fut.result())

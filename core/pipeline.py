@@ -39,6 +39,7 @@ class CompressOptions:
     format: str | None = None  # None: from the output extension
     skip_if_larger: bool = False
     overwrite: bool = False
+    skip_existing: bool = False  # an existing output is a skip (idempotent reruns), not a failure
     keep_metadata: bool = False
     suffix: str | None = None  # default "-k{K}" (the chosen K with a quality target)
     target_psnr: float | None = None

@@ -1,22 +1,45 @@
-"""Helpers for compressing many files from the GUI (the work itself is core.pipeline)."""
+"""The GUI batch's entry to the shared batch code (:mod:`core.batch`): plan, then run.
+
+Same planning and guard as the command line: collisions, outputs that are inputs, existing
+outputs and our own outputs are found before any work, and each refusal is one line.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
-from core.pipeline import CompressResult, summarize
-from core.pipeline import collect_images as _collect
+from core.batch import Plan, collect, make_plan, run_plan
+from core.pipeline import CompressOptions, CompressResult, summarize
+from core.write_guard import printable
 
 
 def collect_images(paths: list[Path]) -> list[Path]:
     """Dropped files and folders -> the image files to compress (folders not recursed)."""
-    return _collect([str(p) for p in paths])
+    return [item.path for item in collect([str(p) for p in paths]).items]
+
+
+def plan_batch(paths: list[Path], options: CompressOptions, out_dir: Path | None = None,
+               recursive: bool = False) -> Plan:
+    """What a batch would write and refuse, before any work (``Plan.lines()`` describes it)."""
+    return make_plan(collect([str(p) for p in paths], recursive), options, out_dir=out_dir)
+
+
+def run_batch(plan: Plan, options: CompressOptions, *, jobs: int | None = None,
+              on_result: Callable[[int, CompressResult], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> list[CompressResult]:
+    """Run a planned batch in worker processes (all cores by default); call from a worker
+    thread, never the GUI thread. ``on_result`` is called in this thread as files finish."""
+    return run_plan(plan, options, jobs=jobs or os.cpu_count() or 1, on_result=on_result, should_stop=should_stop)
 
 
 def summary_text(results: list[CompressResult]) -> str:
-    """The summary dialog's text: totals first, then one line per failure."""
+    """The summary dialog's text: totals first, then one line per failure and per grown file."""
     lines = [summarize(results)]
     for r in results:
         if r.error:
-            lines.append(f"{Path(r.input).name}: {r.error}")
+            lines.append(f"{printable(Path(r.input).name)}: {printable(r.error)}")
+        elif r.grew:
+            lines.append(f"{printable(Path(r.input).name)}: written, but larger than the original")
     return "\n".join(lines)

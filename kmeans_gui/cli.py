@@ -100,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--effort", choices=["smallest", "fast"], default="smallest",
                    help="PNG encoding: smallest file (default) or fast (larger, for big batches of previews)")
     p.add_argument("--keep-metadata", action="store_true", help="keep EXIF metadata (stripped by default)")
-    p.add_argument("--force", action="store_true", help="replace existing output files (never an input)")
+    force = p.add_mutually_exclusive_group()
+    force.add_argument("--force", action="store_true", help="replace existing output files (never an input)")
+    force.add_argument("--skip-existing", action="store_true",
+                       help="inputs whose output exists are skipped, not failures (idempotent reruns)")
     p.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -198,6 +201,7 @@ def run(argv: list[str] | None = None) -> int:
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         format=args.format, skip_if_larger=args.skip_if_larger, overwrite=args.force,
+        skip_existing=args.skip_existing,
         keep_metadata=args.keep_metadata, suffix=args.suffix, target_psnr=args.quality,
         target_delta_e=args.max_delta_e, effort=args.effort,
     )
@@ -228,7 +232,7 @@ def run(argv: list[str] | None = None) -> int:
     progress.close()
     if args.json:
         payload = [r.to_json() for r in results]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
+        print(json.dumps(payload[0] if len(payload) == 1 else payload))  # one line: JSON Lines friendly
     elif not args.quiet and len(results) > 1:
         print(summarize(results, time.perf_counter() - t0), file=sys.stderr)
         for r in results:

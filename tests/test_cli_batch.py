@@ -1,0 +1,130 @@
+"""Issue 14: folders, parallel workers, stdin/stdout, usage errors, honest summaries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kmeans_gui.cli import main
+
+from .corpus import gradient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def photo(path: Path, seed: int = 1, w: int = 120, h: int = 90) -> Path:
+    noisy = gradient(w, h).astype(int) + np.random.default_rng(seed).integers(-25, 25, size=(h, w, 3))
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    d = tmp_path / "shots"
+    (d / "sub").mkdir(parents=True)
+    for i in range(3):
+        photo(d / f"p{i}.png", i)
+    photo(d / "sub" / "p0.png", 7)
+    (d / "sub" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
+    return d
+
+
+def files(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_parallel_batch_is_byte_identical_and_reports_the_corrupt_file_once(folder, tmp_path, capsys):
+    assert main(["-r", str(folder), "--out-dir", str(tmp_path / "j1"), "-j", "1", "-q"]) == 1
+    capsys.readouterr()
+    assert main(["-r", str(folder), "--out-dir", str(tmp_path / "j2"), "-j", "2"]) == 1
+    err = capsys.readouterr().err
+    one, two = files(tmp_path / "j1"), files(tmp_path / "j2")
+    assert one == two and sorted(one) == ["p0-k16.png", "p1-k16.png", "p2-k16.png", "sub/p0-k16.png"]
+    assert sum("broken.png" in line for line in err.splitlines()) == 1
+    assert "4 of 5 files written, 1 failed" in err
+
+
+def test_dry_run_writes_nothing_and_names_every_output(folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["-r", str(folder), "--out-dir", str(out), "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert f"would write {out / 'sub' / 'p0-k16.png'}" in text and "5 to compress, 0 refused" in text
+    assert not out.exists()
+
+
+def test_stdin_to_stdout_round_trip(tmp_path):
+    src = photo(tmp_path / "in.png")
+    res = subprocess.run([sys.executable, "-m", "kmeans_gui.cli", "-", "-k", "8"], cwd=ROOT, input=src.read_bytes(),
+                         capture_output=True)
+    assert res.returncode == 0, res.stderr
+    im = Image.open(__import__("io").BytesIO(res.stdout))
+    assert im.mode == "P" and im.size == (120, 90) and len(im.getcolors()) <= 8
+    res = subprocess.run([sys.executable, "-m", "kmeans_gui.cli", str(src), "-o", "-", "-k", "8"], cwd=ROOT,
+                         capture_output=True)
+    assert res.returncode == 0 and res.stdout.startswith(b"\x89PNG")
+    assert not list(tmp_path.glob("*-k8.png"))
+
+
+@pytest.mark.parametrize("args", [
+    ["--seed", "-5"], ["--quality", "200dB"], ["--quality", "nan"], ["--max-delta-e", "0"],
+    ["--max-delta-e", "nan"], ["--max-delta-e", "-1"], ["-k", "0"], ["-k", "300"], ["--jobs", "0"],
+    ["-o", "-", "--json"], ["--dither", "wild"],
+])
+def test_usage_errors_exit_2_with_one_line_before_any_work(tmp_path, capsys, args):
+    src = photo(tmp_path / "in.png")
+    assert main([str(src), *args]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("kmeans-compress: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def test_suffix_starting_with_a_dash_is_accepted(tmp_path):
+    src = photo(tmp_path / "in.png")
+    assert main([str(src), "--suffix", "-small", "-k", "4", "-q"]) == 0
+    assert (tmp_path / "in-small.png").exists()
+
+
+def test_quality_target_names_the_output_with_the_chosen_k(tmp_path, capsys):
+    src = photo(tmp_path / "in.png")
+    assert main([str(src), "--quality", "30dB", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert Path(data["output"]).name == f"in-k{data['k']}.png" and data["target_met"] is True
+    assert main([str(src), "--quality", "30dB", "-q"]) == 1  # the second run finds it before work
+
+
+def test_unreachable_target_is_noted_in_text_and_json(tmp_path, capsys):
+    src = photo(tmp_path / "in.png", w=60, h=40)
+    assert main([str(src), "--quality", "99dB", "-o", str(tmp_path / "o.png")]) == 0
+    assert "quality target not reached" in capsys.readouterr().err
+    assert main([str(src), "--quality", "99dB", "-o", str(tmp_path / "o2.png"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["target_met"] is False and any("not reached" in n for n in data["notes"])
+
+
+def test_files_that_grew_are_counted_and_listed(tmp_path, capsys):
+    d = tmp_path / "in"
+    d.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(d / "tiny.jpg", quality=5)
+    photo(d / "big.png")
+    assert main([str(d), "-k", "64", "-j", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "1 grew" in err and "grew: " in err and "tiny.jpg" in err.split("grew: ")[-1]
+
+
+def test_skip_existing_makes_reruns_idempotent(folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["-r", str(folder), "--out-dir", str(out), "-q", "-j", "1"]) == 1  # broken.png fails
+    before = files(out)
+    (folder / "new.png").write_bytes((folder / "p1.png").read_bytes())
+    capsys.readouterr()
+    assert main(["-r", str(folder), "--out-dir", str(out), "--skip-existing", "--json", "-j", "1"]) == 1
+    data = {Path(d["input"]).name: d for d in json.loads(capsys.readouterr().out)}
+    assert data["new.png"]["written"] and not data["p0.png"]["written"] and data["p0.png"]["error"] is None
+    assert {k: v for k, v in files(out).items() if k in before} == before
