@@ -26,6 +26,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 when everything works")
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     p.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)  # start-up timing
+    p.add_argument("--close-after", type=int, metavar="MS", help=argparse.SUPPRESS)  # close-while-busy tests
     return p.parse_args(argv)
 
 
@@ -119,6 +120,14 @@ def main(argv: list[str] | None = None) -> int:
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, lambda: (print(f"window shown after {time.perf_counter() - _T0:.2f} s"), win.close()))
+    if args.close_after is not None:
+        from PySide6.QtCore import QTimer
+
+        def close_now() -> None:
+            print(f"closing at {time.time():.3f}", flush=True)
+            win.close()
+
+        QTimer.singleShot(args.close_after, close_now)
     if args.screenshot:
         from PySide6.QtCore import QTimer
 
