@@ -18,7 +18,7 @@ from . import parallel
 from .histogram import Level
 from .kmeans import initial_centroids, tolerance
 from .lloyd import LloydResult, lloyd
-from .plan import Plan, finalists
+from .plan import FINALIST_ITERS, Plan, finalists
 
 ProgressFn = Callable[[float, str], None]
 
@@ -64,7 +64,8 @@ def coarse_to_fine(
     one stopped; the result is on the finest.
 
     Restarts run on the coarsest usable level; its inertia ranks them only roughly, so the
-    best few (finalists) are refined one level further before the winner is chosen.
+    best few (finalists) get a few Lloyd updates one level further before the winner is
+    chosen; the winner then goes on to convergence there.
     ``fixed`` centroids (features) are the first ones everywhere and never move.
     """
     n_fixed = 0 if fixed is None else len(fixed)
@@ -91,8 +92,15 @@ def coarse_to_fine(
     if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
         level = start + 1
         runs = runs[: finalists(k)]
-        runs = parallel.map_chunks(lambda i, _: _refine(runs[i], levels[level], **args(level)), len(runs), 1)
+        quick = {**args(level), "max_iter": FINALIST_ITERS}
+        runs = parallel.map_chunks(lambda i, _: _refine(runs[i], levels[level], **quick), len(runs), 1)
         runs.sort(key=lambda r: r.inertia)
+        if not runs[0].converged:  # the winner goes on where it stopped
+            lv, w0 = levels[level], runs[0]
+            runs[0] = lloyd(lv.X, lv.w, w0.centroids, labels=w0.labels, upper=w0.upper, lower=w0.lower,
+                            **args(level))
+            runs[0].n_iter += w0.n_iter
+            runs[0].inertia_history[:0] = w0.inertia_history[:-1]
     best = runs[0]
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
     for i in range(level + 1, len(levels)):

@@ -74,6 +74,11 @@ DRAFT_ABOVE_K = 48
 #: only roughly at small K. Above FINALISTS_MAX_K the ranking is already stable.
 FINALISTS = 6
 FINALISTS_MAX_K = 64
+#: Finalists are ranked after at most this many updates on the finer level; the winner then
+#: continues. Measured against ranking fully converged finalists (K = 16, 64, five photos):
+#: the same MSE in 8 of 10 cases, coffee K = 16 0.3 % lower, motorcycle K = 16 0.8 % higher
+#: (still below libimagequant's), 10-30 % less time at K = 16; 3 updates cost chelsea K = 16 3.5 %.
+FINALIST_ITERS = 5
 #: A large exact histogram at large K gets an extra level of 7-bit bins (2 levels per bin):
 #: it converges there far faster than on the exact colors.
 SEVEN_BIT_MIN_K = 32
