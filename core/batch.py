@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .encode import SaveError, format_for_path
+from .load import ImageLoadError, check_readable
 from .pipeline import STDIO, CompressOptions, CompressResult, compress_file, default_output
 from .pngchunks import is_our_output
 from .write_guard import file_key, printable
@@ -50,10 +51,18 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
     """Files as given (and ``-``); folders expanded to the images inside, skipping hidden
     files and folders and our own outputs (by marker)."""
     found = Collected([])
+    seen: set[tuple] = set()
+
+    def add(item: Item) -> None:
+        key = ("stdin",) if str(item.path) == STDIO else file_key(item.path)
+        if key not in seen:  # the same file named twice is compressed once
+            seen.add(key)
+            found.items.append(item)
+
     for raw in inputs:
         path = Path(raw)
         if str(raw) == STDIO or not path.is_dir():
-            found.items.append(Item(Path(STDIO) if str(raw) == STDIO else path))
+            add(Item(Path(STDIO) if str(raw) == STDIO else path))
             continue
         walker = path.rglob("*") if recursive else path.iterdir()
         for p in sorted(walker):
@@ -63,7 +72,7 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
             if is_our_output(p):
                 found.ours.append(p)
             else:
-                found.items.append(Item(p, rel.parent))
+                add(Item(p, rel.parent))
     return found
 
 
@@ -139,12 +148,16 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
         elif palette_format and out is not None and str(out) != STDIO:
             job.palette = out.with_suffix("." + palette_format)
         try:
+            if not stdin:
+                check_readable(item.path)  # missing, empty, unreadable: known before any work
             if out is not None and out.is_dir():
                 raise ValueError(f"{printable(out)} is a folder; give a file name, or use --out-dir")
             if out is not None and str(out) != STDIO:
                 format_for_path(out, options.format)
             if job.palette is not None:
                 export_format_for(job.palette)
+        except ImageLoadError as e:
+            job.refusal = str(e).removeprefix(item.path.name + ": ")
         except (SaveError, ValueError) as e:
             job.refusal = str(e)
         plan.jobs.append(job)

@@ -83,8 +83,8 @@ class LoadedImage:
         return int(self.pixels.shape[0])
 
 
-def _check_path(path: Path) -> int:
-    """Refuse anything but a readable, non-empty regular file before opening it."""
+def check_readable(path: Path) -> int:
+    """Refuse anything but a readable, non-empty regular file before opening it; returns its size."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -107,7 +107,7 @@ def _check_path(path: Path) -> int:
 def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Open an image file as sRGB pixels, or raise :class:`ImageLoadError`."""
     path = Path(path)
-    size = _check_path(path)
+    size = check_readable(path)
     try:
         with open(path, "rb") as fh:
             return _decode(fh, path, size, max_pixels, path.name)

@@ -128,3 +128,13 @@ def test_skip_existing_makes_reruns_idempotent(folder, tmp_path, capsys):
     data = {Path(d["input"]).name: d for d in json.loads(capsys.readouterr().out)}
     assert data["new.png"]["written"] and not data["p0.png"]["written"] and data["p0.png"]["error"] is None
     assert {k: v for k, v in files(out).items() if k in before} == before
+
+
+def test_unreadable_inputs_are_in_the_plan_and_duplicates_count_once(tmp_path, capsys):
+    src = photo(tmp_path / "in.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    args = [str(src), str(src), str(tmp_path / "empty.png"), str(tmp_path / "missing.png")]
+    assert main([*args, "--out-dir", str(tmp_path / "o"), "--dry-run"]) == 1
+    text = capsys.readouterr().out
+    assert "empty.png: refused: the file is empty" in text and "missing.png: refused: file not found" in text
+    assert "1 to compress, 2 refused" in text
