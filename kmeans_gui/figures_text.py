@@ -26,5 +26,6 @@ def figure_rows(f: Figures) -> dict[str, str]:
         rows["ratio"] = f"— / {est}{raw_ratio:.1f} ×"
     rows["psnr"] = "∞ (lossless)" if f.psnr == float("inf") else f"{f.psnr:.2f} dB"
     rows["delta_e"] = f"{f.delta_e:.2f}"
+    rows["ssim"] = f"{f.ssim:.4f}"
     rows["iterations"] = f"{f.iterations} in {f.seconds * 1000:.0f} ms"
     return rows

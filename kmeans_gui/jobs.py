@@ -91,7 +91,21 @@ class RenderJob:
     stage: Stage
     document: Document
     options: CompressOptions
+    with_error_map: bool = False  # the error view is on: measure the map with the picture
     token: CancelToken = field(default_factory=CancelToken, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class ErrorMap:
+    """The per-pixel color difference of a result, as a heat-map the view can paint."""
+
+    image: QImage  # heat-map at the result's resolution
+    display: QImage  # fit-to-window copy
+    vmax: float  # deltaE at the top of the color bar
+    ticks: tuple[float, ...]
+    colors: np.ndarray  # (256, 3) uint8 color bar
+    worst: tuple[int, int, int, int]  # (x, y, w, h) of the worst block, in full-image pixels
+    mean: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +127,7 @@ class RenderResult:
     image: QImage
     display: QImage
     quantized: Quantized  # the core's result (its histogram gives exact figures cheaply)
+    error_map: ErrorMap | None = None
     #: Encoded files of this very result, filled once by the writer (format -> bytes), so
     #: Save writes the bytes the figures counted instead of encoding again.
     encoded: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -133,6 +148,7 @@ class Figures:
     bitcount_ratio: float
     psnr: float
     delta_e: float
+    ssim: float
     png_bytes: int
     #: "estimate" (from the preview), "fast" (quick encode, optimizing), "unoptimized" (quick
     #: encode, optimizing cancelled), "smallest" (the bytes Save writes)
@@ -157,6 +173,19 @@ class FiguresJob:
 class FiguresDone:
     serial: int
     figures: Figures
+
+
+@dataclass(frozen=True)
+class ErrorMapJob:
+    result: RenderResult
+    document: Document
+    token: CancelToken = field(default_factory=CancelToken, compare=False)
+
+
+@dataclass(frozen=True)
+class ErrorMapDone:
+    serial: int
+    error_map: ErrorMap
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -245,4 +274,4 @@ class JobFailed:
     message: str
 
 
-Job = LoadJob | RenderJob | FiguresJob | SaveJob | ExportJob | BatchJob | CallJob
+Job = LoadJob | RenderJob | FiguresJob | ErrorMapJob | SaveJob | ExportJob | BatchJob | CallJob

@@ -15,15 +15,16 @@ import numpy as np
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from core import metrics
+from core import errormap, metrics
 from core.dither import dither as apply_dither
 from core.io import LoadedImage, encode_indexed
 from core.kmeans import Cancelled
 from core.palette import hex_color, sort_order
 from core.quantize import DRAFT_PLAN, Quantized, plan_for, quantize
+from core.ssim import ssim
 
 from .encoder_process import smallest_png
-from .jobs import CancelToken, Document, Figures, RenderJob, RenderResult, Stage
+from .jobs import CancelToken, Document, ErrorMap, Figures, RenderJob, RenderResult, Stage
 from .qt_images import DISPLAY_MAX_PIXELS, array_to_qimage, indexed_to_qimage
 
 #: A slider drag renders this many pixels at most: small enough for >= 10 pictures a second.
@@ -102,7 +103,26 @@ def render(job: RenderJob, progress: Progress | None = None) -> RenderResult:
     t0 = time.perf_counter()
     pixels = stage_pixels(job.document, job.stage)
     q, indices = quantize_stage(pixels, job.stage, job.options, job.token, progress)
-    return build_result(job, q, indices, time.perf_counter() - t0)
+    result = build_result(job, q, indices, time.perf_counter() - t0)
+    if job.with_error_map:
+        result = replace(result, error_map=error_map(result, job.document))
+    return result
+
+
+def error_map(result: RenderResult, document: Document) -> ErrorMap:
+    """Per-pixel deltaE (CIE76) of ``result`` against the pixels it was made from, as a heat-map."""
+    px = stage_pixels(document, result.stage)
+    delta = errormap.delta_e_map_indexed(px, result.palette, result.indices)
+    vmax = errormap.suggest_vmax(delta)
+    rgb = errormap.heatmap_rgb(delta, vmax)
+    image = array_to_qimage(rgb)
+    display = display_image(rgb) if rgb.shape[0] * rgb.shape[1] > DISPLAY_MAX_PIXELS else image
+    h, w = delta.shape
+    scale = document.loaded.width / float(w)
+    x, y, bw, bh = errormap.worst_region(delta, max(8, int(64 / scale)))
+    worst = (int(x * scale), int(y * scale), max(1, int(bw * scale)), max(1, int(bh * scale)))
+    return ErrorMap(image, display, vmax, tuple(errormap.legend_ticks(vmax)), errormap.COLORMAP, worst,
+                    float(delta.mean()))
 
 
 def build_result(job: RenderJob, q: Quantized, indices: np.ndarray, seconds: float) -> RenderResult:
@@ -155,6 +175,10 @@ def figures(result: RenderResult, document: Document, token: CancelToken) -> Fig
     quality = metrics.quantized_figures(px, result.quantized, result.indices)
     if token.cancelled:
         raise Cancelled()
+    recon = np.take(result.palette, result.indices, axis=0)
+    structural = ssim(px, recon, step=1 if px.shape[0] * px.shape[1] <= 2_000_000 else 2)
+    if token.cancelled:
+        raise Cancelled()
     fast = _fast_png_bytes(result)
     if result.stage == "full":
         png_bytes, kind = fast, "fast"
@@ -162,7 +186,7 @@ def figures(result: RenderResult, document: Document, token: CancelToken) -> Fig
         png_bytes, kind = int(fast * full_pixels / float(h * w)), "estimate"
     return Figures(result.stage, (w, h), len(result.palette), result.distinct_colors,
                    metrics.bitcount_ratio(full_pixels, len(result.palette)), quality.psnr, quality.delta_e,
-                   png_bytes, kind, loaded.file_bytes, metrics.raw_rgb_bytes(loaded.height, loaded.width, 3),
+                   structural, png_bytes, kind, loaded.file_bytes, metrics.raw_rgb_bytes(loaded.height, loaded.width, 3),
                    result.iterations, result.seconds)
 
 

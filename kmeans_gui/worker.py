@@ -26,6 +26,8 @@ from .jobs import (
     BatchJob,
     CallDone,
     CallJob,
+    ErrorMapDone,
+    ErrorMapJob,
     ExportJob,
     FiguresDone,
     FiguresJob,
@@ -52,6 +54,7 @@ class Worker(QObject):
             LoadJob: self._load,
             RenderJob: self._render,
             FiguresJob: self._figures,
+            ErrorMapJob: self._error_map,
             SaveJob: writing.save,
             ExportJob: writing.export,
             BatchJob: self._batch,
@@ -102,6 +105,9 @@ class Worker(QObject):
             return FiguresDone(job.result.serial, render.figures(job.result, job.document, job.token))
         return FiguresDone(job.result.serial, render.smallest_figures(job.previous, job.result, job.document,
                                                                       job.token))
+
+    def _error_map(self, job: ErrorMapJob) -> ErrorMapDone:
+        return ErrorMapDone(job.result.serial, render.error_map(job.result, job.document))
 
     def _batch(self, job: BatchJob) -> BatchDone:
         results = []

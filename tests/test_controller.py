@@ -101,7 +101,7 @@ def test_a_change_cancels_a_long_full_render(qtbot, controller, image_path, monk
     fake = FakeCore(delay=0.0, full_delay=30.0)
     monkeypatch.setattr(render_mod, "quantize", fake)
     open_doc(qtbot, controller, image_path)
-    qtbot.waitUntil(lambda: controller._inflight is not None and controller._inflight.stage == "full", timeout=10_000)
+    qtbot.waitUntil(lambda: controller.loop.inflight is not None and controller.loop.inflight.stage == "full", timeout=10_000)
     controller.set_options(k=7)  # must stop the 30 s full render at its next poll
     fake.full_delay = 0.0
     qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
