@@ -6,9 +6,10 @@ destination exists, so of two writers released together exactly one succeeds) fo
 removing the temporary name. Whatever was at the destination stays untouched until the new
 file is complete; on any failure the temporary file is removed.
 
-Temporary files are named ``.kmeans-tmp-<pid>-<random>-<name>``. A run killed mid-write
-leaves one behind; the next write into that folder removes ours whose writer process is gone
-or that are older than :data:`STALE_SECONDS`.
+Temporary files are named ``.kmeans-tmp-<pid>-<host>-<random>-<name>``. A run killed
+mid-write leaves one behind; the next write into that folder removes ours whose writer process
+on this host is gone, or that are older than :data:`STALE_SECONDS` (the only rule for files
+written from another host, on a shared folder, whose pids mean nothing here).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import errno
 import os
 import re
 import secrets
+import socket
 import time
+import zlib
 from pathlib import Path
 
 from .write_guard import WriteRefused, check_one, printable, same_file
@@ -27,7 +30,8 @@ __all__ = ["TEMP_PREFIX", "STALE_SECONDS", "WriteRefused", "atomic_write_bytes",
 TEMP_PREFIX = ".kmeans-tmp-"
 #: A temporary file of ours older than this is stale even if its pid is alive (pid reuse).
 STALE_SECONDS = 600
-_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-[0-9a-f]{8}-")
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-([0-9a-f]{8})-[0-9a-f]{8}-")
+_HOST = f"{zlib.crc32(socket.gethostname().encode('utf-8', 'replace')) & 0xFFFFFFFF:08x}"
 
 
 def _umask_mode() -> int:
@@ -62,7 +66,8 @@ def remove_stale_temps(folder: str | os.PathLike, now: float | None = None) -> l
             continue
         try:
             age = now - entry.stat(follow_symlinks=False).st_mtime
-            if age > STALE_SECONDS or not _pid_alive(int(m.group(1))):
+            dead = m.group(2) == _HOST and not _pid_alive(int(m.group(1)))
+            if age > STALE_SECONDS or dead:
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
@@ -71,9 +76,9 @@ def remove_stale_temps(folder: str | os.PathLike, now: float | None = None) -> l
 
 
 def temp_name(dest: Path) -> Path:
-    """``.kmeans-tmp-<pid>-<8 hex>-<name>`` beside ``dest`` (name cut to stay under 255 bytes)."""
+    """``.kmeans-tmp-<pid>-<host>-<8 hex>-<name>`` beside ``dest`` (name cut under 255 bytes)."""
     name = dest.name.encode("utf-8", "surrogateescape")[:180].decode("utf-8", "ignore")
-    return dest.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{name}")
+    return dest.with_name(f"{TEMP_PREFIX}{os.getpid()}-{_HOST}-{secrets.token_hex(4)}-{name}")
 
 
 def _publish_no_replace(tmp: Path, dest: Path) -> None:

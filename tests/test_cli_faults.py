@@ -204,16 +204,19 @@ def test_sigkill_while_writing_never_leaves_a_broken_output(tmp_path):
 def test_stale_temp_files_of_ours_are_removed_and_live_ones_kept(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f"{TEMP_PREFIX}{dead.pid}-0123abcd-x.png"
-    live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-0123abcd-y.png"
-    old_live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-4567abcd-z.png"
+    from core.atomic import _HOST
+
+    stale = tmp_path / f"{TEMP_PREFIX}{dead.pid}-{_HOST}-0123abcd-x.png"
+    live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-{_HOST}-0123abcd-y.png"
+    old_live = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-{_HOST}-4567abcd-z.png"
+    elsewhere = tmp_path / f"{TEMP_PREFIX}{dead.pid}-00000000-89abcdef-w.png"  # another host: age only
     other = tmp_path / ".x.png.tmp"  # not ours: never touched
-    for p in (stale, live, old_live, other):
+    for p in (stale, live, old_live, elsewhere, other):
         p.write_bytes(b"partial")
     os.utime(old_live, (time.time() - 3600, time.time() - 3600))
     atomic_write_bytes(tmp_path / "new.png", b"data")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "new.png"])
-    assert remove_stale_temps(tmp_path, now=time.time() + 7200) == [live]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, elsewhere.name, other.name, "new.png"])
+    assert sorted(remove_stale_temps(tmp_path, now=time.time() + 7200)) == sorted([live, elsewhere])
 
 
 def _race(dest: Path, payloads: list[bytes]) -> list[str]:
