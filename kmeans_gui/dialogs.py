@@ -14,8 +14,32 @@ SAVE_FILTERS = {
     "png": "Indexed PNG (*.png)", "gif": "GIF (*.gif)", "webp": "WebP, lossless (*.webp)",
     "bmp": "BMP (*.bmp)", "tiff": "TIFF (*.tif *.tiff)",
 }
-PALETTE_FILTERS = ("Swatch image (*.png);;GIMP palette (*.gpl);;Adobe swatches (*.ase);;JSON (*.json);;"
-                   "CSS custom properties (*.css);;Hex list (*.hex *.txt)")
+SAVE_EXTENSIONS = {"png": ".png", "gif": ".gif", "webp": ".webp", "bmp": ".bmp", "tiff": ".tif"}
+
+
+def _palette_filters() -> dict[str, str]:
+    """Palette format -> file dialog filter, one per format the core writes."""
+    from core.palette import EXPORT_FORMATS
+    from core.palette_formats import PALETTE_FORMATS
+
+    labels = {name: fmt.label for name, fmt in PALETTE_FORMATS.items()}
+    labels.update({"png": "Swatch image", "json": "JSON", "css": "CSS custom properties"})
+    return {name: f"{labels.get(name, name.upper())} (*{ext})" for name, ext in EXPORT_FORMATS.items()}
+
+
+PALETTE_FILTERS = _palette_filters()
+
+
+def agree(path: str, chosen_filter: str, filters: dict[str, str], extensions: dict[str, str]) -> tuple[str, str]:
+    """The path and format the user meant: a name without an extension gets the chosen filter's
+    (and that format); a name with a known extension decides the format itself."""
+    p = Path(path)
+    by_ext = {ext: name for name, ext in extensions.items()}
+    by_ext.setdefault(".tiff", "tiff")
+    chosen = next((name for name, f in filters.items() if f == chosen_filter), next(iter(filters)))
+    if p.suffix.lower() in by_ext:
+        return str(p), by_ext[p.suffix.lower()]
+    return str(p) + extensions[chosen], chosen
 
 
 def ask_open_path(parent: QWidget, start: str) -> str | None:
@@ -29,16 +53,25 @@ def ask_open_paths(parent: QWidget, start: str) -> list[Path]:
 
 
 def ask_save_path(parent: QWidget, suggestion: Path, fmt: str) -> tuple[str | None, str]:
-    """A save path and the format of the chosen filter."""
+    """A save path and its format (see :func:`agree`); the suggestion carries ``fmt``'s extension."""
+    suggestion = suggestion.with_suffix(SAVE_EXTENSIONS[fmt])
     path, chosen = QFileDialog.getSaveFileName(parent, "Save compressed image", str(suggestion),
                                                ";;".join(SAVE_FILTERS.values()), SAVE_FILTERS[fmt])
-    chosen_fmt = next((k for k, v in SAVE_FILTERS.items() if v == chosen), fmt)
-    return (path or None), chosen_fmt
+    if not path:
+        return None, fmt
+    return agree(path, chosen, SAVE_FILTERS, SAVE_EXTENSIONS)
 
 
-def ask_palette_path(parent: QWidget, folder: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Export palette", str(Path(folder) / "palette.gpl"), PALETTE_FILTERS)
-    return path or None
+def ask_palette_path(parent: QWidget, folder: str, stem: str = "palette", fmt: str = "gpl") -> tuple[str | None, str]:
+    """A palette path and format; the suggested name has the extension of the preselected filter."""
+    from core.palette import EXPORT_FORMATS
+
+    fmt = fmt if fmt in PALETTE_FILTERS else "gpl"
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export palette", str(Path(folder) / f"{stem}{EXPORT_FORMATS[fmt]}"),
+                                               ";;".join(PALETTE_FILTERS.values()), PALETTE_FILTERS[fmt])
+    if not path:
+        return None, fmt
+    return agree(path, chosen, PALETTE_FILTERS, EXPORT_FORMATS)
 
 
 def ask_batch_destination(parent: QWidget, count: int, k: int, start: str):

@@ -214,8 +214,9 @@ class MainWindow(QMainWindow):
         if self.controller.document is None:
             self.show_error("No palette yet: open an image first")
             return
-        path = self._ask_palette_path()
+        path, fmt = self._ask_palette_path()
         if path:
+            self.settings.setValue("lastPaletteFormat", fmt)
             self.export_palette_to(path)
 
     def export_palette_to(self, path: str | Path) -> int:
@@ -223,8 +224,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exporting the palette to {Path(path).name}…")
         return self.controller.export_palette(path, self.palette_view.sort_by)
 
-    def _ask_palette_path(self) -> str | None:
-        return dialogs.ask_palette_path(self, self.settings.value("lastSaveFolder", str(Path.home())))
+    def _ask_palette_path(self) -> tuple[str | None, str]:
+        doc = self.controller.document
+        stem = f"{doc.path.stem if doc.path else 'pasted'}-k{self.controller.options.k}-palette"
+        return dialogs.ask_palette_path(self, self.settings.value("lastSaveFolder", str(Path.home())), stem,
+                                        str(self.settings.value("lastPaletteFormat", "gpl")))
 
     @Slot(object, object)
     def _on_write_finished(self, done: WriteDone, kind: str) -> None:

@@ -276,3 +276,35 @@ def test_stages_climb_to_full_resolution_for_the_settings_shown(qtbot, window, p
     wait_settled(qtbot, window)
     assert stages[-1] == ("full", 120)
     assert "Full resolution" in window.stats.text()
+
+
+@pytest.mark.parametrize("typed, chosen, expected", [
+    ("/tmp/colors", "GIMP palette (*.gpl)", ("/tmp/colors.gpl", "gpl")),
+    ("/tmp/colors", "Swatch image (*.png)", ("/tmp/colors.png", "png")),
+    ("/tmp/colors.ase", "GIMP palette (*.gpl)", ("/tmp/colors.ase", "ase")),  # the typed extension decides
+    ("/tmp/colors.v2", "JSON (*.json)", ("/tmp/colors.v2.json", "json")),  # unknown suffix: the filter's is added
+])
+def test_export_dialog_filter_and_name_agree(typed, chosen, expected):
+    from core.palette import EXPORT_FORMATS
+    from kmeans_gui.dialogs import PALETTE_FILTERS, agree
+
+    assert agree(typed, chosen, PALETTE_FILTERS, EXPORT_FORMATS) == expected
+    for name, filt in PALETTE_FILTERS.items():  # every filter names its own extension
+        assert f"*{EXPORT_FORMATS[name]}" in filt
+
+
+def test_save_dialog_suggests_the_extension_of_its_filter(qtbot, window, photo_path, monkeypatch):
+    from kmeans_gui import dialogs
+
+    open_and_wait(qtbot, window, photo_path)
+    seen = {}
+
+    def fake(parent, title, suggestion, filters, selected):
+        seen.update(suggestion=suggestion, selected=selected)
+        return suggestion[:-4], selected  # the user deletes the extension
+
+    monkeypatch.setattr(dialogs.QFileDialog, "getSaveFileName", fake)
+    window.settings.setValue("lastSaveFormat", "gif")
+    path, fmt = window._ask_save_path()
+    assert seen["suggestion"].endswith(".gif") and seen["selected"] == dialogs.SAVE_FILTERS["gif"]
+    assert path.endswith(".gif") and fmt == "gif"
