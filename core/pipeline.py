@@ -34,6 +34,7 @@ class CompressOptions:
     seed: int = 0
     color_space: str = "rgb"
     dither: str = "none"
+    dither_strength: float = 1.0  # Floyd-Steinberg error diffusion, 0..1 (1 = classic)
     init: str = "k-means++"
     n_init: int | None = None  # restarts; None lets the core choose
     format: str | None = None  # None: from the output extension
@@ -140,7 +141,8 @@ def quantize_for(image: LoadedImage, options: CompressOptions,
     else:
         q = quantize(image.pixels, options.k, seed=options.seed, color_space=options.color_space,
                      init=options.init, n_init=options.n_init, should_stop=should_stop)
-    indices = q.indices if options.dither == "none" else apply_dither(image.pixels, q.palette, options.dither)
+    indices = q.indices if options.dither == "none" else apply_dither(
+        image.pixels, q.palette, options.dither, color_space=options.color_space, strength=options.dither_strength)
     return q, indices, met
 
 

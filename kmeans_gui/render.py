@@ -92,7 +92,8 @@ def quantize_stage(pixels: np.ndarray, stage: Stage, options, token: CancelToken
         raise Cancelled()
     if options.dither == "none":
         return q, q.indices
-    indices = apply_dither(pixels, q.palette, options.dither, color_space=options.color_space)
+    indices = apply_dither(pixels, q.palette, options.dither, color_space=options.color_space,
+                           strength=options.dither_strength)
     if stop():
         raise Cancelled()
     return q, indices
