@@ -1,20 +1,22 @@
 """Image -> color histogram -> weighted K-means -> palette + index map.
 
-This is the engine's entry point for images; the pipeline follows libimagequant's stages:
+This is the engine's entry point for images; :func:`quantize` runs libimagequant's stages:
 
-1. Histogram (:func:`_histogram`): every visible pixel is packed into one integer; distinct
-   colors and their counts come from one linear pass. Fully transparent pixels are set aside
-   and become one transparent palette entry, so their hidden RGB never pulls a cluster.
-2. Clustering (:func:`core.cluster.coarse_to_fine`): coarse-to-fine weighted K-means on the histogram. k-means++
-   and restarts run on a coarse binned level (4-6 bits per channel, bin means weighted by pixel
-   counts), then Lloyd continues on finer levels down to the exact distinct colors, each level
-   starting from the previous centroids with Hamerly bounds inherited from the parent bins.
-   Each level stops when an update gains almost nothing (see :mod:`core.plan`).
+1. Histogram (:func:`core.visible.split_alpha`, :func:`core.histogram.base_histogram`):
+   every visible pixel is packed into one integer; distinct colors and their counts come from
+   one linear pass. Fully transparent pixels are set aside and share one transparent entry,
+   so their hidden RGB never pulls a cluster.
+2. Clustering (:func:`core.cluster.coarse_to_fine`): weighted K-means on the histogram.
+   k-means++ and restarts run on a coarse binned level (4-6 bits per channel, bin means
+   weighted by pixel counts), then Lloyd continues on finer levels down to the exact distinct
+   colors, each level starting from the previous centroids with Hamerly bounds inherited from
+   the parent bins. Each level stops when an update gains almost nothing (see :mod:`core.plan`).
+   Fixed colors (:mod:`core.fixed`) are centroids that never move.
 3. Palette (:func:`_finalize_palette`): centroids are rounded to 8-bit colors, colors are
    re-assigned to the rounded palette, empty and duplicate entries are dropped, entries are
    ordered by pixel count.
-4. Map back (:func:`_map_back`): a lookup table indexed by color code gives every pixel its
-   palette index.
+4. Map back (:func:`core.visible.map_back`): a lookup table indexed by color code gives every
+   pixel its palette index.
 
 How hard each stage works is decided in :mod:`core.plan`. Cost grows with the number of
 distinct colors, plus one linear pass over the pixels each way (run on the shared pool of
@@ -49,8 +51,8 @@ from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are r
 )
 from .visible import ColorHistogram, color_histogram, map_back, split_alpha
 
-__all__ = ["COLOR_SPACES", "ColorHistogram", "DRAFT_PLAN", "MAX_K", "Plan", "Quantized", "draft_first", "from_features",
-           "plan_for", "quantize", "to_features"]
+__all__ = ["COLOR_SPACES", "ColorHistogram", "DRAFT_PLAN", "MAX_K", "Plan", "Quantized", "draft_first",
+           "from_features", "plan_for", "quantize", "to_features"]
 
 MAX_K = 256
 
