@@ -36,13 +36,14 @@ class WriteRefused(Exception):
 
 
 def printable(text: object) -> str:
-    """``text`` with control characters escaped, so a message about it stays on one line."""
+    """``text`` with control characters escaped, so a message about it stays on one line.
+
+    Backslashes are left alone (Windows paths stay readable), so ``\\n`` in a name and an
+    escaped newline look alike; what matters is that one message is one line."""
     out = []
     for ch in str(text):
         code = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
+        if code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
         else:
             out.append(ch)

@@ -1,0 +1,78 @@
+"""The write guard's API, as the GUI and the batch use it."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from core.atomic import atomic_write_bytes
+from core.io import SaveError, save_indexed
+from core.palette import export_palette
+from core.write_guard import WriteRefused, check_destinations, printable, protected
+
+PAL = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+
+
+@pytest.fixture
+def files(tmp_path):
+    src = tmp_path / "photo.png"
+    src.write_bytes(b"original")
+    (tmp_path / "link.png").hardlink_to(src)
+    (tmp_path / "sym.png").symlink_to(src)
+    (tmp_path / "other.png").write_bytes(b"unrelated")
+    (tmp_path / "dir.png").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize("dests, overwrite, words", [
+    (["photo.png"], True, "same file as the original"),
+    (["link.png"], True, "same file as the original"),
+    (["sym.png"], True, "same file as the original"),
+    (["dir.png"], True, "is a folder"),
+    (["other.png"], False, "already exists"),
+    (["a.png", "a.png"], True, "written twice"),
+    (["a.png", "./a.png"], True, "written twice"),
+    (["missing/a.png"], True, "does not exist"),
+])
+def test_each_refusal_is_one_line_with_the_reason(files, dests, overwrite, words):
+    with pytest.raises(WriteRefused) as err:
+        check_destinations([files / d for d in dests], [files / "photo.png"], overwrite)
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_force_allows_only_an_unrelated_file(files):
+    check_destinations([files / "other.png", files / "new.png"], [files / "photo.png"], overwrite=True)
+
+
+def test_protected_block_covers_palette_export_and_save(files):
+    with protected([files / "photo.png"]):
+        with pytest.raises(WriteRefused):
+            export_palette(files / "sym.png", PAL, overwrite=True)
+        with pytest.raises(SaveError, match="original"):
+            save_indexed(files / "link.png", PAL, np.zeros((2, 2), np.uint8), overwrite=True)
+    assert (files / "photo.png").read_bytes() == b"original"
+    export_palette(files / "other.gpl", PAL)  # outside the block: an ordinary write
+
+
+def test_protection_is_per_thread(files):
+    seen = []
+
+    def other_thread():
+        try:
+            atomic_write_bytes(files / "other.png", b"x", overwrite=True)
+            seen.append("written")
+        except WriteRefused:
+            seen.append("refused")
+
+    with protected([files / "other.png"]):
+        t = threading.Thread(target=other_thread)
+        t.start()
+        t.join()
+    assert seen == ["written"]
+
+
+def test_printable_escapes_controls_only():
+    assert printable("a\nb\tc\x1b\x7fd é") == "a\\nb\\tc\\x1b\\x7fd é"
+    assert printable("C:\\Users\\me") == "C:\\Users\\me"
