@@ -33,6 +33,7 @@ from .controller import Controller
 from .figures_text import figure_rows
 from .jobs import Document, Figures, RenderResult, WriteDone
 from .menus import build_menus
+from .presets_menu import PresetsMenu, ask_preset_name
 from .qt_images import array_to_qimage, qimage_png_bytes
 from .resources_path import icon_path
 from .widgets.banner import Banner
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.batch = BatchUI(self)
         build_menus(self)
+        self.presets = PresetsMenu(self, self.presets_menu)
         self._rebuild_recent()
         self._wire()
         self._restore_settings()
@@ -114,7 +116,7 @@ class MainWindow(QMainWindow):
         c.resultShown.connect(self._on_result)
         c.figuresChanged.connect(self._on_figures)
         c.stateChanged.connect(self.stats.set_header)
-        c.optionsReverted.connect(self._show_options)
+        c.optionsReverted.connect(self.show_options)
         c.busyChanged.connect(self._set_busy)
         c.progressChanged.connect(self._on_progress)
         c.loadFailed.connect(self._on_load_failed)
@@ -181,9 +183,13 @@ class MainWindow(QMainWindow):
             self.stats.show_rows(figure_rows(figures))
 
     @Slot(object)
-    def _show_options(self, options: CompressOptions) -> None:
+    def show_options(self, options: CompressOptions) -> None:
+        """Put ``options`` in the controls without emitting changes."""
         self.controls.set_values(k=options.k, seed=options.seed, init=options.init, n_init=options.n_init,
                                  color_space=options.color_space, dither=options.dither)
+
+    def _ask_preset_name(self) -> str | None:
+        return ask_preset_name(self)
 
     # -- saving and exporting ------------------------------------------------------------
 
@@ -335,7 +341,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geom)
         options = settings_store.load_options(self.settings)
         self.controller.options = options
-        self._show_options(options)
+        self.show_options(options)
 
     def _save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

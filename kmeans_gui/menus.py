@@ -70,6 +70,7 @@ def build_menus(win: MainWindow) -> None:
     win.act_split = _action(win, "Before/After &Divider", win.toggle_split, "Ctrl+D", view)
     win.act_split.setCheckable(True)
     win.act_split.setChecked(True)
+    win.presets_menu = bar.addMenu("&Presets")
     tools = bar.addMenu("&Tools")
     win.act_playground = _action(win, "K-means &Playground…", win.open_playground, "Ctrl+Shift+P", tools)
     win.act_choose_k = _action(win, "&Choose K…", win.open_choose_k, "Ctrl+K", tools)

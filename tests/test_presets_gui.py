@@ -1,0 +1,53 @@
+"""The Presets menu: built-ins apply in one click; saved presets land in the file the CLI reads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from core.presets import find_preset, load_presets
+from kmeans_gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_builtin_presets_are_in_the_menu_and_apply(window):
+    names = [a.text() for a in window.presets_menu.actions() if a.text()]
+    for expected in ("Web small", "Icons", "Print", "Pixel art"):
+        assert any(expected.lower() == n.lower() for n in names), names
+    assert "Save Current Settings as Preset…" in names
+    web = next(a for a in window.presets_menu.actions() if a.text().lower() == "web small")
+    web.trigger()
+    o = window.controller.options
+    assert (o.k, o.dither) == (32, "fs")
+    assert window.controls.k_spin.value() == 32 and window.controls.dither_box.currentData() == "fs"
+    print_ = next(a for a in window.presets_menu.actions() if a.text().lower() == "print")
+    print_.trigger()
+    assert (window.controller.options.k, window.controller.options.color_space) == (256, "oklab")
+
+
+def test_saved_preset_is_shared_with_the_command_line(window, tmp_path, monkeypatch):
+    window.controls.k_spin.setValue(48)
+    window.controls.space_box.setCurrentIndex(window.controls.space_box.findData("oklab"))
+    monkeypatch.setattr(window, "_ask_preset_name", lambda: "My web 48")
+    save = next(a for a in window.presets_menu.actions() if a.text().startswith("Save Current"))
+    save.trigger()
+    data = json.loads((tmp_path / "config" / "kmeans-gui" / "presets.json").read_text())
+    assert data["presets"][0]["name"] == "My web 48"
+    preset = find_preset("my web 48", load_presets()[0])
+    assert preset is not None and preset.k == 48 and preset.color_space == "oklab"
+    window.controls.k_spin.setValue(8)
+    window.presets.rebuild()
+    mine = next(a for a in window.presets_menu.actions() if a.text() == "My web 48")
+    mine.trigger()
+    assert window.controller.options.k == 48
