@@ -13,6 +13,7 @@ QT_LIBS_CHECK := scripts/qt-system-libs.sh
 
 help:
 	@echo "make run    - set up .venv and open the app on the sample photo (headless: compress it)"
+	@echo "              make run ARGS=--exit-when-shown prints the start-up time and quits"
 	@echo "make test   - set up .venv with the test extra, Qt's system libraries, ruff and pytest"
 	@echo "make app    - build the standalone app with PyInstaller (dist/kmeans-gui/)"
 	@echo "make bench  - run the benchmarks (installs the bench extra)"
