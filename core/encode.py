@@ -116,14 +116,15 @@ def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
         if has_alpha:
             notes.append("indexed TIFF has no transparency: transparent areas saved opaque")
             im.info.pop("transparency", None)
-        im.save(fh, "TIFF", compression="tiff_adobe_deflate", **({"icc_profile": icc_profile} if icc_profile else {}))
+        im.save(fh, "TIFF", compression="tiff_adobe_deflate", tiffinfo={305: pngchunks.MARKER_VALUE.decode()},
+                **({"icc_profile": icc_profile} if icc_profile else {}))
     elif fmt == "png24":
         buf = io.BytesIO()
         im.convert("RGBA" if has_alpha else "RGB").save(buf, "PNG", optimize=effort == "smallest", **extra)
         fh.write(pngchunks.add_marker(buf.getvalue()))
         notes.append("PNG-24 stores full color per pixel: the file does not shrink like an indexed PNG")
     elif fmt == "jpeg":
-        im.convert("RGB").save(fh, "JPEG", quality=92, **extra)
+        im.convert("RGB").save(fh, "JPEG", quality=92, comment=pngchunks.MARKER_VALUE, **extra)
         notes.append("JPEG re-adds colors and artifacts: the palette is not stored and the file may grow")
     else:
         raise SaveError(f"unknown format '{fmt}'")

@@ -3,6 +3,8 @@
 Used to load the pixels of a PNG whose metadata Pillow refuses (a huge text chunk, a
 damaged ancillary chunk), and to write and find the marker that says "this file is one of
 our outputs" (a ``tEXt`` chunk ``Software=kmeans-compress``), independent of file names.
+GIF, JPEG and TIFF outputs carry the same text (comment, COM segment, Software tag); BMP and
+WebP outputs carry none.
 """
 
 from __future__ import annotations
@@ -83,4 +85,8 @@ def is_our_output(path: str | Path, head_bytes: int = 4096) -> bool:
         return has_marker(head)
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return b"\x21\xfe" in head and MARKER_VALUE in head  # comment extension near the start
-    return False
+    if head[:2] == b"\xff\xd8":  # JPEG: a COM segment with the marker
+        return b"\xff\xfe" + struct.pack(">H", len(MARKER_VALUE) + 2) + MARKER_VALUE in head
+    if head[:4] in (b"II*\x00", b"MM\x00*"):  # TIFF: the Software tag's text precedes the pixels
+        return MARKER_VALUE + b"\x00" in head
+    return False  # BMP and WebP outputs carry no marker

@@ -85,13 +85,14 @@ def test_unknown_effort_is_refused():
         encode_indexed(io.BytesIO(), np.zeros((2, 3), np.uint8), np.zeros((2, 2), np.uint8), "png", effort="max")
 
 
-def test_gif_and_png24_carry_the_marker(tmp_path):
+def test_other_formats_carry_the_marker(tmp_path):
     palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
-    for fmt, name in (("gif", "a.gif"), ("png24", "b.png")):
+    for fmt, name in (("gif", "a.gif"), ("png24", "b.png"), ("jpeg", "d.jpg"), ("tiff", "e.tif")):
         p = tmp_path / name
         with open(p, "wb") as fh:
             encode_indexed(fh, palette, np.eye(4, dtype=np.uint8), fmt)
         assert pngchunks.is_our_output(p)
-    plain = tmp_path / "c.png"
-    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(plain)
-    assert not pngchunks.is_our_output(plain)
+    for plain_name in ("c.png", "c.jpg", "c.tif", "c.gif"):
+        plain = tmp_path / plain_name
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(plain)
+        assert not pngchunks.is_our_output(plain)
