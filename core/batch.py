@@ -116,12 +116,11 @@ class Plan:
 _K_SUFFIX = r"-k\d+"
 
 
-def _existing_targets(folder: Path, stem: str, ext: str, options: CompressOptions) -> list[Path]:
-    """Outputs an earlier run with a quality target left (their K is not known in advance)."""
-    suffix = re.escape(options.suffix) if options.suffix is not None else _K_SUFFIX
-    pattern = re.compile(re.escape(stem) + suffix + re.escape(ext) + "$")
+def _existing_targets(folder: Path, stem: str, ext: str) -> list[Path]:
+    """Our outputs of an earlier run with a quality target (``stem-k<K>``, K unknown in advance)."""
+    pattern = re.compile(re.escape(stem) + _K_SUFFIX + re.escape(ext) + "$")
     try:
-        return sorted(p for p in folder.iterdir() if pattern.match(p.name))
+        return sorted(p for p in folder.iterdir() if pattern.match(p.name) and is_our_output(p))
     except OSError:
         return []
 
@@ -141,7 +140,8 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
         elif stdin:
             out = Path(STDIO)
         else:
-            out = None if options.has_target else default_output(item.path, options, folder)
+            named_after_work = options.has_target and options.suffix is None  # "-k<chosen K>"
+            out = None if named_after_work else default_output(item.path, options, folder)
         job = Job(item.path, out, folder if folder is not None else (None if stdin else item.path.parent))
         if palette_out is not None:
             job.palette = Path(palette_out)
@@ -203,7 +203,7 @@ def _refuse_conflicts(plan: Plan, options: CompressOptions) -> None:
 
 def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions) -> str | None:
     if key[0] == "pattern":
-        found = _existing_targets(Path(key[1]), key[2], key[3], options)
+        found = _existing_targets(Path(key[1]), key[2], key[3])
         if found and not options.overwrite:
             return f"{printable(found[0])} already exists (use --force to make it again)"
         return None
