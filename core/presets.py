@@ -40,8 +40,7 @@ class PresetError(ValueError):
 class Preset:
     """Settings to apply together. ``None`` leaves the current value alone.
 
-    ``dither_strength`` (0..1) is for front-ends that can scale dithering; the command line's
-    ``CompressOptions`` has no such field, so it is not among :func:`preset_to_options_changes`.
+    ``dither_strength`` (0..1) scales Floyd-Steinberg error diffusion (1 = classic).
     """
 
     name: str
@@ -243,9 +242,10 @@ def resolve_preset(name: str, path: str | os.PathLike | None = None) -> Preset:
 def preset_to_options_changes(preset: Preset) -> dict:
     """The ``core.pipeline.CompressOptions`` fields this preset sets, for ``dataclasses.replace``.
 
-    Keys among ``k, seed, color_space, dither, init, n_init``; fields the preset leaves out are
-    absent, so the caller's values (or command-line flags) stay.
+    Keys among ``k, seed, color_space, dither, init, n_init, dither_strength``; fields the preset
+    leaves out are absent, so the caller's values (or command-line flags) stay.
     """
     changes = {"k": preset.k, "seed": preset.seed, "color_space": preset.color_space,
-               "dither": preset.dither, "init": preset.init, "n_init": preset.n_init}
+               "dither": preset.dither, "init": preset.init, "n_init": preset.n_init,
+               "dither_strength": preset.dither_strength}
     return {key: value for key, value in changes.items() if value is not None}

@@ -60,9 +60,10 @@ def test_changes_hold_only_the_fields_a_preset_sets():
     p = pr.Preset("Full", k=64, dither="ordered", color_space="oklab", seed=5, init="random", n_init=4,
                   dither_strength=0.5)
     assert pr.preset_to_options_changes(p) == {"k": 64, "dither": "ordered", "color_space": "oklab", "seed": 5,
-                                               "init": "random", "n_init": 4}
+                                               "init": "random", "n_init": 4, "dither_strength": 0.5}
     assert pr.preset_to_options_changes(pr.Preset("Bare", k=12)) == {"k": 12}
     assert set(pr.preset_to_options_changes(p)) <= {f.name for f in dataclasses.fields(CompressOptions)}
+    assert dataclasses.replace(CompressOptions(), **pr.preset_to_options_changes(p)).dither_strength == 0.5
 
 
 def test_pixel_art_preset_really_gives_at_most_8_colors(tmp_path):
