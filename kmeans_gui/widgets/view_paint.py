@@ -1,0 +1,62 @@
+"""Drawing helpers for the image view: clipped image blits, labels, the divider, a checkerboard.
+
+Kept apart from the view's state and input handling; each function only paints.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+CANVAS = QColor(38, 40, 44)  # the view is a dark canvas in light and dark themes alike
+
+
+def draw_image(p: QPainter, viewport: QRectF, target: QRectF, image: QImage) -> None:
+    """Draw only the part of ``image`` (stretched over ``target``) that falls in ``viewport``.
+
+    An explicit source rectangle keeps Qt from scaling the whole (possibly 12-megapixel)
+    image and avoids format-dependent clipping differences between the before and after images.
+    """
+    visible = target.intersected(viewport)
+    if visible.isEmpty() or target.width() <= 0 or target.height() <= 0:
+        return
+    sx = image.width() / target.width()
+    sy = image.height() / target.height()
+    source = QRectF((visible.left() - target.left()) * sx, (visible.top() - target.top()) * sy,
+                    visible.width() * sx, visible.height() * sy)
+    p.drawImage(visible, image, source)
+
+
+def draw_label(p: QPainter, text: str, x: float, *, align_right: bool) -> None:
+    """A small rounded caption at the top, starting (or ending, if ``align_right``) at ``x``."""
+    w = p.fontMetrics().horizontalAdvance(text) + 16
+    rect = QRectF(x - w if align_right else x, 8, w, 22)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(0, 0, 0, 150))
+    p.drawRoundedRect(rect, 6, 6)
+    p.setPen(QColor(240, 240, 240))
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def draw_divider(p: QPainter, x: float, height: float) -> None:
+    """The before/after line with its round handle at mid height."""
+    p.setPen(QPen(QColor(255, 255, 255, 220), 2))
+    p.drawLine(QPointF(x, 0), QPointF(x, height))
+    p.setBrush(QColor(255, 255, 255, 230))
+    p.drawEllipse(QPointF(x, height / 2), 9, 9)
+    p.setPen(QColor(40, 40, 40))
+    p.drawText(QRectF(x - 9, height / 2 - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "⇔")
+
+
+def draw_checkerboard(p: QPainter, visible: QRectF, cell: int = 10) -> None:
+    """Grey checks behind transparent images, only over the visible rectangle."""
+    if visible.isEmpty():
+        return
+    p.save()
+    p.setClipRect(visible)
+    p.fillRect(visible, QColor(200, 200, 200))
+    x0, y0 = int(visible.left()) // cell * cell, int(visible.top()) // cell * cell
+    for y in range(y0, int(visible.bottom()) + cell, cell):
+        for x in range(x0 + ((y // cell) % 2) * cell, int(visible.right()) + cell, 2 * cell):
+            p.fillRect(x, y, cell, cell, QColor(150, 150, 150))
+    p.restore()
