@@ -3,11 +3,14 @@
 Each control binds one widget to one setting; every change is emitted at once as a dict of
 the changed settings (the controller decides what to render), so there is no "Run" button.
 Restarts 0 is shown as "Auto" and emitted as ``None`` (the core's automatic choice).
+Every control carries an accessible name (its object name) and a tooltip, and Tab visits
+them in the order they are drawn.
 """
 
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,10 +29,16 @@ SPACE_CHOICES = [("RGB (lowest error)", "rgb"), ("OKLab (perceptual)", "oklab")]
 DITHER_CHOICES = [("None", "none"), ("Floyd–Steinberg", "fs"), ("Ordered (Bayer)", "ordered")]
 
 
-def _combo(name: str, choices: list[tuple[str, str]]) -> QComboBox:
+def _named(widget: QWidget, name: str, tip: str) -> None:
+    """Object name = accessible name, so tests and screen readers find the same control."""
+    widget.setObjectName(name)
+    widget.setAccessibleName(name)
+    widget.setToolTip(tip)
+
+
+def _combo(name: str, choices: list[tuple[str, str]], tip: str) -> QComboBox:
     box = QComboBox()
-    box.setObjectName(name)
-    box.setAccessibleName(name)
+    _named(box, name, tip)
     for text, value in choices:
         box.addItem(text, value)
     return box
@@ -44,49 +53,57 @@ class ControlsPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
 
         self.k_slider = QSlider(Qt.Orientation.Horizontal)
-        self.k_slider.setObjectName("kSlider")
-        self.k_slider.setAccessibleName("kSlider")
+        _named(self.k_slider, "kSlider", "Number of colors K (2-256); the preview follows the drag")
         self.k_slider.setRange(2, 256)
         self.k_slider.setTracking(True)
         self.k_slider.setPageStep(8)
         self.k_spin = QSpinBox()
-        self.k_spin.setObjectName("kSpinBox")
-        self.k_spin.setAccessibleName("kSpinBox")
+        _named(self.k_spin, "kSpinBox", "Number of colors K (2-256)")
         self.k_spin.setRange(2, 256)
-        self.k_spin.setToolTip("Number of colors K (2-256)")
         k_row = QHBoxLayout()
         k_row.addWidget(self.k_slider, 1)
         k_row.addWidget(self.k_spin)
         form.addRow("Colors (K)", k_row)
 
         self.seed_spin = QSpinBox()
-        self.seed_spin.setObjectName("seedSpinBox")
-        self.seed_spin.setAccessibleName("seedSpinBox")
+        _named(self.seed_spin, "seedSpinBox", "Random seed: the same seed always gives the same result")
         self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("Random seed: the same seed always gives the same result")
         self.new_seed = QPushButton("New seed")
-        self.new_seed.setObjectName("newSeedButton")
-        self.new_seed.setAccessibleName("newSeedButton")
-        self.new_seed.setToolTip("Try another random start (Ctrl+R)")
+        _named(self.new_seed, "newSeedButton", "Try another random start (Ctrl+R)")
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.new_seed)
         form.addRow("Seed", seed_row)
 
-        self.init_box = _combo("initCombo", INIT_CHOICES)
-        self.init_box.setToolTip("How the first centroids are picked")
+        self.init_box = _combo("initCombo", INIT_CHOICES, "How the first centroids are picked")
         form.addRow("Initialization", self.init_box)
         self.restarts = QSpinBox()
-        self.restarts.setObjectName("restartsSpinBox")
-        self.restarts.setAccessibleName("restartsSpinBox")
+        _named(self.restarts, "restartsSpinBox",
+               "K-means restarts (n_init); the lowest error wins. Auto: more for small K")
         self.restarts.setRange(0, 20)
         self.restarts.setSpecialValueText("Auto")
-        self.restarts.setToolTip("K-means restarts (n_init); the lowest error wins. Auto: more for small K")
         form.addRow("Restarts", self.restarts)
-        self.space_box = _combo("colorSpaceCombo", SPACE_CHOICES)
+        self.space_box = _combo("colorSpaceCombo", SPACE_CHOICES,
+                                "Where colors are compared: RGB gives the lowest pixel error, "
+                                "OKLab follows what the eye sees")
         form.addRow("Color space", self.space_box)
-        self.dither_box = _combo("ditherCombo", DITHER_CHOICES)
+        self.dither_box = _combo("ditherCombo", DITHER_CHOICES,
+                                 "Dithering mixes palette colors to fake the missing ones (larger files)")
         form.addRow("Dithering", self.dither_box)
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        _named(self.strength_slider, "ditherStrengthSlider",
+               "Floyd–Steinberg strength: how much of each pixel's error spreads to its neighbours "
+               "(0-100 %); lower is calmer and smaller")
+        self.strength_slider.setRange(0, 100)
+        self.strength_slider.setPageStep(10)
+        self.strength_label = QLabel("100 %")
+        self.strength_label.setObjectName("ditherStrengthLabel")
+        self.strength_label.setMinimumWidth(self.strength_label.fontMetrics().horizontalAdvance("100 %") + 4)
+        self.strength_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        strength_row = QHBoxLayout()
+        strength_row.addWidget(self.strength_slider, 1)
+        strength_row.addWidget(self.strength_label)
+        form.addRow("Strength", strength_row)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(mid);")
@@ -100,9 +117,28 @@ class ControlsPanel(QWidget):
         self.restarts.valueChanged.connect(lambda v: self.paramsChanged.emit({"n_init": v or None}))
         self.space_box.currentIndexChanged.connect(
             lambda _: self.paramsChanged.emit({"color_space": self.space_box.currentData()}))
-        self.dither_box.currentIndexChanged.connect(
-            lambda _: self.paramsChanged.emit({"dither": self.dither_box.currentData()}))
+        self.dither_box.currentIndexChanged.connect(self._dither_changed)
+        self.strength_slider.valueChanged.connect(self._strength_changed)
+        #: The interactive controls in visual order, which is also their tab order.
+        self.tab_chain: list[QWidget] = [self.k_slider, self.k_spin, self.seed_spin, self.new_seed, self.init_box,
+                                         self.restarts, self.space_box, self.dither_box, self.strength_slider]
+        for first, second in pairwise(self.tab_chain):
+            QWidget.setTabOrder(first, second)
         self.set_values(k=16, seed=0, init="k-means++", n_init=None, color_space="rgb", dither="none")
+
+    def _dither_changed(self, _index: int) -> None:
+        self._sync_strength_enabled()
+        self.paramsChanged.emit({"dither": self.dither_box.currentData()})
+
+    def _strength_changed(self, value: int) -> None:
+        self.strength_label.setText(f"{value} %")
+        self.paramsChanged.emit({"dither_strength": value / 100})
+
+    def _sync_strength_enabled(self) -> None:
+        """Only Floyd–Steinberg has a strength; the slider is greyed out otherwise."""
+        on = self.dither_box.currentData() == "fs"
+        self.strength_slider.setEnabled(on)
+        self.strength_label.setEnabled(on)
 
     def _k_from_slider(self, k: int) -> None:
         with QSignalBlocker(self.k_spin):
@@ -124,9 +160,10 @@ class ControlsPanel(QWidget):
         self.seed_spin.setValue(random.randrange(0, 100_000))
 
     def set_values(self, *, k: int, seed: int, init: str, n_init: int | None, color_space: str,
-                   dither: str) -> None:
-        """Show these settings without emitting anything."""
-        widgets = [self.k_slider, self.k_spin, self.seed_spin, self.init_box, self.restarts, self.space_box, self.dither_box]
+                   dither: str, dither_strength: float = 1.0) -> None:
+        """Show these settings without emitting anything (``dither_strength`` is 0..1)."""
+        widgets = [self.k_slider, self.k_spin, self.seed_spin, self.init_box, self.restarts, self.space_box,
+                   self.dither_box, self.strength_slider]
         blockers = [QSignalBlocker(w) for w in widgets]
         self.k_slider.setValue(k)
         self.k_spin.setValue(k)
@@ -135,5 +172,9 @@ class ControlsPanel(QWidget):
         self.restarts.setValue(n_init or 0)
         self.space_box.setCurrentIndex(max(0, self.space_box.findData(color_space)))
         self.dither_box.setCurrentIndex(max(0, self.dither_box.findData(dither)))
+        percent = round(min(1.0, max(0.0, float(dither_strength))) * 100)
+        self.strength_slider.setValue(percent)
         del blockers
+        self.strength_label.setText(f"{percent} %")
+        self._sync_strength_enabled()
         self._update_hint(k)

@@ -17,6 +17,8 @@ ROWS = [
     ("ratio", "Real ratio (file / raw)"),
     ("psnr", "PSNR"),
     ("delta_e", "Mean ΔE (CIELAB)"),
+    ("ssim", "SSIM (luma)"),
+    ("locked", "Locked colors"),
     ("iterations", "Iterations / time"),
 ]
 
@@ -31,6 +33,7 @@ class StatsPanel(QFrame):
         self.header = QLabel("No image")
         self.header.setObjectName("statsHeader")
         self.header.setStyleSheet("font-weight: 600;")
+        self.header.setWordWrap(True)  # long stage texts wrap instead of widening the sidebar
         layout.addWidget(self.header)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -40,6 +43,7 @@ class StatsPanel(QFrame):
             value = QLabel("—")
             value.setObjectName(f"stat_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
             form.addRow(title, value)
             self.values[key] = value
         layout.addLayout(form)
