@@ -40,11 +40,20 @@ def cli(*args: str, as_nobody: bool = False, **kw) -> subprocess.CompletedProces
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120, **kw)
 
 
-@pytest.fixture
-def shared_dir():
-    """A folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
-    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+@pytest.fixture(scope="module")
+def nobody_can_run_the_cli() -> None:
+    if os.geteuid() != 0:
+        return  # already unprivileged: permissions apply as they are
+    if shutil.which("setpriv") is None:
         pytest.skip("setpriv is missing: cannot run as an unprivileged user")
+    probe = cli("--version", as_nobody=True)
+    if probe.returncode != 0:  # e.g. the checkout or the interpreter under a private home folder
+        pytest.skip(f"the unprivileged user cannot run this checkout's Python: {probe.stderr.strip()[:120]}")
+
+
+@pytest.fixture
+def shared_dir(nobody_can_run_the_cli):
+    """A folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
     d = Path(tempfile.mkdtemp(prefix="kmeans-perm-"))
     d.chmod(0o755)
     yield d
