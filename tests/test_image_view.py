@@ -142,7 +142,9 @@ def test_divider_stays_on_the_image_at_100_percent_when_panning_and_zooming(qtbo
     for _ in range(20):  # zoom out around a corner until the image is small in the view
         view.set_zoom(view.zoom / 1.25, QPointF(5, 5))
         check_divider_on_image(view)
-    assert view.image_rect().width() < view.width()
+    small = view.image_rect()
+    assert small.width() < view.width() and small.height() < view.height()
+    assert small.center().x() == pytest.approx(400) and small.center().y() == pytest.approx(300)  # centered
     assert sees_both_sides(view)
     for _ in range(30):
         view.set_zoom(view.zoom * 1.25, QPointF(790, 590))

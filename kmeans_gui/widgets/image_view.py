@@ -4,8 +4,8 @@ Paints QImages directly: a display-size copy at fit zoom (cheap), the full-resol
 once the user zooms in past it, so large photos stay sharp at 100 %. Both sides share one
 zoom and pan. Hold Space to see the original everywhere.
 
-Two rules keep the comparison visible: panning never moves the image off the view's center
-(so some of the image is always on screen), and the divider is a fraction of the *visible*
+Two rules keep the comparison visible: an image smaller than the view stays centered and a
+larger one cannot be panned off the view's center, and the divider is a fraction of the *visible*
 image span, not of the widget, so it can never land beside the image at any zoom or pan.
 """
 
@@ -169,9 +169,12 @@ class ImageView(QWidget):
         self._set_center(self._center - QPointF(dx, dy) / self.zoom)
 
     def _set_center(self, c: QPointF) -> None:
-        """Keep the view's center over the image, so part of the image is always on screen."""
-        self._center = QPointF(min(max(c.x(), 0.0), float(self._size.width())),
-                               min(max(c.y(), 0.0), float(self._size.height())))
+        """Keep the image on screen: along an axis where it fits in the view it is centered;
+        a larger one pans only until its edge reaches the view's center."""
+        def axis(v: float, size: int, view: int) -> float:
+            return size / 2 if size * self.zoom <= view else min(max(v, 0.0), float(size))
+        self._center = QPointF(axis(c.x(), self._size.width(), self.width()),
+                               axis(c.y(), self._size.height(), self.height()))
         self.update()
 
     def center(self) -> QPointF:
@@ -255,6 +258,8 @@ class ImageView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         if self.fit_mode:
             self.fit()
+        else:
+            self._set_center(self._center)
         super().resizeEvent(event)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
