@@ -45,6 +45,7 @@ class CompressOptions:
     suffix: str | None = None  # default "-k{K}" (the chosen K with a quality target)
     target_psnr: float | None = None
     target_delta_e: float | None = None
+    min_psnr: float | None = None  # pngquant's "--quality min-max" floor: below it, nothing is written
     effort: str = "smallest"  # PNG encoding: "smallest" (oxipng) or "fast" (one zlib pass)
 
     @property
@@ -76,6 +77,7 @@ class CompressResult:
     written: bool = False
     grew: bool = False
     target_met: bool | None = None  # None: no quality target was asked for
+    below_min_quality: bool = False  # not written: the quality floor (min_psnr) was not reached
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -183,6 +185,13 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         if out is None:
             out = default_output(src, options, out_dir, k=q.k)
             fmt = format_for_path(out, options.format)
+        recon = np.take(q.palette, indices, axis=0)
+        res.psnr = metrics.psnr(image.pixels, recon)
+        res.delta_e = metrics.mean_delta_e(image.pixels, recon)
+        res.bitcount_ratio = metrics.bitcount_ratio(image.width * image.height, len(q.palette))
+        if options.min_psnr is not None and res.psnr < options.min_psnr:
+            res.below_min_quality = True
+            raise ValueError(f"quality {res.psnr:.1f} dB is below the minimum {options.min_psnr:g} dB; not written")
         with protected([None if from_stdin else src, *protect]):
             if to_stdout:
                 data, notes = encode_for_save(out, q.palette, indices, fmt=fmt, icc_profile=image.icc_profile,
@@ -203,10 +212,6 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                 res.bytes_out, res.written = saved.bytes, saved.written
                 res.output = str(saved.path) if saved.written else None
         res.grew = bool(res.written and res.bytes_in and res.bytes_out and res.bytes_out > res.bytes_in)
-        recon = np.take(q.palette, indices, axis=0)
-        res.psnr = metrics.psnr(image.pixels, recon)
-        res.delta_e = metrics.mean_delta_e(image.pixels, recon)
-        res.bitcount_ratio = metrics.bitcount_ratio(image.width * image.height, len(q.palette))
         if res.written and not to_stdout and (palette_out is not None or palette_format is not None):
             target = palette_out or Path(res.output).with_suffix("." + palette_format)
             res.palette = _export_palette(target, q, options, [None if from_stdin else src, *protect])

@@ -2,7 +2,9 @@
 
 Exit codes: 0 every input done (a quality target that was not reached is noted, not an
 error), 1 some inputs failed or were refused (one ``path: reason`` line each on stderr, names
-with control characters escaped), 2 bad usage (one line, before any work), 130 interrupted.
+with control characters escaped), 2 bad usage (one line, before any work), 99 the only
+failures were results below the ``--quality MIN-MAX`` floor (not written, as pngquant),
+130 interrupted.
 A traceback never reaches the user. Every write goes through :mod:`core.write_guard`.
 """
 
@@ -38,9 +40,15 @@ def _number(text: str, what: str, lo: float, hi: float, unit: str = "") -> float
     return value
 
 
-def _quality(text: str) -> float:
-    """``35``, ``35dB`` or ``35 dB`` -> 35.0 (above 100 dB no 8-bit image gets anyway)"""
-    return _number(text, "--quality (PSNR in dB)", 0, 100, r"(?:db)?")
+def _quality(text: str) -> tuple[float | None, float]:
+    """``35``, ``35dB`` -> (None, 35.0); ``30-40dB`` -> (30.0, 40.0): pngquant's min-max, where
+    max is the target and a result below min is not written (exit 99)."""
+    low, dash, high = text.partition("-") if re.match(r"\s*[0-9.]+\s*(?:db)?\s*-", text, re.I) else ("", "", text)
+    top = _number(high, "--quality (PSNR in dB)", 0, 100, r"(?:db)?")
+    floor = _number(low, "--quality minimum", 0, 100, r"(?:db)?") if dash else None
+    if floor is not None and floor > top:
+        raise argparse.ArgumentTypeError(f"--quality minimum {floor:g} is above the target {top:g}")
+    return floor, top
 
 
 def _delta_e(text: str) -> float:
@@ -69,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  kmeans-compress photo.jpg --quality 35dB --json\n"
                "  kmeans-compress - < in.png > out.png\n"
                "  kmeans-compress -- -weird-name.png\n"
-               "Exit codes: 0 done, 1 some files failed or were refused, 2 bad usage.",
+               "Exit codes: 0 done, 1 some files failed or were refused, 2 bad usage, 99 below the --quality minimum.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders; - reads standard input")
@@ -84,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", choices=["k-means++", "random"], default="k-means++", help="initialization")
     target = p.add_mutually_exclusive_group()
     target.add_argument("--quality", type=_quality, metavar="DB",
-                        help="choose the smallest K reaching this PSNR, e.g. 35dB (overrides -k)")
+                        help="choose the smallest K reaching this PSNR, e.g. 35dB (overrides -k); "
+                             "MIN-MAX (30-40dB) also writes nothing below MIN (exit 99)")
     target.add_argument("--max-delta-e", type=_delta_e, metavar="DE",
                         help="choose the smallest K whose mean deltaE is at most DE (overrides -k)")
     p.add_argument("--palette-out", type=Path, metavar="FILE",
@@ -202,7 +211,8 @@ def run(argv: list[str] | None = None) -> int:
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         format=args.format, skip_if_larger=args.skip_if_larger, overwrite=args.force,
         skip_existing=args.skip_existing,
-        keep_metadata=args.keep_metadata, suffix=args.suffix, target_psnr=args.quality,
+        keep_metadata=args.keep_metadata, suffix=args.suffix,
+        target_psnr=args.quality[1] if args.quality else None, min_psnr=args.quality[0] if args.quality else None,
         target_delta_e=args.max_delta_e, effort=args.effort,
     )
     plan = make_plan(collected, options, output=args.output, out_dir=args.out_dir,
@@ -239,7 +249,10 @@ def run(argv: list[str] | None = None) -> int:
             if r.grew:
                 print(f"  grew: {printable(r.input)} ({human_bytes(r.bytes_in)} -> {human_bytes(r.bytes_out)})",
                       file=sys.stderr)
-    return 1 if any(r.error for r in results) else 0
+    failed = [r for r in results if r.error]
+    if failed and all(r.below_min_quality for r in failed):
+        return 99  # as pngquant: only quality floors were missed
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

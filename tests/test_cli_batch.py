@@ -138,3 +138,13 @@ def test_unreadable_inputs_are_in_the_plan_and_duplicates_count_once(tmp_path, c
     text = capsys.readouterr().out
     assert "empty.png: refused: the file is empty" in text and "missing.png: refused: file not found" in text
     assert "1 to compress, 2 refused" in text
+
+
+def test_quality_min_max_floor_writes_nothing_below_min_and_exits_99(tmp_path, capsys):
+    src = photo(tmp_path / "in.png", w=60, h=40)
+    assert main([str(src), "--quality", "95-99dB", "-o", str(tmp_path / "o.png")]) == 99
+    assert "below the minimum 95 dB; not written" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
+    assert main([str(src), "--quality", "20-30dB", "-o", str(tmp_path / "o.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["psnr"] >= 30
+    assert main([str(src), "--quality", "40-30"]) == 2
