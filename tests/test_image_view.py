@@ -3,6 +3,8 @@ heat-map legend, tested as widgets on their own (no main window)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,14 +25,22 @@ def solid(w: int, h: int, color: QColor) -> QImage:
     return img
 
 
+@functools.cache
+def shared_solid(w: int, h: int, rgb: tuple[int, int, int]) -> QImage:
+    """One image per size and color for all views, so the property test's many 4000 x 3000
+    views share two 36 MB images instead of allocating four each."""
+    return solid(w, h, QColor(*rgb))
+
+
 def make_view(qtbot, w=400, h=300, size=(200, 150)) -> ImageView:
     view = ImageView()
     qtbot.addWidget(view)
     view.resize(w, h)
     view.show()
     qtbot.waitExposed(view)
-    view.set_original(solid(*size, RED), solid(*size, RED))
-    view.set_result(solid(*size, BLUE), solid(*size, BLUE))
+    before, after = shared_solid(*size, RED.getRgb()[:3]), shared_solid(*size, BLUE.getRgb()[:3])
+    view.set_original(before, before)
+    view.set_result(after, after)
     return view
 
 
