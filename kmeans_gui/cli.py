@@ -178,6 +178,9 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_in
         parser.error("--json and -o - both use standard output; choose one")
     if args.inputs.count(STDIO) > 1:
         parser.error("standard input (-) can be read only once")
+    to_stdout = str(args.output) == STDIO or (args.output is None and STDIO in args.inputs)
+    if to_stdout and sys.stdout.isatty():
+        parser.error("refusing to write an image to the terminal; redirect standard output or use -o FILE")
 
 
 def _prepare_out_dir(args: argparse.Namespace) -> str | None:
