@@ -1,0 +1,39 @@
+"""The quantizer's policy lives in core.plan: one place for modes, K cut-offs and restarts."""
+
+from __future__ import annotations
+
+import core.quantize as quantize_module
+from core import plan
+
+
+def test_draft_first_above_the_cut_off():
+    assert not plan.draft_first(plan.DRAFT_ABOVE_K)
+    assert plan.draft_first(plan.DRAFT_ABOVE_K + 1)
+    assert quantize_module.draft_first is plan.draft_first  # the GUI may import it from either
+
+
+def test_plan_for_modes():
+    assert plan.plan_for(256, preview=False) is plan.FULL_PLAN
+    assert plan.plan_for(plan.PREVIEW_FINE_BINS_ABOVE_K, preview=True) is plan.PREVIEW_PLAN_SMALL_K
+    assert plan.plan_for(plan.PREVIEW_FINE_BINS_ABOVE_K + 1, preview=True) is plan.PREVIEW_PLAN
+    assert quantize_module.DRAFT_PLAN is plan.DRAFT_PLAN
+
+
+def test_restart_ladder_shrinks_with_k_and_preview_uses_one():
+    ladder = [plan.default_n_init(k, preview=False) for k in (2, 8, 9, 16, 17, 64, 65, 256)]
+    assert ladder == [10, 10, 6, 6, 3, 3, 2, 2]
+    assert plan.default_n_init(16, preview=True) == 1
+
+
+def test_seven_bit_level_only_for_large_histograms_at_large_k():
+    p = plan.FULL_PLAN
+    assert plan.coarse_bits(p, 8, plan.SEVEN_BIT_MIN_COLORS + 1, plan.SEVEN_BIT_MIN_K) == [4, 5, 6, 7]
+    assert plan.coarse_bits(p, 8, plan.SEVEN_BIT_MIN_COLORS, 256) == [4, 5, 6]
+    assert plan.coarse_bits(p, 8, 10**6, plan.SEVEN_BIT_MIN_K - 1) == [4, 5, 6]
+    assert plan.coarse_bits(plan.PREVIEW_PLAN, 7, 10**6, 256) == [4, 5, 6]
+
+
+def test_full_mode_stops_on_small_gains_and_previews_do_not_look_at_gains():
+    assert 0 < plan.FULL_PLAN.coarse_min_gain < 1e-3 and 0 < plan.FULL_PLAN.final_min_gain < 1e-3
+    for p in (plan.PREVIEW_PLAN, plan.PREVIEW_PLAN_SMALL_K, plan.DRAFT_PLAN):
+        assert p.coarse_min_gain == 0 and p.final_min_gain == 0
