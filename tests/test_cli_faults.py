@@ -275,3 +275,17 @@ def test_two_cli_writers_released_together_exactly_one_wins(tmp_path):
         errors = [p.stderr.read() for p in procs]
         assert codes == [0, 1], errors
         assert any("already exists" in e for e in errors)
+
+
+def test_read_only_media_is_named_as_such(tiny_disk, tmp_path):
+    src = photo(tmp_path / "in.png")
+    (tiny_disk / "old.png").write_bytes(b"old")
+    if subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], capture_output=True).returncode:
+        pytest.skip("cannot remount the tmpfs read-only here")
+    try:
+        res = cli(str(src), "-o", str(tiny_disk / "old.png"), "--force")
+        assert res.returncode == 1
+        assert res.stderr.strip() == f"{src}: {tiny_disk / 'old.png'}: could not write (read-only file system)"
+        assert (tiny_disk / "old.png").read_bytes() == b"old"
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(tiny_disk)], check=False)
