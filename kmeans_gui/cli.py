@@ -203,6 +203,10 @@ def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     collected = collect(args.inputs, args.recursive)
+    if not collected.items and collected.ours:
+        print(f"kmeans-compress: nothing to compress: the {len(collected.ours)} images found are our own outputs",
+              file=sys.stderr)
+        return 0
     if not collected.items:
         parser.error("no image files found in the given folders")
     _check_usage(parser, args, len(collected.items))
