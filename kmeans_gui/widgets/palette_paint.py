@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QPainter, QPen
 
 HIGHLIGHT = QColor(255, 200, 0)  # the highlighted color's frame, as in the image's highlight
@@ -18,9 +18,20 @@ def draw_swatch(p: QPainter, rect: QRect, color: np.ndarray, border: QColor, sel
         p.fillRect(QRect(rect.center().x() + 1, rect.center().y() + 1, rect.width() - rect.width() // 2,
                          rect.height() - rect.height() // 2), QColor(160, 160, 160))
     p.fillRect(rect, QColor(int(color[0]), int(color[1]), int(color[2]), alpha))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.setPen(QPen(HIGHLIGHT, 3) if selected else QPen(border, 1))
-    p.drawRect(rect.adjusted(0, 0, -1, -1))
+    if selected:
+        frame(p, rect.adjusted(-1, -1, 1, 1), 3, HIGHLIGHT)
+    else:
+        frame(p, rect, 1, border)
+
+
+def frame(p: QPainter, rect: QRect, thickness: int, color: QColor) -> None:
+    """A frame ``thickness`` pixels wide just inside ``rect``, from four filled rectangles: a pen
+    would straddle the edge and blend half-covered device pixels at fractional scales."""
+    t = thickness
+    x, y, w, h = rect.x(), rect.y(), rect.width(), rect.height()
+    for r in (QRect(x, y, w, t), QRect(x, y + h - t, w, t), QRect(x, y + t, t, h - 2 * t),
+              QRect(x + w - t, y + t, t, h - 2 * t)):
+        p.fillRect(r, color)
 
 
 def ink_for(color: np.ndarray) -> QColor:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMenu, QScrollArea, QSizePolicy, QToolTip, QWidget
 
 from . import palette_grid as grid
 from .palette_edit import PaletteEditing
-from .palette_paint import draw_padlock, draw_swatch
+from .palette_paint import draw_padlock, draw_swatch, frame
 
 KEYS_HELP = ("Arrow keys, Home and End move between colors; Enter copies the color and highlights its "
              "pixels; L locks or unlocks it; F2 changes it; Delete deletes it; Space marks it for "
@@ -184,7 +184,7 @@ class PaletteView(PaletteEditing, QWidget):
         accent = pal.color(QPalette.ColorRole.Highlight)
         for slot, idx in enumerate(self._order):
             rect = self._rect(slot)
-            if not event.rect().intersects(rect.adjusted(-3, -3, 3, 3)):
+            if not event.rect().intersects(rect.adjusted(-grid.GAP, -grid.GAP, grid.GAP, grid.GAP)):
                 continue
             color = self._palette[idx]
             draw_swatch(p, rect, color, border, selected=idx == self.selected)
@@ -194,8 +194,8 @@ class PaletteView(PaletteEditing, QWidget):
             if idx in self._locked:
                 draw_padlock(p, rect, color)
         if self.hasFocus() and 0 <= self.focus_slot < len(self._order):
-            p.setPen(QPen(accent, 2))
-            p.drawRect(self._rect(self.focus_slot).adjusted(-2, -2, 1, 1))
+            gap = self._cell()[1]  # the ring fills the gap around the focused swatch
+            frame(p, self._rect(self.focus_slot).adjusted(-gap, -gap, gap, gap), 2, accent)
 
     def focusInEvent(self, event) -> None:  # noqa: N802
         if self.focus_slot < 0 and len(self._order):
