@@ -30,6 +30,7 @@ from core.pipeline import CompressOptions
 from . import dialogs, settings_store
 from .batch_ui import BatchUI
 from .controller import Controller
+from .error_view import ErrorView
 from .figures_text import figure_rows
 from .jobs import Document, Figures, RenderResult, WriteDone
 from .menus import build_menus
@@ -59,6 +60,8 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self)
         self.playground = self.choose_k = None
         self._build_ui()
+        self.error_view = ErrorView(self)
+        self._left_layout.insertWidget(1, self.error_view.bar)
         self.batch = BatchUI(self)
         build_menus(self)
         self.presets = PresetsMenu(self, self.presets_menu)
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         lv.setContentsMargins(6, 6, 0, 6)
         lv.addWidget(self.banner)
         lv.addWidget(self.view, 1)
+        self._left_layout = lv
         self.sidebar = Sidebar()
         self.controls = self.sidebar.controls
         self.palette_view = self.sidebar.palette_view

@@ -67,6 +67,11 @@ def build_menus(win: MainWindow) -> None:
     _action(win, "Zoom &Out", win.view.zoom_out, QKeySequence.StandardKey.ZoomOut, view)
     _action(win, "&Fit to Window", win.view.fit, "Ctrl+0", view)
     _action(win, "&Actual Size (100%)", win.view.actual_size, "Ctrl+1", view)
+    win.act_error_map = _action(win, "&Error Map", lambda on: win.error_view.set_enabled(on), "Ctrl+M", view,
+                                "Show where the compressed image differs from the original")
+    win.act_error_map.setCheckable(True)
+    win.act_worst = _action(win, "Go to &Worst Region", lambda: win.error_view.go_to_worst(), "Ctrl+Shift+M", view,
+                            "Zoom to the block with the highest mean error")
     win.act_split = _action(win, "Before/After &Divider", win.toggle_split, "Ctrl+D", view)
     win.act_split.setCheckable(True)
     win.act_split.setChecked(True)

@@ -18,9 +18,11 @@ from PySide6.QtCore import QObject, Signal
 
 from core.io import SaveError, format_for_path
 from core.palette import export_format_for
+from core.write_guard import WriteRefused
 
 from .jobs import ExportJob, RenderResult, SaveJob, WriteDone
 from .worker import WorkerThread
+from .writing import check_destination, describe_failure
 
 if TYPE_CHECKING:
     from core.pipeline import CompressOptions
@@ -58,8 +60,9 @@ class WriteRequests(QObject):
             return req
         try:
             format_for_path(path, fmt)
-        except SaveError as e:
-            self._end(WriteDone(req, path, "", str(e)), "save")
+            check_destination(path, c.document)
+        except (SaveError, WriteRefused) as e:
+            self._end(WriteDone(req, path, "", describe_failure(e)), "save")
             return req
         self._dispatch(SaveJob(req, path, fmt, c.document, c.options, c.full_for(c.options), skip_if_larger))
         return req
@@ -72,8 +75,9 @@ class WriteRequests(QObject):
             return req
         try:
             export_format_for(path)
-        except ValueError as e:
-            self._end(WriteDone(req, path, "", str(e)), "export")
+            check_destination(path, c.document)
+        except (ValueError, WriteRefused) as e:
+            self._end(WriteDone(req, path, "", describe_failure(e)), "export")
             return req
         self._dispatch(ExportJob(req, path, sort, c.document, c.options, c.full_for(c.options)))
         return req

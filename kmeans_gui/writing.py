@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.atomic import WriteRefused, atomic_write_bytes, same_file
+from core.atomic import atomic_write_bytes
 from core.io import SaveError, format_for_path, save_indexed
 from core.kmeans import Cancelled
 from core.palette import export_palette
 from core.pipeline import human_bytes
+from core.write_guard import WriteRefused, check_one, protected
 
 from .jobs import Document, ExportJob, RenderResult, SaveJob, WriteDone
 from .render import encoded_png, full_result
@@ -26,16 +27,16 @@ def _result_for(job: SaveJob | ExportJob) -> RenderResult:
     return result
 
 
-def _refuse_source(path: Path, document: Document) -> None:
-    """The opened image is never replaced, whatever the dialog said."""
-    if document.path is not None and same_file(path, document.path):
-        raise WriteRefused(f"{path.name} is the image you opened: choose another name, the original is never replaced")
+def check_destination(path: Path, document: Document) -> None:
+    """The write guard's checks before any work: never the opened image (whatever the dialog
+    said), never a folder; an existing unrelated file may be replaced (the dialog asked)."""
+    check_one(path, [document.path] if document.path is not None else [], overwrite=True)
 
 
 def save(job: SaveJob) -> WriteDone:
     """Write the compressed image; the PNG bytes counted by the figures are reused as they are."""
     fmt = format_for_path(job.path, job.fmt)
-    _refuse_source(job.path, job.document)
+    check_destination(job.path, job.document)
     result = _result_for(job)
     loaded = job.document.loaded
     original = loaded.file_bytes
@@ -45,10 +46,13 @@ def save(job: SaveJob) -> WriteDone:
             return _larger(job, len(data), original)
         if job.token.cancelled:
             raise Cancelled()
-        written = atomic_write_bytes(job.path, data, overwrite=True, protect=_protect(job.document))
+        with protected(_protect(job.document)):
+            written = atomic_write_bytes(job.path, data, overwrite=True)
         return WriteDone(job.request, written, f"Saved {written.name}: {human_bytes(len(data))}")
-    saved = save_indexed(job.path, result.palette, result.indices, fmt=fmt, source=loaded.path, overwrite=True,
-                         skip_if_larger=job.skip_if_larger, original_bytes=original, icc_profile=loaded.icc_profile)
+    with protected(_protect(job.document)):
+        saved = save_indexed(job.path, result.palette, result.indices, fmt=fmt, source=loaded.path, overwrite=True,
+                             skip_if_larger=job.skip_if_larger, original_bytes=original,
+                             icc_profile=loaded.icc_profile)
     if not saved.written:
         return _larger(job, saved.bytes, original or 0)
     notes = f" ({'; '.join(saved.notes)})" if saved.notes else ""
@@ -67,9 +71,10 @@ def _protect(document: Document) -> list[Path]:
 
 def export(job: ExportJob) -> WriteDone:
     """Write the palette of the requested settings in the format the file name asks for."""
-    _refuse_source(job.path, job.document)
+    check_destination(job.path, job.document)
     result = _result_for(job)
-    written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True)
+    with protected(_protect(job.document)):
+        written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True)
     return WriteDone(job.request, written, f"Palette of {len(result.palette)} colors exported to {written.name}")
 
 

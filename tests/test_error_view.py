@@ -1,0 +1,76 @@
+"""The error view through the window: the button changes what the image view paints; maps are right."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPushButton
+
+from core.errormap import delta_e_map
+from kmeans_gui.main_window import MainWindow
+from kmeans_gui.qt_images import qimage_to_array
+
+from .gui_helpers import open_and_wait, wait_settled
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def photo_path(tmp_path, photo):
+    p = tmp_path / "photo.png"
+    Image.fromarray(photo).save(p)
+    return p
+
+
+def test_error_map_button_changes_what_the_view_paints(qtbot, window, photo_path):
+    window.controls.k_spin.setValue(4)
+    open_and_wait(qtbot, window, photo_path)
+    button = window.findChild(QPushButton, "errorMapButton")
+    assert button is not None and button.isCheckable()
+    before = qimage_to_array(window.view.grab().toImage())
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.view.mode() == "error" and window.act_error_map.isChecked()
+    qtbot.waitUntil(lambda: window.error_view.map is not None and not window.controller.busy, timeout=20_000)
+    after = qimage_to_array(window.view.grab().toImage())
+    assert not np.array_equal(before, after)
+    assert window.error_view.legend.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.view.mode() == "result" and not window.error_view.legend.isVisible()
+    assert not np.array_equal(qimage_to_array(window.view.grab().toImage()), after)
+
+
+def test_error_map_values_are_the_per_pixel_delta_e(qtbot, window, photo_path, photo):
+    window.controls.k_spin.setValue(6)
+    open_and_wait(qtbot, window, photo_path)
+    window.error_view.set_enabled(True)
+    qtbot.waitUntil(lambda: window.error_view.map is not None and not window.controller.busy, timeout=20_000)
+    result = window.controller.shown
+    independent = delta_e_map(photo, np.take(result.palette, result.indices, axis=0))
+    m = window.error_view.map
+    assert m.mean == pytest.approx(float(independent.mean()), rel=1e-5)
+    assert m.vmax >= 2 and m.ticks[0] == 0
+
+
+def test_error_map_follows_k_changes_and_worst_region_zooms(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    window.error_view.set_enabled(True)
+    window.controls.k_spin.setValue(3)
+    wait_settled(qtbot, window)
+    qtbot.waitUntil(lambda: window.error_view.map is not None and not window.controller.busy, timeout=20_000)
+    coarse = window.error_view.map.mean
+    window.controls.k_spin.setValue(64)
+    wait_settled(qtbot, window)
+    qtbot.waitUntil(lambda: window.error_view.map is not None and not window.controller.busy, timeout=20_000)
+    assert window.error_view.map.mean < coarse  # more colors, less error
+    zoom = window.view.zoom
+    window.act_worst.trigger()
+    assert window.view.zoom > zoom
