@@ -124,6 +124,32 @@ def test_merge_with_then_click_a_second_color(qtbot, view):
     assert len(merges) == 1 and clicks == [(ORDER[4],)]
 
 
+def test_merge_with_from_the_keyboard(qtbot, view):
+    focused(qtbot, view)
+    merges = record(view.mergeRequested)
+    view.context_actions(view.focused_index())["merge_with"].trigger()  # as from Shift+F10's menu
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert merges == [(ORDER[0], ORDER[1])]
+    assert view.merge_from == -1 and view.selected == -1  # the Enter finished the merge; nothing copied
+
+
+def test_escape_cancels_before_a_window_shortcut_and_passes_otherwise(qtbot, view):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    fired = []
+    cancel = QAction("Cancel", view.window())
+    cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+    cancel.triggered.connect(lambda: fired.append(1))
+    view.window().addAction(cancel)
+    focused(qtbot, view)
+    view.start_merge(0)
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert view.merge_from == -1 and fired == []  # the view's Escape: the pending merge ends
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert fired == [1]  # nothing pending: the window's Escape (cancel work) still works
+
+
 def test_merge_selected_after_two_ctrl_clicks(qtbot, view):
     merges, clicks = record(view.mergeRequested), record(view.colorClicked)
     for slot in (4, 1):
@@ -157,6 +183,7 @@ def test_arrows_and_enter_copy_the_focused_color(qtbot, view):
     assert clicks == [(ORDER[3],)] and view.selected == ORDER[3]
     qtbot.keyClick(view, Qt.Key.Key_Enter)  # again: the highlight goes, as with a second click
     assert clicks[-1] == (-1,)
+    assert view.colors()[3] in view.accessibleDescription()  # a screen reader hears the focused color
     qtbot.keyClick(view, Qt.Key.Key_Home)
     assert view.focus_slot == 0
     qtbot.keyClick(view, Qt.Key.Key_Left)  # stays at the edge

@@ -163,12 +163,21 @@ class PaletteView(PaletteEditing, QWidget):
         return area if isinstance(area, QScrollArea) else None
 
     def _move_focus(self, slot: int) -> None:
+        """Move the ring, scroll it into view, and say which color it is on (tooltip and screen reader)."""
         self.focus_slot = slot
         rect = self._rect(slot)
         area = self._scroll_area()
         if area is not None:
             area.ensureVisible(rect.center().x(), rect.center().y(), rect.width(), rect.height())
+        self._describe_focus()
+        if self.isVisible():
+            QToolTip.showText(self.mapToGlobal(rect.bottomRight()), self.swatch_tip(self.focused_index()), self)
         self.update()
+
+    def _describe_focus(self) -> None:
+        idx = self.focused_index()
+        here = self.swatch_tip(idx).split("\n")[0] + ". " if idx >= 0 else ""
+        self.setAccessibleDescription(f"Palette colors. {here}{KEYS_HELP}.")
 
     # -- painting and input ------------------------------------------------------------------
 
@@ -200,6 +209,7 @@ class PaletteView(PaletteEditing, QWidget):
     def focusInEvent(self, event) -> None:  # noqa: N802
         if self.focus_slot < 0 and len(self._order):
             self.focus_slot = 0
+        self._describe_focus()
         super().focusInEvent(event)
         self.update()
 
@@ -266,7 +276,8 @@ class PaletteView(PaletteEditing, QWidget):
             self.toggle_mark(idx)
 
     def event(self, e) -> bool:
-        if e.type() == QEvent.Type.ShortcutOverride and _own_key(e) and len(self._order):
+        if e.type() == QEvent.Type.ShortcutOverride and len(self._order) and (
+                _own_key(e) or (e.key() == Qt.Key.Key_Escape and (self.merge_from >= 0 or self._marked))):
             e.accept()  # these keys act on the focused color, not on a window shortcut
             return True
         if e.type() == QEvent.Type.ToolTip:
