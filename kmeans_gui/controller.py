@@ -26,6 +26,8 @@ from . import encoder_process
 from .jobs import (
     BatchDone,
     BatchJob,
+    CallDone,
+    CallJob,
     Document,
     ErrorMapDone,
     FiguresDone,
@@ -52,6 +54,8 @@ class Controller(QObject):
     writeFinished = Signal(object, object)  # WriteDone, kind ("save" | "export")
     batchFinished = Signal(object)  # tuple[CompressResult, ...]
     batchCancelled = Signal()
+    callFinished = Signal(str, object)  # tag, payload of run_call's function
+    callEnded = Signal(str, str)  # tag, why it ended without a payload ("cancelled" or a message)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +64,7 @@ class Controller(QObject):
         self.loading: LoadJob | None = None
         self._requests = 0
         self._batch: BatchJob | None = None
+        self._call: CallJob | None = None
 
         self.renderer = WorkerThread("kmeans-render", self)
         self.writer = WorkerThread("kmeans-writer", self)
@@ -76,7 +81,7 @@ class Controller(QObject):
         self.stateChanged = self.loop.stateChanged
         self._handlers = {Loaded: self._loaded, LoadFailed: self._load_failed, RenderResult: self.loop.on_rendered,
                           FiguresDone: self.loop.on_figures, ErrorMapDone: self.loop.on_error_map,
-                          WriteDone: self.writes.on_done, BatchDone: self._batch_done,
+                          WriteDone: self.writes.on_done, BatchDone: self._batch_done, CallDone: self._call_done,
                           JobCancelled: self._cancelled, JobFailed: self._failed}
 
     # -- what the loop shows ---------------------------------------------------------------
@@ -101,7 +106,7 @@ class Controller(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self.loading or self.loop.busy or self.writes.pending or self._batch)
+        return bool(self.loading or self.loop.busy or self.writes.pending or self._batch or self._call)
 
     def _emit_busy(self) -> None:
         self.busyChanged.emit(self.busy)
@@ -173,10 +178,9 @@ class Controller(QObject):
         """Esc: stop all computation. What is shown stays, with the settings that made it."""
         self.loop.cancel()
         self.writes.cancel_all("cancelled (Esc)")
-        if self._batch is not None:
-            self._batch.token.cancel()
-        if self.loading is not None:
-            self.loading.token.cancel()
+        for job in (self._batch, self._call, self.loading):
+            if job is not None:
+                job.token.cancel()
         s = self.shown
         if s is not None and s.options != self.options:
             self.options = s.options  # the controls go back to what made the picture
@@ -199,6 +203,9 @@ class Controller(QObject):
         elif job is self._batch:
             self._batch = None
             self.batchCancelled.emit()
+        elif job is self._call:
+            self._call = None
+            self.callEnded.emit(job.tag, "cancelled")
         else:
             self.writes.on_cancelled(job)
 
@@ -209,6 +216,9 @@ class Controller(QObject):
         elif job is self._batch:
             self._batch = None
             self.errorOccurred.emit(out.message)
+        elif job is self._call:
+            self._call = None
+            self.callEnded.emit(job.tag, out.message)
         elif not self.writes.on_failed(job, out.message) and job is self.loading:
             self.loading = None
             self.loadFailed.emit(out.message)
@@ -217,7 +227,7 @@ class Controller(QObject):
     def _on_progress(self, job, fraction: float, stage: str) -> None:
         if job is self.loop.inflight and job.stage == "full":
             self.progressChanged.emit(0.9 * fraction, stage)
-        elif job is self._batch:
+        elif job is self._batch or job is self._call:
             self.progressChanged.emit(fraction, stage)
 
     # -- writing ---------------------------------------------------------------------------
@@ -238,6 +248,19 @@ class Controller(QObject):
         self.writer.send(self._batch)
         self._emit_busy()
 
+    def run_call(self, tag: str, fn) -> None:
+        """Run ``fn(should_stop, progress)`` in the writer (one at a time; Esc cancels it)."""
+        if self._call is not None:
+            self._call.token.cancel()
+        self._call = CallJob(tag, fn)
+        self.writer.send(self._call)
+        self._emit_busy()
+
+    def _call_done(self, out: CallDone) -> None:
+        if out.job is self._call:
+            self._call = None
+            self.callFinished.emit(out.tag, out.payload)
+
     def _batch_done(self, out: BatchDone) -> None:
         self._batch = None
         self.batchFinished.emit(out.results)
@@ -247,10 +270,9 @@ class Controller(QObject):
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel everything and join both threads; False if one is still busy after the timeout."""
         self.loop.cancel()
-        if self.loading is not None:
-            self.loading.token.cancel()
-        if self._batch is not None:
-            self._batch.token.cancel()
+        for job in (self._batch, self._call, self.loading):
+            if job is not None:
+                job.token.cancel()
         self.writes.shutdown()
         ok = self.renderer.stop(timeout_ms)
         ok = self.writer.stop(timeout_ms) and ok

@@ -32,6 +32,7 @@ from .batch_ui import BatchUI
 from .controller import Controller
 from .error_view import ErrorView
 from .figures_text import figure_rows
+from .fit_size import FitSize, ask_max_kb
 from .jobs import Document, Figures, RenderResult, WriteDone
 from .menus import build_menus
 from .presets_menu import PresetsMenu, ask_preset_name
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.error_view = ErrorView(self)
         self._left_layout.insertWidget(1, self.error_view.bar)
         self.batch = BatchUI(self)
+        self.fit_size = FitSize(self)
         build_menus(self)
         self.presets = PresetsMenu(self, self.presets_menu)
         self._rebuild_recent()
@@ -194,6 +196,9 @@ class MainWindow(QMainWindow):
 
     def _ask_preset_name(self) -> str | None:
         return ask_preset_name(self)
+
+    def _ask_max_kb(self) -> int | None:
+        return ask_max_kb(self)
 
     # -- saving and exporting ------------------------------------------------------------
 

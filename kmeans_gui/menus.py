@@ -79,6 +79,8 @@ def build_menus(win: MainWindow) -> None:
     tools = bar.addMenu("&Tools")
     win.act_playground = _action(win, "K-means &Playground…", win.open_playground, "Ctrl+Shift+P", tools)
     win.act_choose_k = _action(win, "&Choose K…", win.open_choose_k, "Ctrl+K", tools)
+    win.act_fit = _action(win, "&Fit in Size…", lambda: win.fit_size.dialog(), "Ctrl+Shift+F", tools,
+                          "Find the best K (and dithering) whose PNG fits in a size you give")
     help_menu = bar.addMenu("&Help")
     _action(win, "&About", win.about, None, help_menu)
     win.act_cancel = _action(win, "Cancel", win.controller.cancel, Qt.Key.Key_Escape,

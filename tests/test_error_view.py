@@ -74,3 +74,32 @@ def test_error_map_follows_k_changes_and_worst_region_zooms(qtbot, window, photo
     zoom = window.view.zoom
     window.act_worst.trigger()
     assert window.view.zoom > zoom
+
+
+def test_fit_in_size_picks_a_k_whose_png_fits(qtbot, window, photo_path):
+    from core.encode import encode_indexed
+    from kmeans_gui.jobs import CancelToken
+    from kmeans_gui.render import full_result
+
+    window.controls.k_spin.setValue(200)
+    open_and_wait(qtbot, window, photo_path)
+    limit = 12_000
+    window.fit_size.fit(limit)
+    qtbot.waitUntil(lambda: window.fit_size.last is not None, timeout=120_000)
+    r = window.fit_size.last
+    assert r.fits and r.bytes <= limit
+    assert window.controller.options.k == r.k and window.controls.k_spin.value() == r.k
+    import io
+
+    buf = io.BytesIO()
+    res = full_result(window.controller.document, window.controller.options, CancelToken())
+    encode_indexed(buf, res.palette, res.indices, "png", effort="fast")
+    assert buf.tell() <= limit  # the window's own render of the chosen setting fits
+
+
+def test_fit_in_size_that_cannot_fit_says_so(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    window.fit_size.fit(50)
+    qtbot.waitUntil(lambda: window.fit_size.last is not None, timeout=60_000)
+    assert not window.fit_size.last.fits
+    assert "Nothing fits" in window.banner.text() and "\n" not in window.banner.text()

@@ -1,0 +1,87 @@
+"""Tools > Fit in Size…: the best-quality K (and dithering on or off) whose saved PNG fits.
+
+``core.target.fit_to_size`` searches on the full-resolution image in the writer thread, with
+progress and Esc; the window then switches to the setting found and says which K it chose, or
+names the smallest size it could reach.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QInputDialog
+
+from core.pipeline import human_bytes
+from core.target import fit_to_size
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+class FitSize(QObject):
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__(win)
+        self.win = win
+        self.last = None  # the last FitResult, for tests and the status line
+        win.controller.callFinished.connect(self._done)
+        win.controller.callEnded.connect(self._ended)
+
+    def dialog(self) -> None:
+        if self.win.controller.document is None:
+            self.win.show_error("Open an image first")
+            return
+        kb = self.win._ask_max_kb()
+        if kb:
+            self.fit(kb * 1000)
+
+    def fit(self, max_bytes: int) -> None:
+        """Search the setting that fits in ``max_bytes`` (in the background)."""
+        c = self.win.controller
+        doc, o = c.document, c.options
+        if doc is None:
+            self.win.show_error("Open an image first")
+            return
+        px = doc.loaded.pixels
+        self.win._notify(f"Searching the best K that fits in {human_bytes(max_bytes)}… (Esc cancels)")
+
+        def search(stop, progress):
+            def trial(t) -> None:
+                progress(min(0.95, 0.08 * (len(tried) + 1)), f"K = {t.k}")
+                tried.append(t)
+
+            tried: list = []
+            return fit_to_size(px, max_bytes, seed=o.seed, color_space=o.color_space, effort="fast",
+                               dither_strength=o.dither_strength, should_stop=stop, on_trial=trial)
+
+        c.run_call("fit", search)
+
+    @Slot(str, object)
+    def _done(self, tag: str, result) -> None:
+        if tag != "fit":
+            return
+        self.last = result
+        if not result.fits:
+            self.win.show_error(f"Nothing fits in {human_bytes(result.max_bytes)}: the smallest file reached is "
+                                f"{human_bytes(result.smallest_bytes)} (K = 2)")
+            return
+        self.win.show_options(self._options(result))
+        self.win.controller.set_options(k=result.k, dither=result.dither)
+        self.win._notify(f"K = {result.k}, dithering {'on' if result.dither != 'none' else 'off'}: "
+                         f"{human_bytes(result.bytes)}, fits in {human_bytes(result.max_bytes)} "
+                         f"(tried K = {', '.join(str(k) for k in result.ks_tried)})")
+
+    def _options(self, result):
+        from dataclasses import replace
+
+        return replace(self.win.controller.options, k=result.k, dither=result.dither)
+
+    @Slot(str, str)
+    def _ended(self, tag: str, why: str) -> None:
+        if tag == "fit":
+            self.win.show_error("Fit in size cancelled" if why == "cancelled" else f"Fit in size failed: {why}")
+
+
+def ask_max_kb(parent) -> int | None:
+    kb, ok = QInputDialog.getInt(parent, "Fit in size", "Largest file size (KB):", 200, 1, 10_000_000)
+    return kb if ok else None
