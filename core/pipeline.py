@@ -20,7 +20,7 @@ from . import metrics
 from .dither import dither as apply_dither
 from .encode import SAVE_FORMATS, SaveError, format_for_path
 from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
-from .quantize import Quantized, quantize
+from .quantize import Quantized
 from .save import encode_for_save, save_indexed
 from .write_guard import WriteRefused, describe_os_error, printable, protected
 
@@ -35,6 +35,9 @@ class CompressOptions:
     color_space: str = "rgb"
     dither: str = "none"
     dither_strength: float = 1.0  # Floyd-Steinberg error diffusion, 0..1 (1 = classic)
+    fixed: tuple[tuple[int, ...], ...] = ()  # locked colors: kept exactly, counted toward K
+    palette: tuple[tuple[int, ...], ...] | None = None  # map to these colors; K-means off
+    edits: tuple[tuple, ...] = ()  # hand edits of the palette (core.palette_edit), in order
     init: str = "k-means++"
     n_init: int | None = None  # restarts; None lets the core choose
     format: str | None = None  # None: from the output extension
@@ -140,11 +143,13 @@ def quantize_for(image: LoadedImage, options: CompressOptions,
         choice = smallest_k_for(image.pixels, psnr=options.target_psnr, delta_e=options.target_delta_e,
                                 seed=options.seed, color_space=options.color_space, should_stop=should_stop)
         q, met = choice.result, choice.reached
-    else:
-        q = quantize(image.pixels, options.k, seed=options.seed, color_space=options.color_space,
-                     init=options.init, n_init=options.n_init, should_stop=should_stop)
-    indices = q.indices if options.dither == "none" else apply_dither(
-        image.pixels, q.palette, options.dither, color_space=options.color_space, strength=options.dither_strength)
+        indices = q.indices if options.dither == "none" else apply_dither(
+            image.pixels, q.palette, options.dither, color_space=options.color_space,
+            strength=options.dither_strength)
+        return q, indices, met
+    from .compress import quantize_with
+
+    q, indices = quantize_with(image.pixels, options, should_stop=should_stop)
     return q, indices, met
 
 

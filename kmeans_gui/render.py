@@ -16,11 +16,12 @@ from PIL import Image
 from PySide6.QtGui import QImage
 
 from core import errormap, metrics
+from core.compress import quantize_with
 from core.dither import dither as apply_dither
 from core.io import LoadedImage, encode_indexed
 from core.kmeans import Cancelled
 from core.palette import hex_color, sort_order
-from core.quantize import DRAFT_PLAN, Quantized, plan_for, quantize
+from core.quantize import DRAFT_PLAN, Quantized, plan_for
 from core.remap import apply_palette
 from core.ssim import ssim
 
@@ -84,17 +85,10 @@ def stage_plan(stage: Stage, k: int):
 
 def quantize_stage(pixels: np.ndarray, stage: Stage, options, token: CancelToken,
                    progress: Progress | None = None) -> tuple[Quantized, np.ndarray]:
-    """Quantize and dither ``pixels`` as ``options`` say; raises ``Cancelled`` when asked to stop."""
+    """Quantize (locks, palette file, edits) and dither as ``options`` say; raises ``Cancelled``."""
     stop = lambda: token.cancelled  # noqa: E731 - the core's should_stop callback
-    q = quantize(pixels, options.k, seed=options.seed, init=options.init, n_init=options.n_init,
-                 color_space=options.color_space, preview=stage != "full", plan=stage_plan(stage, options.k),
-                 should_stop=stop, on_progress=progress)
-    if stop():
-        raise Cancelled()
-    if options.dither == "none":
-        return q, q.indices
-    indices = apply_dither(pixels, q.palette, options.dither, color_space=options.color_space,
-                           strength=options.dither_strength)
+    q, indices = quantize_with(pixels, options, preview=stage != "full", plan=stage_plan(stage, options.k),
+                               should_stop=stop, on_progress=progress)
     if stop():
         raise Cancelled()
     return q, indices

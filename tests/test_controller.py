@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import core.compress as compress_mod
 import kmeans_gui.render as render_mod
 from core.kmeans import Cancelled
 from core.quantize import Quantized
@@ -70,7 +71,7 @@ def settled(c: Controller) -> bool:
 
 def test_a_burst_of_changes_while_a_draft_runs_renders_the_last(qtbot, controller, image_path, monkeypatch):
     fake = FakeCore(delay=0.0, draft_delay=0.2)
-    monkeypatch.setattr(render_mod, "quantize", fake)
+    monkeypatch.setattr(compress_mod, "quantize", fake)
     open_doc(qtbot, controller, image_path)
     qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
     start = controller.render_count
@@ -85,7 +86,7 @@ def test_a_burst_of_changes_while_a_draft_runs_renders_the_last(qtbot, controlle
 
 def test_a_draft_in_flight_is_shown_not_cancelled(qtbot, controller, image_path, monkeypatch):
     fake = FakeCore(delay=0.0, draft_delay=0.3)
-    monkeypatch.setattr(render_mod, "quantize", fake)
+    monkeypatch.setattr(compress_mod, "quantize", fake)
     open_doc(qtbot, controller, image_path)
     qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
     shown = []
@@ -99,7 +100,7 @@ def test_a_draft_in_flight_is_shown_not_cancelled(qtbot, controller, image_path,
 
 def test_a_change_cancels_a_long_full_render(qtbot, controller, image_path, monkeypatch):
     fake = FakeCore(delay=0.0, full_delay=30.0)
-    monkeypatch.setattr(render_mod, "quantize", fake)
+    monkeypatch.setattr(compress_mod, "quantize", fake)
     open_doc(qtbot, controller, image_path)
     qtbot.waitUntil(lambda: controller.loop.inflight is not None and controller.loop.inflight.stage == "full", timeout=10_000)
     controller.set_options(k=7)  # must stop the 30 s full render at its next poll
@@ -110,7 +111,7 @@ def test_a_change_cancels_a_long_full_render(qtbot, controller, image_path, monk
 
 def test_cancel_stops_everything_and_clears_busy(qtbot, controller, image_path, monkeypatch):
     fake = FakeCore(delay=0.0)
-    monkeypatch.setattr(render_mod, "quantize", fake)
+    monkeypatch.setattr(compress_mod, "quantize", fake)
     open_doc(qtbot, controller, image_path)
     qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
     fake.delay = fake.draft_delay = fake.full_delay = 30.0
@@ -123,7 +124,7 @@ def test_cancel_stops_everything_and_clears_busy(qtbot, controller, image_path, 
 
 def test_a_failure_in_the_core_becomes_one_line(qtbot, controller, image_path, monkeypatch):
     fake = FakeCore()
-    monkeypatch.setattr(render_mod, "quantize", fake)
+    monkeypatch.setattr(compress_mod, "quantize", fake)
     open_doc(qtbot, controller, image_path)
     errors = []
     controller.errorOccurred.connect(errors.append)
@@ -134,7 +135,7 @@ def test_a_failure_in_the_core_becomes_one_line(qtbot, controller, image_path, m
 
 
 def test_results_carry_the_options_they_were_made_for(qtbot, controller, image_path, monkeypatch):
-    monkeypatch.setattr(render_mod, "quantize", FakeCore())
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore())
     open_doc(qtbot, controller, image_path)
     controller.set_options(k=11, seed=3)
     qtbot.waitUntil(lambda: settled(controller), timeout=10_000)

@@ -1,0 +1,63 @@
+"""Settings -> palette image: the one place that turns ``CompressOptions`` into a result.
+
+Order: a palette (K-means with locked colors fixed, or a palette file's colors with K-means
+off) -> hand edits (recolor, delete, merge) -> dithering with the final palette. The window's
+stages and the command line both call :func:`quantize_with`, so a setting means the same
+thing everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from .dither import dither as apply_dither
+from .palette_edit import apply_edits
+from .plan import Plan
+from .quantize import Quantized, quantize
+from .remap import apply_palette
+
+
+def _given_palette(pixels: np.ndarray, colors: tuple, options) -> Quantized:
+    """The image mapped onto ``colors`` (at most 256, as given): no K-means."""
+    palette = np.asarray(colors, np.uint8)
+    if pixels.shape[2] == 3 and palette.shape[1] == 4:
+        palette = palette[:, :3]
+    elif pixels.shape[2] == 4 and palette.shape[1] == 3:
+        palette = np.concatenate([palette, np.full((len(palette), 1), 255, np.uint8)], axis=1)
+    indices = apply_palette(pixels, palette, color_space=options.color_space)
+    counts = np.bincount(indices.ravel(), minlength=len(palette)).astype(np.int64)
+    return Quantized(palette=palette, indices=indices, counts=counts, inertia=float("nan"), n_iter=0,
+                     distinct_colors=len(palette), k=len(palette), seed=options.seed,
+                     color_space=options.color_space, preview=False)
+
+
+def quantize_with(pixels: np.ndarray, options, *, preview: bool = False, plan: Plan | None = None,
+                  should_stop: Callable[[], bool] | None = None,
+                  on_progress: Callable[[float, str], None] | None = None) -> tuple[Quantized, np.ndarray]:
+    """The result for ``options`` and the indices to save (dithered if asked).
+
+    The returned ``Quantized`` carries the final palette; its ``histogram`` is dropped when edits
+    changed the palette, so figures are then measured per pixel.
+    """
+    given = getattr(options, "palette", None)
+    if given:
+        q = _given_palette(pixels, given, options)
+    else:
+        fixed = getattr(options, "fixed", ())
+        q = quantize(pixels, options.k, seed=options.seed, init=options.init, n_init=options.n_init,
+                     color_space=options.color_space, preview=preview, plan=plan,
+                     fixed=np.asarray(fixed, np.uint8) if fixed else None,
+                     should_stop=should_stop, on_progress=on_progress)
+    edits = getattr(options, "edits", ())
+    if edits:
+        palette, indices = apply_edits(pixels, q.palette, q.indices, edits, options.color_space)
+        counts = np.bincount(indices.ravel(), minlength=len(palette)).astype(np.int64)
+        q = replace(q, palette=palette, indices=indices, counts=counts, histogram=None)
+    if options.dither == "none" or (should_stop is not None and should_stop()):
+        return q, q.indices
+    indices = apply_dither(pixels, q.palette, options.dither, color_space=options.color_space,
+                           strength=getattr(options, "dither_strength", 1.0))
+    return q, indices
