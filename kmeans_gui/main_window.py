@@ -35,6 +35,7 @@ from .figures_text import figure_rows
 from .fit_size import FitSize, ask_max_kb
 from .jobs import Document, Figures, RenderResult, WriteDone
 from .menus import build_menus
+from .palette_editing import PaletteEditing, ask_color
 from .presets_menu import PresetsMenu, ask_preset_name
 from .qt_images import array_to_qimage, qimage_png_bytes
 from .resources_path import icon_path
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self._left_layout.insertWidget(1, self.error_view.bar)
         self.batch = BatchUI(self)
         self.fit_size = FitSize(self)
+        self.editing = PaletteEditing(self)
+        self.undo_stack = self.editing.undo_stack
         build_menus(self)
         self.presets = PresetsMenu(self, self.presets_menu)
         self._rebuild_recent()
@@ -180,19 +183,42 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_result(self, result: RenderResult) -> None:
         self.view.set_result(result.image, result.display)
-        self.palette_view.set_palette(result.palette, result.counts, result.hex_codes, result.orders)
+        self.palette_view.set_palette(result.palette, result.counts, result.hex_codes, result.orders,
+                                      locked=self.editing.locked_indices(result.palette))
         self.view.set_highlight(None)
 
     @Slot(object)
     def _on_figures(self, figures: Figures | None) -> None:
         if figures is not None:
-            self.stats.show_rows(figure_rows(figures))
+            o = self.controller.options
+            rows = figure_rows(figures)
+            rows["locked"] = (f"palette file ({len(o.palette)} colors)" if o.palette else
+                              f"{len(o.fixed)} locked" + (f", {len(o.edits)} edits" if o.edits else ""))
+            self.stats.show_rows(rows)
 
     @Slot(object)
     def show_options(self, options: CompressOptions) -> None:
         """Put ``options`` in the controls without emitting changes."""
         self.controls.set_values(k=options.k, seed=options.seed, init=options.init, n_init=options.n_init,
-                                 color_space=options.color_space, dither=options.dither)
+                                 color_space=options.color_space, dither=options.dither,
+                                 dither_strength=options.dither_strength)
+
+    # -- palette control (see palette_editing) -----------------------------------------------
+
+    def import_palette(self, path: str | Path) -> bool:
+        """Map the image to a palette file's colors (undoable)."""
+        return self.editing.import_palette(path)
+
+    def set_palette_color(self, i: int, hex_code: str) -> None:
+        """Recolor palette color ``i`` of the result shown (undoable)."""
+        self.editing.set_palette_color(i, hex_code)
+
+    def delete_color(self, i: int) -> None:
+        """Delete palette color ``i``; its pixels go to the nearest remaining color (undoable)."""
+        self.editing.delete_color(i)
+
+    def _ask_color(self, initial) -> str | None:
+        return ask_color(self, initial)
 
     def _ask_preset_name(self) -> str | None:
         return ask_preset_name(self)

@@ -51,6 +51,11 @@ def build_menus(win: MainWindow) -> None:
     win.act_export = _action(win, "&Export Palette…", win.export_dialog, "Ctrl+E", file)
     win.act_batch = _action(win, "&Compress Files…", win.batch_dialog, "Ctrl+Shift+O", file)
     file.addSeparator()
+    win.act_import_palette = _action(win, "Use &Palette File…", lambda: win.editing.import_dialog(), "Ctrl+Shift+L",
+                                     file, "Map the image to the colors of a palette file (K-means off)")
+    win.act_use_kmeans = _action(win, "Use &K-means Colors", lambda: win.editing.use_kmeans(), None, file,
+                                 "Back to the colors K-means finds")
+    file.addSeparator()
     win.act_never_larger = _toggle(win, "Don't Save Files Larger Than the &Original", "neverLarger", False, file,
                                    "Save refuses (and says so) when the compressed file would not be smaller")
     win.act_batch_never_larger = _toggle(win, "Compress Files: Skip Results Larger Than the Original",
@@ -59,6 +64,15 @@ def build_menus(win: MainWindow) -> None:
     file.addSeparator()
     _action(win, "&Quit", win.close, QKeySequence.StandardKey.Quit, file)
     edit = bar.addMenu("&Edit")
+    win.act_undo = win.undo_stack.createUndoAction(win, "&Undo")
+    win.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+    win.act_redo = win.undo_stack.createRedoAction(win, "&Redo")
+    win.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
+    edit.addAction(win.act_undo)
+    edit.addAction(win.act_redo)
+    edit.addSeparator()
+    win.act_eyedropper = _action(win, "Add Color from &Image", lambda: win.editing.start_eyedropper(),
+                                 "Ctrl+Shift+I", edit, "Click the image to add that color, locked, to the palette")
     win.act_copy = _action(win, "&Copy Result", win.copy_result, QKeySequence.StandardKey.Copy, edit)
     _action(win, "New &Random Seed", win.controls.randomize_seed, "Ctrl+R", edit)
     view = bar.addMenu("&View")

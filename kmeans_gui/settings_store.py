@@ -11,7 +11,7 @@ from core.pipeline import CompressOptions
 MAX_RECENT = 8
 #: QSettings key -> CompressOptions field, for the settings the window controls.
 _KEYS = (("k", "k"), ("seed", "seed"), ("init", "init"), ("nInit", "n_init"), ("colorSpace", "color_space"),
-         ("dither", "dither"))
+         ("dither", "dither"), ("ditherStrength", "dither_strength"))
 
 
 def load_options(settings: QSettings) -> CompressOptions:
@@ -21,11 +21,13 @@ def load_options(settings: QSettings) -> CompressOptions:
         o = CompressOptions(k=int(settings.value("k", 16)), seed=int(settings.value("seed", 0)),
                             init=str(settings.value("init", "k-means++")), n_init=n_init or None,
                             color_space=str(settings.value("colorSpace", "rgb")),
-                            dither=str(settings.value("dither", "none")))
+                            dither=str(settings.value("dither", "none")),
+                            dither_strength=float(settings.value("ditherStrength", 1.0)))
     except (TypeError, ValueError):
         return CompressOptions()
     valid = (2 <= o.k <= 256 and o.seed >= 0 and 0 <= n_init <= 20 and o.init in ("k-means++", "random")
-             and o.color_space in ("rgb", "oklab") and o.dither in ("none", "fs", "ordered"))
+             and o.color_space in ("rgb", "oklab") and o.dither in ("none", "fs", "ordered")
+             and 0.0 <= o.dither_strength <= 1.0)
     return o if valid else CompressOptions()
 
 

@@ -28,6 +28,7 @@ PAN_KEY_STEP = 0.125  # Ctrl+arrows pan by this fraction of the view
 class ImageView(QWidget):
     zoomChanged = Signal(float)
     modeChanged = Signal(str)
+    pointPicked = Signal(int, int)  # image pixel (x, y) clicked while picking (the eyedropper)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -270,8 +271,23 @@ class ImageView(QWidget):
     def _near_divider(self, pos: QPointF) -> bool:
         return self.split and self._after is not None and abs(pos.x() - self.divider_x()) < 12
 
+    def set_picking(self, on: bool) -> None:
+        """Eyedropper: the next left click on the image emits ``pointPicked`` instead of panning."""
+        self._picking = on
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def picking(self) -> bool:
+        return getattr(self, "_picking", False)
+
     def mousePressEvent(self, event) -> None:  # noqa: N802
         pos = event.position()
+        if self.picking() and event.button() == Qt.MouseButton.LeftButton:
+            p = self.to_image(pos)
+            x, y = int(p.x()), int(p.y())
+            if 0 <= x < self._size.width() and 0 <= y < self._size.height():
+                self.set_picking(False)
+                self.pointPicked.emit(x, y)
+            return
         if self._near_divider(pos):
             self._drag = "divider"
         else:

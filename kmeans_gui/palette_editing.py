@@ -1,0 +1,223 @@
+"""Palette control in the window: lock, recolor, delete, merge, eyedropper, import; all undoable.
+
+Every edit is a change of the settings (``CompressOptions.fixed``, ``.edits``, ``.palette``), so
+it renders through the live loop like any other change, and Save and Export use it. Each one is
+a :class:`SettingsCommand` on ``undo_stack``: undo puts the previous settings back (Edit > Undo,
+Ctrl+Z; Redo, Ctrl+Shift+Z). Colors are named by value (see ``core.palette_edit``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QColorDialog, QFileDialog
+
+from core.palette_edit import describe
+from core.palette_formats import PaletteFileError, limit_colors, read_palette
+from core.pipeline import CompressOptions
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def parse_hex(text: str) -> tuple[int, int, int]:
+    """``#rrggbb`` (or ``rrggbb``, ``#rgb``) -> (r, g, b); ValueError with one line otherwise."""
+    t = text.strip().lstrip("#")
+    if len(t) == 3:
+        t = "".join(ch * 2 for ch in t)
+    if len(t) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in t):
+        raise ValueError(f"{text!r} is not a color: use #rrggbb")
+    return int(t[0:2], 16), int(t[2:4], 16), int(t[4:6], 16)
+
+
+class SettingsCommand(QUndoCommand):
+    """One undoable change of the settings: redo shows ``new``, undo shows ``old``."""
+
+    def __init__(self, editing: PaletteEditing, old: CompressOptions, new: CompressOptions, text: str) -> None:
+        super().__init__(text)
+        self.editing, self.old, self.new = editing, old, new
+
+    def redo(self) -> None:
+        self.editing.apply(self.new)
+
+    def undo(self) -> None:
+        self.editing.apply(self.old)
+
+
+class PaletteEditing(QObject):
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__(win)
+        self.win = win
+        self.undo_stack = QUndoStack(self)
+        pv = win.palette_view
+        pv.lockToggled.connect(self._lock_toggled)
+        pv.recolorRequested.connect(self._recolor_requested)
+        pv.deleteRequested.connect(self.delete_color)
+        pv.mergeRequested.connect(self.merge_colors)
+        win.view.pointPicked.connect(self._picked)
+
+    # -- the settings ---------------------------------------------------------------------------
+
+    def apply(self, options: CompressOptions) -> None:
+        """Show ``options`` in the controls and render them (undo and redo come here)."""
+        c = self.win.controller
+        self.win.show_options(options)
+        changes = {f: getattr(options, f) for f in ("k", "seed", "init", "n_init", "color_space", "dither",
+                                                     "dither_strength", "fixed", "palette", "edits")}
+        c.set_options(**changes)
+
+    def _push(self, new: CompressOptions, text: str) -> None:
+        old = self.win.controller.options
+        if new != old:
+            self.undo_stack.push(SettingsCommand(self, old, new, text))
+
+    def _color(self, i: int) -> tuple[int, ...] | None:
+        shown = self.win.controller.shown
+        if shown is None or not 0 <= i < len(shown.palette):
+            self.win.show_error("No such color in the palette shown")
+            return None
+        return tuple(int(v) for v in shown.palette[i])
+
+    def locked_indices(self, palette) -> list[int]:
+        """Positions in ``palette`` of the locked colors (for the palette view's padlocks)."""
+        fixed = {tuple(c[:3]) for c in self.win.controller.options.fixed}
+        return [i for i, c in enumerate(palette) if tuple(int(v) for v in c[:3]) in fixed]
+
+    # -- locks ------------------------------------------------------------------------------------
+
+    @Slot(int, bool)
+    def _lock_toggled(self, i: int, locked: bool) -> None:
+        self.set_locked(i, locked)
+
+    def set_locked(self, i: int, locked: bool) -> None:
+        """Lock (keep exactly; K-means re-runs around it) or unlock palette color ``i``."""
+        color = self._color(i)
+        if color is None:
+            return
+        o = self.win.controller.options
+        rgb = color[:3]
+        fixed = tuple(c for c in o.fixed if tuple(c[:3]) != rgb)
+        if locked:
+            if len(fixed) + 1 > o.k:
+                self.win.show_error(f"Cannot lock more than K = {o.k} colors")
+                return
+            fixed = (*fixed, rgb)
+        word = "Lock" if locked else "Unlock"
+        self._push(replace(o, fixed=fixed), f"{word} #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}")
+
+    # -- edits ------------------------------------------------------------------------------------
+
+    @Slot(int)
+    def _recolor_requested(self, i: int) -> None:
+        color = self._color(i)
+        if color is None:
+            return
+        chosen = self.win._ask_color(QColor(*color[:3]))
+        if chosen:
+            self.set_palette_color(i, chosen)
+
+    def set_palette_color(self, i: int, hex_code: str) -> None:
+        """Recolor palette color ``i`` to ``hex_code`` (#rrggbb): the pixels keep their index."""
+        color = self._color(i)
+        if color is None:
+            return
+        try:
+            new = parse_hex(hex_code)
+        except ValueError as e:
+            self.win.show_error(str(e))
+            return
+        o = self.win.controller.options
+        edit = ("recolor", color, (*new, *color[3:]))
+        fixed = tuple(new if tuple(c[:3]) == color[:3] else c for c in o.fixed)
+        self._push(replace(o, edits=(*o.edits, edit), fixed=fixed), describe(edit))
+
+    @Slot(int)
+    def delete_color(self, i: int) -> None:
+        """Delete palette color ``i``: its pixels go to the nearest remaining color."""
+        color = self._color(i)
+        if color is None:
+            return
+        if len(self.win.controller.shown.palette) <= 1:
+            self.win.show_error("The last color cannot be deleted")
+            return
+        o = self.win.controller.options
+        edit = ("delete", color)
+        fixed = tuple(c for c in o.fixed if tuple(c[:3]) != color[:3])
+        self._push(replace(o, edits=(*o.edits, edit), fixed=fixed), describe(edit))
+
+    @Slot(int, int)
+    def merge_colors(self, a: int, b: int) -> None:
+        """Merge color ``b`` into ``a``: both become their pixel-weighted mean."""
+        ca, cb = self._color(a), self._color(b)
+        if ca is None or cb is None or a == b:
+            return
+        o = self.win.controller.options
+        edit = ("merge", ca, cb)
+        self._push(replace(o, edits=(*o.edits, edit)), describe(edit))
+
+    # -- eyedropper and palette files ---------------------------------------------------------
+
+    def start_eyedropper(self) -> None:
+        if self.win.controller.document is None:
+            self.win.show_error("Open an image first")
+            return
+        self.win.view.set_picking(True)
+        self.win._notify("Click the image to add that color to the palette (locked)")
+
+    @Slot(int, int)
+    def _picked(self, x: int, y: int) -> None:
+        self.add_color_at(x, y)
+
+    def add_color_at(self, x: int, y: int) -> None:
+        """Add the original's color at pixel (x, y) as a locked color."""
+        doc = self.win.controller.document
+        if doc is None:
+            return
+        rgb = tuple(int(v) for v in doc.loaded.pixels[y, x][:3])
+        o = self.win.controller.options
+        if any(tuple(c[:3]) == rgb for c in o.fixed):
+            self.win._notify(f"#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x} is already locked")
+            return
+        if len(o.fixed) + 1 > o.k:
+            self.win.show_error(f"Cannot lock more than K = {o.k} colors: raise K first")
+            return
+        self._push(replace(o, fixed=(*o.fixed, rgb)), f"Add #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x} from the image")
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.win, "Use a palette file", self.win.settings.value(
+            "lastFolder", str(Path.home())), "Palettes (*.gpl *.ase *.aco *.act *.pal *.txt *.hex *.png);;All files (*)")
+        if path:
+            self.import_palette(path)
+
+    def import_palette(self, path: str | Path) -> bool:
+        """Map the image to a palette file's colors (K-means off); at most 256, the most used kept."""
+        try:
+            pf = read_palette(path)
+        except (PaletteFileError, OSError) as e:
+            self.win.show_error(str(e) if isinstance(e, PaletteFileError) else f"{Path(path).name}: {e.strerror or e}")
+            return False
+        doc = self.win.controller.document
+        colors, note = limit_colors(pf.colors, doc.preview_source if doc is not None else None, max_colors=256)
+        o = self.win.controller.options
+        palette = tuple(tuple(int(v) for v in c) for c in colors)
+        self._push(replace(o, palette=palette, edits=()), f"Use palette {Path(path).name}")
+        notes = [n for n in (note, *pf.notes) if n]
+        self.win._notify(f"Palette {Path(path).name}: {len(palette)} colors" + (f" — {'; '.join(notes)}" if notes
+                                                                                  else ""))
+        if note:
+            self.win.banner.show_message(f"{Path(path).name}: {note}", "info", 8000)
+        return True
+
+    def use_kmeans(self) -> None:
+        """Back to K-means colors (drops an imported palette)."""
+        o = self.win.controller.options
+        self._push(replace(o, palette=None, edits=()), "Use K-means colors")
+
+
+def ask_color(parent, initial: QColor) -> str | None:
+    color = QColorDialog.getColor(initial, parent, "Change color")
+    return color.name() if color.isValid() else None

@@ -1,0 +1,116 @@
+"""Palette control through the window: lock, recolor, delete, merge, eyedropper, import, undo, Save."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings
+
+from kmeans_gui.main_window import MainWindow
+
+from .gui_helpers import open_and_wait, saved_colors, wait_settled
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def opened(qtbot, window, tmp_path, photo):
+    p = tmp_path / "photo.png"
+    Image.fromarray(photo).save(p)
+    window.controls.k_spin.setValue(8)
+    open_and_wait(qtbot, window, p)
+    return window
+
+
+def palette_rows(win) -> set[tuple[int, ...]]:
+    return {tuple(int(v) for v in c[:3]) for c in win.controller.full.palette}
+
+
+def test_lock_keeps_the_color_and_kmeans_reruns_around_it(qtbot, opened):
+    win = opened
+    color = tuple(int(v) for v in win.controller.shown.palette[2][:3])
+    win.palette_view.set_locked(2, True)
+    assert win.controller.options.fixed == (color,)
+    wait_settled(qtbot, win)
+    assert color in palette_rows(win)
+    i = next(i for i, c in enumerate(win.controller.shown.palette) if tuple(int(v) for v in c[:3]) == color)
+    assert win.palette_view.locked() == [i]
+    assert "1 locked" in win.stats.text()
+    win.undo_stack.undo()
+    wait_settled(qtbot, win)
+    assert win.controller.options.fixed == () and win.palette_view.locked() == []
+
+
+def test_recolor_keeps_indices_and_save_writes_what_is_shown(qtbot, opened, tmp_path):
+    win = opened
+    before = win.controller.full
+    win.set_palette_color(0, "#ff00aa")
+    wait_settled(qtbot, win)
+    after = win.controller.full
+    np.testing.assert_array_equal(after.indices, before.indices)  # no re-clustering visible: same indices
+    assert tuple(after.palette[0][:3]) == (255, 0, 170)
+    out = tmp_path / "edited.png"
+    done = []
+    win.saveFinished.connect(lambda p, e: done.append(e))
+    win.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    assert done == [""]
+    np.testing.assert_array_equal(saved_colors(out), np.unique(after.palette[:, :3], axis=0))
+
+
+def test_delete_and_merge_then_undo_and_redo(qtbot, opened):
+    win = opened
+    n = len(win.controller.full.palette)
+    gone = tuple(int(v) for v in win.controller.full.palette[1][:3])
+    win.delete_color(1)
+    wait_settled(qtbot, win)
+    assert len(win.controller.full.palette) == n - 1 and gone not in palette_rows(win)
+    win.palette_view.mergeRequested.emit(0, 1)
+    wait_settled(qtbot, win)
+    assert len(win.controller.full.palette) == n - 2
+    win.undo_stack.undo()
+    win.undo_stack.undo()
+    wait_settled(qtbot, win)
+    assert len(win.controller.full.palette) == n and gone in palette_rows(win)
+    win.undo_stack.redo()
+    wait_settled(qtbot, win)
+    assert len(win.controller.full.palette) == n - 1
+    assert win.act_undo.isEnabled() and win.act_redo.isEnabled()
+
+
+def test_eyedropper_adds_the_original_color_locked(qtbot, opened, photo):
+    win = opened
+    win.editing.start_eyedropper()
+    assert win.view.picking()
+    win.view.pointPicked.emit(10, 20)
+    expected = tuple(int(v) for v in photo[20, 10])
+    assert expected in win.controller.options.fixed
+    wait_settled(qtbot, win)
+    assert expected in palette_rows(win)
+
+
+def test_import_palette_maps_to_its_colors_exactly(qtbot, opened, tmp_path):
+    win = opened
+    gpl = tmp_path / "five.gpl"
+    gpl.write_text("GIMP Palette\nName: five\n#\n255 0 0 red\n0 255 0 green\n0 0 255 blue\n255 255 255 white\n"
+                   "0 0 0 black\n")
+    assert win.import_palette(gpl)
+    wait_settled(qtbot, win)
+    allowed = {(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (0, 0, 0)}
+    assert palette_rows(win) <= allowed
+    assert "palette file (5 colors)" in win.stats.text()
+    bad = tmp_path / "bad.gpl"
+    bad.write_text("not a palette")
+    assert not win.import_palette(bad)
+    assert "bad.gpl" in win.banner.text() and "\n" not in win.banner.text()
+    win.undo_stack.undo()
+    wait_settled(qtbot, win)
+    assert win.controller.options.palette is None
