@@ -58,7 +58,7 @@ def build_menus(win: MainWindow) -> None:
     file.addSeparator()
     win.act_never_larger = _toggle(win, "Don't Save Files Larger Than the &Original", "neverLarger", False, file,
                                    "Save refuses (and says so) when the compressed file would not be smaller")
-    win.act_batch_never_larger = _toggle(win, "Compress Files: Skip Results Larger Than the Original",
+    win.act_batch_never_larger = _toggle(win, "Compress Files: S&kip Results Larger Than the Original",
                                          "batchNeverLarger", True, file,
                                          "Compress Files writes nothing for an image that would grow, and lists it")
     file.addSeparator()

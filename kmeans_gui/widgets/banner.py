@@ -25,6 +25,8 @@ class Banner(QFrame):
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
+        close.setObjectName("bannerCloseButton")
+        close.setAccessibleName("Dismiss message")
         close.clicked.connect(self.hide)
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
