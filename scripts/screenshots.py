@@ -35,6 +35,23 @@ def main(out: Path) -> None:
     win.open_path(sample_photo_path())
     wait(app, lambda: win.controller.full is not None and not win.controller.busy)
     win.grab().save(str(out / "screenshot.png"))
+    win.controls.k_spin.setValue(64)
+    win.error_view.set_enabled(True)
+    wait(app, lambda: win.controller.full is not None and win.controller.full.options.k == 64
+         and win.error_view.map is not None and not win.controller.busy)
+    app.processEvents()
+    win.grab().save(str(out / "error-map.png"))
+    win.error_view.set_enabled(False)
+    win.resize(1024, 640)
+    win.controls.k_spin.setValue(256)
+    wait(app, lambda: win.controller.full is not None and win.controller.full.options.k == 256
+         and not win.controller.busy)
+    app.processEvents()
+    win.grab().save(str(out / "small-window-k256.png"))
+    win.resize(1280, 800)
+    win.controls.k_spin.setValue(16)
+    wait(app, lambda: win.controller.full is not None and win.controller.full.options.k == 16
+         and not win.controller.busy)
     win.open_playground()
     pg = win.playground
     pg.init.setCurrentIndex(0)
