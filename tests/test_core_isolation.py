@@ -26,3 +26,21 @@ def test_core_sources_do_not_mention_qt_imports():
         text = path.read_text()
         assert "import PySide6" not in text and "from PySide6" not in text, path
         assert "kmeans_gui" not in text, path
+
+
+def test_widgets_import_neither_the_core_nor_the_workers():
+    """Widgets show what they are given and emit intents: only the controller side calls the core."""
+    import ast
+
+    for path in (ROOT / "kmeans_gui" / "widgets").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [("." * node.level) + (node.module or "")]
+            for name in names:
+                assert not name.startswith("core"), f"{path.name} imports {name}"
+                assert "worker" not in name and "controller" not in name and "render" not in name, \
+                    f"{path.name} imports {name}"
