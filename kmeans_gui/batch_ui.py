@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QProgressDialog
 
-from core.pipeline import CompressResult, collect_images, human_bytes
+from core.pipeline import CompressResult, human_bytes
 
 from . import dialogs
+from .batch import collect_images
+from .jobs import BatchDone
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -71,7 +73,7 @@ class BatchUI(QObject):
         if self.dialog is not None:
             win.show_error("A batch is already running: wait for it or cancel it first")
             return
-        files = collect_images([str(p) for p in paths])
+        files = collect_images([Path(p) for p in paths])
         if not files:
             win.show_error("No image files found in what was dropped")
             return
@@ -101,11 +103,14 @@ class BatchUI(QObject):
             dialog.deleteLater()
 
     @Slot(object)
-    def _done(self, results: tuple[CompressResult, ...]) -> None:
+    def _done(self, out: BatchDone) -> None:
         self._close_dialog()
-        self.last_results = results
-        self.win.last_batch = list(results)
-        self.win._show_summary(summary_text(results))
+        self.last_results = out.results
+        self.win.last_batch = list(out.results)
+        text = summary_text(out.results)
+        if out.cancelled:
+            text = "Cancelled: files not started were left alone.\n" + text
+        self.win._show_summary(text)
 
     @Slot()
     def _cancelled(self) -> None:

@@ -52,7 +52,7 @@ class Controller(QObject):
     loadFailed = Signal(str)
     errorOccurred = Signal(str)
     writeFinished = Signal(object, object)  # WriteDone, kind ("save" | "export")
-    batchFinished = Signal(object)  # tuple[CompressResult, ...]
+    batchFinished = Signal(object)  # BatchDone (the results, and whether Esc cut it short)
     batchCancelled = Signal()
     callFinished = Signal(str, object)  # tag, payload of run_call's function
     callEnded = Signal(str, str)  # tag, why it ended without a payload ("cancelled" or a message)
@@ -263,7 +263,7 @@ class Controller(QObject):
 
     def _batch_done(self, out: BatchDone) -> None:
         self._batch = None
-        self.batchFinished.emit(out.results)
+        self.batchFinished.emit(out)
 
     # -- shutdown --------------------------------------------------------------------------
 

@@ -238,7 +238,8 @@ class BatchJob:
 
 @dataclass(frozen=True)
 class BatchDone:
-    results: tuple[CompressResult, ...]
+    results: tuple[CompressResult, ...]  # in input order; files not started (cancelled) left out
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.atomic import WriteRefused
 from core.io import ImageLoadError, SaveError, load_image, load_image_bytes
 from core.kmeans import Cancelled
-from core.pipeline import compress_file
 
 from . import render, writing
 from .jobs import (
@@ -110,15 +110,19 @@ class Worker(QObject):
         return ErrorMapDone(job.result.serial, render.error_map(job.result, job.document))
 
     def _batch(self, job: BatchJob) -> BatchDone:
-        results = []
+        """The command line's batch code: planned (and refused) before any work, all cores."""
+        from .batch import plan_batch, run_batch
+
         report = self._reporter(job)
-        for i, path in enumerate(job.files):
-            if job.token.cancelled:
-                raise Cancelled()
-            report(i / max(1, len(job.files)), path.name)
-            results.append(compress_file(path, None, job.options, out_dir=job.out_dir))
-        report(1.0, "done")
-        return BatchDone(tuple(results))
+        plan = plan_batch(list(job.files), job.options, job.out_dir)
+        finished = [0]
+
+        def on_result(_i: int, r) -> None:
+            finished[0] += 1
+            report(finished[0] / max(1, len(plan.jobs)), Path(r.input).name)
+
+        results = run_batch(plan, job.options, on_result=on_result, should_stop=lambda: job.token.cancelled)
+        return BatchDone(tuple(r for r in results if r is not None), cancelled=job.token.cancelled)
 
     def _call(self, job: CallJob) -> CallDone:
         payload = job.fn(lambda: job.token.cancelled, self._reporter(job))
