@@ -103,3 +103,20 @@ def test_fit_in_size_that_cannot_fit_says_so(qtbot, window, photo_path):
     qtbot.waitUntil(lambda: window.fit_size.last is not None, timeout=60_000)
     assert not window.fit_size.last.fits
     assert "Nothing fits" in window.banner.text() and "\n" not in window.banner.text()
+
+
+def test_dither_strength_slider_rerenders(qtbot, window, photo_path):
+    from PySide6.QtWidgets import QSlider
+
+    window.controls.k_spin.setValue(6)
+    window.controls.dither_box.setCurrentIndex(window.controls.dither_box.findData("fs"))
+    open_and_wait(qtbot, window, photo_path)
+    slider = window.findChild(QSlider, "ditherStrengthSlider")
+    assert slider is not None and slider.isEnabled()
+    full_strength = window.controller.full.indices.copy()
+    slider.setValue(0)
+    wait_settled(qtbot, window)
+    assert window.controller.shown.options.dither_strength == 0.0
+    none = window.controller.full
+    np.testing.assert_array_equal(none.indices, none.quantized.indices)  # strength 0 = no dithering
+    assert not np.array_equal(none.indices, full_strength)
