@@ -1,6 +1,8 @@
 """The main window: layout, wiring, feedback and settings.
 
-Menus live in :mod:`kmeans_gui.menus`, batch compression in :mod:`kmeans_gui.batch_ui`. Dialogs
+Menus live in :mod:`kmeans_gui.menus`, file commands in :mod:`kmeans_gui.window_files`, batch
+compression in :mod:`kmeans_gui.batch_ui`, the error view, palette editing, presets and Fit in
+Size in modules of their own. Dialogs
 sit behind small ``_ask_*`` / ``_show_*`` methods so tests and scripts can replace them.
 ``open_path``, ``save_to`` and ``export_palette_to`` are what the menu actions call; every save
 and export ends with one ``saveFinished`` / ``exportFinished`` (path, error; error empty on
@@ -12,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QUrl, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QIcon, QImage
+from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -24,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.io import SAVE_FORMATS
 from core.pipeline import CompressOptions
 
 from . import dialogs, settings_store
@@ -33,18 +34,19 @@ from .controller import Controller
 from .error_view import ErrorView
 from .figures_text import figure_rows
 from .fit_size import FitSize, ask_max_kb
-from .jobs import Document, Figures, RenderResult, WriteDone
+from .jobs import Figures, RenderResult
 from .menus import build_menus
 from .palette_editing import PaletteEditing, ask_color
 from .presets_menu import PresetsMenu, ask_preset_name
-from .qt_images import array_to_qimage, qimage_png_bytes
+from .qt_images import array_to_qimage
 from .resources_path import icon_path
 from .widgets.banner import Banner
 from .widgets.image_view import ImageView
 from .widgets.sidebar import Sidebar
+from .window_files import OpeningMixin, SavingMixin
 
 
-class MainWindow(QMainWindow):
+class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
     saveFinished = Signal(str, str)  # path, error ("" when written): once per save request
     exportFinished = Signal(str, str)  # path, error ("" when written): once per export request
 
@@ -132,54 +134,6 @@ class MainWindow(QMainWindow):
         c.errorOccurred.connect(self.show_error)
         c.writeFinished.connect(self._on_write_finished)
 
-    # -- opening -------------------------------------------------------------------------
-
-    def open_path(self, path: str | Path) -> None:
-        """Open an image file (in the worker); errors show in the banner, the current image stays."""
-        self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        self.controller.open_path(path)
-
-    def open_dialog(self) -> None:
-        path = self._ask_open_path()
-        if path:
-            self.open_path(path)
-
-    def _ask_open_path(self) -> str | None:
-        return dialogs.ask_open_path(self, self.settings.value("lastFolder", str(Path.home())))
-
-    def paste_image(self) -> None:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
-            self.open_path(mime.urls()[0].toLocalFile())
-            return
-        image = QGuiApplication.clipboard().image()
-        if image.isNull():
-            self.show_error("The clipboard holds no image")
-            return
-        self.statusBar().showMessage("Opening the pasted image…")
-        self.controller.open_bytes(qimage_png_bytes(image), "pasted image")
-
-    @Slot(object)
-    def _on_document(self, doc: Document) -> None:
-        self.view.set_original(doc.before, doc.before_display)
-        self.view.clear_result()
-        self.palette_view.set_palette(np.zeros((0, 3), np.uint8), np.zeros(0))
-        self.stats.clear()
-        self.banner.hide()
-        loaded = doc.loaded
-        self.setWindowTitle(f"{doc.name} — K-Means Image Compressor")
-        notes = "; ".join(loaded.notes)
-        self.statusBar().showMessage(f"{doc.name}: {loaded.width} × {loaded.height}" + (f" — {notes}" if notes else ""))
-        if notes:
-            self.banner.show_message(f"{doc.name}: {notes}", "info", 6000)
-        if loaded.path is not None:
-            self.settings.setValue("lastFolder", str(loaded.path.parent))
-            self._add_recent(loaded.path)
-
-    @Slot(str)
-    def _on_load_failed(self, message: str) -> None:
-        self.show_error(message)
-
     @Slot(object)
     def _on_result(self, result: RenderResult) -> None:
         self.view.set_result(result.image, result.display)
@@ -225,67 +179,6 @@ class MainWindow(QMainWindow):
 
     def _ask_max_kb(self) -> int | None:
         return ask_max_kb(self)
-
-    # -- saving and exporting ------------------------------------------------------------
-
-    def save_to(self, path: str | Path, fmt: str | None = None) -> int:
-        """Save the full-resolution result of what is shown to ``path``; returns the request number."""
-        self.settings.setValue("lastSaveFolder", str(Path(path).parent))
-        self.statusBar().showMessage(f"Saving {Path(path).name}…")
-        return self.controller.save(path, fmt, skip_if_larger=self.act_never_larger.isChecked())
-
-    def save_dialog(self) -> None:
-        if self.controller.document is None:
-            self.show_error("Nothing to save: open an image first")
-            return
-        path, fmt = self._ask_save_path()
-        if path:
-            self.settings.setValue("lastSaveFormat", fmt)
-            self.save_to(path, fmt)
-
-    def _ask_save_path(self) -> tuple[str | None, str]:
-        doc = self.controller.document
-        fmt = self.settings.value("lastSaveFormat", "png")
-        fmt = fmt if fmt in dialogs.SAVE_FILTERS else "png"
-        folder = Path(self.settings.value("lastSaveFolder", str(doc.path.parent if doc.path else Path.home())))
-        stem = doc.path.stem if doc.path else "pasted"
-        return dialogs.ask_save_path(self, folder / f"{stem}-k{self.controller.options.k}{SAVE_FORMATS[fmt]}", fmt)
-
-    def export_dialog(self) -> None:
-        if self.controller.document is None:
-            self.show_error("No palette yet: open an image first")
-            return
-        path, fmt = self._ask_palette_path()
-        if path:
-            self.settings.setValue("lastPaletteFormat", fmt)
-            self.export_palette_to(path)
-
-    def export_palette_to(self, path: str | Path) -> int:
-        """Export the palette of the settings shown (rendered at full resolution first if needed)."""
-        self.statusBar().showMessage(f"Exporting the palette to {Path(path).name}…")
-        return self.controller.export_palette(path, self.palette_view.sort_by)
-
-    def _ask_palette_path(self) -> tuple[str | None, str]:
-        doc = self.controller.document
-        stem = f"{doc.path.stem if doc.path else 'pasted'}-k{self.controller.options.k}-palette"
-        return dialogs.ask_palette_path(self, self.settings.value("lastSaveFolder", str(Path.home())), stem,
-                                        str(self.settings.value("lastPaletteFormat", "gpl")))
-
-    @Slot(object, object)
-    def _on_write_finished(self, done: WriteDone, kind: str) -> None:
-        if done.error:
-            self.show_error(done.error)
-        else:
-            self._notify(done.message)
-        signal = self.saveFinished if kind == "save" else self.exportFinished
-        signal.emit(str(done.path), done.error)
-
-    def copy_result(self) -> None:
-        if self.controller.shown is None:
-            self.show_error("Nothing to copy yet")
-            return
-        QGuiApplication.clipboard().setImage(self.controller.shown.image)
-        self._notify("Compressed image copied to the clipboard")
 
     # -- batch ---------------------------------------------------------------------------
 
@@ -382,45 +275,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         settings_store.save_options(self.settings, self.controller.options)
         self.settings.sync()
-
-    def recent_files(self) -> list[str]:
-        return settings_store.recent_files(self.settings)
-
-    def _add_recent(self, path: Path) -> None:
-        settings_store.add_recent(self.settings, path)
-        self._rebuild_recent()
-
-    def _rebuild_recent(self) -> None:
-        self.recent_menu.clear()
-        items = self.recent_files()
-        for p in items:
-            act = self.recent_menu.addAction(Path(p).name)
-            act.setToolTip(p)
-            act.triggered.connect(lambda _=False, p=p: self.open_path(p))
-        self.recent_menu.setEnabled(bool(items))
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() or event.mimeData().hasImage():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() or event.mimeData().hasImage():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        mime = event.mimeData()
-        urls: list[QUrl] = mime.urls() if mime.hasUrls() else []
-        paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
-        if len(paths) == 1 and not paths[0].is_dir():
-            self.open_path(paths[0])
-        elif paths:
-            self.compress_many(paths)
-        elif mime.hasImage():
-            self.controller.open_bytes(qimage_png_bytes(QImage(mime.imageData())), "dropped image")
-        else:
-            self.show_error("Only local image files can be dropped here")
-            return
-        event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._save_settings()

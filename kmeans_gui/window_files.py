@@ -1,0 +1,171 @@
+"""The main window's file commands, as mixins of :class:`~kmeans_gui.main_window.MainWindow`.
+
+``OpeningMixin``: open, paste, drop, recent files, what a new document changes in the window.
+``SavingMixin``: save, export and copy, and the one message each request ends with.
+Dialogs sit behind small ``_ask_*`` methods that tests replace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QUrl, Slot
+from PySide6.QtGui import QGuiApplication, QImage
+
+from core.io import SAVE_FORMATS
+
+from . import dialogs, settings_store
+from .jobs import Document, WriteDone
+from .qt_images import qimage_png_bytes
+
+
+class OpeningMixin:
+    def open_path(self, path: str | Path) -> None:
+        """Open an image file (in the worker); errors show in the banner, the current image stays."""
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.controller.open_path(path)
+
+    def open_dialog(self) -> None:
+        path = self._ask_open_path()
+        if path:
+            self.open_path(path)
+
+    def _ask_open_path(self) -> str | None:
+        return dialogs.ask_open_path(self, self.settings.value("lastFolder", str(Path.home())))
+
+    def paste_image(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
+            self.open_path(mime.urls()[0].toLocalFile())
+            return
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.show_error("The clipboard holds no image")
+            return
+        self.statusBar().showMessage("Opening the pasted image…")
+        self.controller.open_bytes(qimage_png_bytes(image), "pasted image")
+
+    @Slot(object)
+    def _on_document(self, doc: Document) -> None:
+        self.view.set_original(doc.before, doc.before_display)
+        self.view.clear_result()
+        self.palette_view.set_palette(np.zeros((0, 3), np.uint8), np.zeros(0))
+        self.stats.clear()
+        self.banner.hide()
+        loaded = doc.loaded
+        self.setWindowTitle(f"{doc.name} — K-Means Image Compressor")
+        notes = "; ".join(loaded.notes)
+        self.statusBar().showMessage(f"{doc.name}: {loaded.width} × {loaded.height}" + (f" — {notes}" if notes else ""))
+        if notes:
+            self.banner.show_message(f"{doc.name}: {notes}", "info", 6000)
+        if loaded.path is not None:
+            self.settings.setValue("lastFolder", str(loaded.path.parent))
+            self._add_recent(loaded.path)
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self.show_error(message)
+
+    # -- recent files and drag and drop ------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        return settings_store.recent_files(self.settings)
+
+    def _add_recent(self, path: Path) -> None:
+        settings_store.add_recent(self.settings, path)
+        self._rebuild_recent()
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent_files()
+        for p in items:
+            act = self.recent_menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _=False, p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(items))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        mime = event.mimeData()
+        urls: list[QUrl] = mime.urls() if mime.hasUrls() else []
+        paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        if len(paths) == 1 and not paths[0].is_dir():
+            self.open_path(paths[0])
+        elif paths:
+            self.compress_many(paths)
+        elif mime.hasImage():
+            self.controller.open_bytes(qimage_png_bytes(QImage(mime.imageData())), "dropped image")
+        else:
+            self.show_error("Only local image files can be dropped here")
+            return
+        event.acceptProposedAction()
+
+
+
+class SavingMixin:
+    def save_to(self, path: str | Path, fmt: str | None = None) -> int:
+        """Save the full-resolution result of what is shown to ``path``; returns the request number."""
+        self.settings.setValue("lastSaveFolder", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saving {Path(path).name}…")
+        return self.controller.save(path, fmt, skip_if_larger=self.act_never_larger.isChecked())
+
+    def save_dialog(self) -> None:
+        if self.controller.document is None:
+            self.show_error("Nothing to save: open an image first")
+            return
+        path, fmt = self._ask_save_path()
+        if path:
+            self.settings.setValue("lastSaveFormat", fmt)
+            self.save_to(path, fmt)
+
+    def _ask_save_path(self) -> tuple[str | None, str]:
+        doc = self.controller.document
+        fmt = self.settings.value("lastSaveFormat", "png")
+        fmt = fmt if fmt in dialogs.SAVE_FILTERS else "png"
+        folder = Path(self.settings.value("lastSaveFolder", str(doc.path.parent if doc.path else Path.home())))
+        stem = doc.path.stem if doc.path else "pasted"
+        return dialogs.ask_save_path(self, folder / f"{stem}-k{self.controller.options.k}{SAVE_FORMATS[fmt]}", fmt)
+
+    def export_dialog(self) -> None:
+        if self.controller.document is None:
+            self.show_error("No palette yet: open an image first")
+            return
+        path, fmt = self._ask_palette_path()
+        if path:
+            self.settings.setValue("lastPaletteFormat", fmt)
+            self.export_palette_to(path)
+
+    def export_palette_to(self, path: str | Path) -> int:
+        """Export the palette of the settings shown (rendered at full resolution first if needed)."""
+        self.statusBar().showMessage(f"Exporting the palette to {Path(path).name}…")
+        return self.controller.export_palette(path, self.palette_view.sort_by)
+
+    def _ask_palette_path(self) -> tuple[str | None, str]:
+        doc = self.controller.document
+        stem = f"{doc.path.stem if doc.path else 'pasted'}-k{self.controller.options.k}-palette"
+        return dialogs.ask_palette_path(self, self.settings.value("lastSaveFolder", str(Path.home())), stem,
+                                        str(self.settings.value("lastPaletteFormat", "gpl")))
+
+    @Slot(object, object)
+    def _on_write_finished(self, done: WriteDone, kind: str) -> None:
+        if done.error:
+            self.show_error(done.error)
+        else:
+            self._notify(done.message)
+        signal = self.saveFinished if kind == "save" else self.exportFinished
+        signal.emit(str(done.path), done.error)
+
+    def copy_result(self) -> None:
+        if self.controller.shown is None:
+            self.show_error("Nothing to copy yet")
+            return
+        QGuiApplication.clipboard().setImage(self.controller.shown.image)
+        self._notify("Compressed image copied to the clipboard")
