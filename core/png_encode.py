@@ -100,6 +100,10 @@ def encode_png(palette: np.ndarray, indices: np.ndarray, *, effort: str = "small
     if smallest_depth(len(palette)) < 8 and (not large or len(palette) <= 4):
         depths.append(True)
     candidates = [quick]  # row filters can win on synthetic images: never larger than "fast"
-    candidates += [_oxipng(palette, indices, reduce_depth=r, level=level, icc_profile=icc_profile, exif=exif)
-                   for r in depths]
+    for reduce in depths:
+        try:
+            candidates.append(_oxipng(palette, indices, reduce_depth=reduce, level=level,
+                                      icc_profile=icc_profile, exif=exif))
+        except Exception:  # noqa: BLE001 - oxipng refusing (odd metadata) leaves the fast file
+            break
     return pngchunks.add_marker(min(candidates, key=len))
