@@ -41,6 +41,8 @@ def _umask_mode() -> int:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process there: rely on age only
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
