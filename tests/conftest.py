@@ -40,3 +40,27 @@ def sample_photo() -> np.ndarray:
     from kmeans_gui.resources_path import sample_photo_path
 
     return np.asarray(Image.open(sample_photo_path()).convert("RGB"))
+
+
+@pytest.fixture
+def photo_path(tmp_path, photo):
+    """The test photo saved as a PNG file."""
+    from PIL import Image
+
+    p = tmp_path / "photo.png"
+    Image.fromarray(photo).save(p)
+    return p
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A shown main window with its own settings file, closed (threads joined) at the end."""
+    from PySide6.QtCore import QSettings
+
+    from kmeans_gui.main_window import MainWindow
+
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()

@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from core.errormap import delta_e_map
-from kmeans_gui.main_window import MainWindow
 from kmeans_gui.qt_images import qimage_to_array
 
 from .gui_helpers import open_and_wait, wait_settled
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-
-
-@pytest.fixture
-def photo_path(tmp_path, photo):
-    p = tmp_path / "photo.png"
-    Image.fromarray(photo).save(p)
-    return p
 
 
 def test_error_map_button_changes_what_the_view_paints(qtbot, window, photo_path):

@@ -15,23 +15,6 @@ from .corpus import gradient
 from .gui_helpers import drop_files, open_and_wait, wait_settled
 
 
-@pytest.fixture
-def photo_path(tmp_path, photo):
-    p = tmp_path / "photo.png"
-    Image.fromarray(photo).save(p)
-    return p
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-
-
 def test_named_widgets_exist(window):
     for name, cls in [("kSlider", QSlider), ("kSpinBox", QSpinBox), ("seedSpinBox", QSpinBox),
                       ("newSeedButton", QPushButton), ("imageView", QWidget), ("paletteView", QWidget),

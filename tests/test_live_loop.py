@@ -27,13 +27,6 @@ def big_path(tmp_path_factory, photo):
     return path
 
 
-@pytest.fixture
-def photo_path(tmp_path, photo):
-    p = tmp_path / "photo.png"
-    Image.fromarray(photo).save(p)
-    return p
-
-
 def make_window(qtbot, tmp_path, **settings_values) -> MainWindow:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     for key, value in settings_values.items():
@@ -42,13 +35,6 @@ def make_window(qtbot, tmp_path, **settings_values) -> MainWindow:
     qtbot.addWidget(win)
     win.show()
     return win
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = make_window(qtbot, tmp_path)
-    yield win
-    win.close()
 
 
 def record(signal) -> list:
