@@ -44,15 +44,15 @@ def _quality(text: str) -> tuple[float | None, float]:
     """``35``, ``35dB`` -> (None, 35.0); ``30-40dB`` -> (30.0, 40.0): pngquant's min-max, where
     max is the target and a result below min is not written (exit 99)."""
     low, dash, high = text.partition("-") if re.match(r"\s*[0-9.]+\s*(?:db)?\s*-", text, re.I) else ("", "", text)
-    top = _number(high, "--quality (PSNR in dB)", 0, 100, r"(?:db)?")
-    floor = _number(low, "--quality minimum", 0, 100, r"(?:db)?") if dash else None
+    top = _number(high, "the PSNR target", 0, 100, r"(?:db)?")
+    floor = _number(low, "the PSNR minimum", 0, 100, r"(?:db)?") if dash else None
     if floor is not None and floor > top:
-        raise argparse.ArgumentTypeError(f"--quality minimum {floor:g} is above the target {top:g}")
+        raise argparse.ArgumentTypeError(f"the minimum {floor:g} is above the target {top:g}")
     return floor, top
 
 
 def _delta_e(text: str) -> float:
-    return _number(text, "--max-delta-e", 0, 100)
+    return _number(text, "the mean deltaE target", 0, 100)
 
 
 def _whole(name: str, lo: int, hi: int | None = None):
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders; - reads standard input")
     p.add_argument("-k", "--colors", dest="k", type=_whole("K", 1, 256), default=16, help="palette size K, 1..256 (default 16)")
-    p.add_argument("--seed", type=_whole("--seed", 0), default=0, help="random seed >= 0 (default 0); same seed, same output")
+    p.add_argument("--seed", type=_whole("the seed", 0), default=0, help="random seed >= 0 (default 0); same seed, same output")
     where = p.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", type=Path, help="output file (single input only); - writes standard output")
     where.add_argument("--out-dir", type=Path, help="folder for the outputs (created if missing; -r mirrors the tree)")
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the palette next to each output in this format")
     p.add_argument("--suffix", help="output name suffix (default -k<K>, the K used); --suffix -small works")
     p.add_argument("-r", "--recursive", action="store_true", help="look into sub-folders of folder inputs")
-    p.add_argument("-j", "--jobs", type=_whole("--jobs", 1), default=os.cpu_count() or 1,
+    p.add_argument("-j", "--jobs", type=_whole("the number of jobs", 1), default=os.cpu_count() or 1,
                    help="files compressed at once, in worker processes (default: all cores)")
     p.add_argument("--dry-run", action="store_true", help="print what would be written or refused; do nothing")
     p.add_argument("--skip-if-larger", action="store_true", help="write nothing when the result is not smaller")
