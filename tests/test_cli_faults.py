@@ -173,38 +173,56 @@ def _complete_bmp(data: bytes, size: tuple[int, int]) -> bool:
 
 
 def test_sigkill_while_writing_never_leaves_a_broken_output(tmp_path):
-    src = photo(tmp_path / "in.png", 640, 480)
-    out = tmp_path / "out.bmp"  # uncompressed: a large output, written for a measurable time
+    size = (800, 600)
+    src = photo(tmp_path / "in.png", *size)
+    out = tmp_path / "out.bmp"  # uncompressed (480 KB): written for a measurable time
     old = b"BM old complete file"
     forker = subprocess.Popen([sys.executable, "-c", _FORKER, str(src), "-o", str(out), "--force", "-k", "8", "-q"],
                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-    def run(kill_after: float | None) -> None:
+    def temps() -> set[str]:
+        return {e.name for e in os.scandir(tmp_path) if e.name.startswith(TEMP_PREFIX)}
+
+    def run(kill: str | None, delay: float = 0.0) -> set[str]:
+        """One CLI run, killed ``delay`` s after the start ("time") or once its temp file exists
+        ("write"); returns the temporary files it left."""
+        before = temps()  # left by earlier killed runs
         forker.stdin.write("go\n")
         forker.stdin.flush()
         pid = int(forker.stdout.readline())
-        if kill_after is not None:
-            time.sleep(kill_after)
+        if kill == "write":
+            deadline = time.perf_counter() + 30
+            while not temps() - before and time.perf_counter() < deadline:
+                time.sleep(0.0005)
+        if kill is not None:
+            time.sleep(delay)
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         assert forker.stdout.readline().strip() == "done"
+        return temps() - before
 
     try:
+        run(None)  # warm: the first run in a process pays one-time costs
         t = time.perf_counter()
         run(None)
         full = time.perf_counter() - t
-        assert _complete_bmp(out.read_bytes(), (640, 480))
+        assert _complete_bmp(out.read_bytes(), size)
         rng = random.Random(0)
-        for _ in range(20):
+        left = 0
+        for i in range(20):  # half at any moment of the run, half while the output is being written
             out.write_bytes(old)
-            run(rng.uniform(0.2, 1.1) * full)
+            if i % 2 == 0:
+                left += len(run("time", rng.uniform(0, 1.05) * full))
+            else:
+                left += len(run("write", rng.uniform(0, 0.003)))
             data = out.read_bytes()
-            assert data == old or _complete_bmp(data, (640, 480))
+            assert data == old or _complete_bmp(data, size)
+        assert left  # some kills did land mid-write, leaving their temporary files
         run(None)  # the next run into the folder cleans up after the killed ones
-        assert _complete_bmp(out.read_bytes(), (640, 480))
-        assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+        assert _complete_bmp(out.read_bytes(), size)
+        assert not temps()
     finally:
         forker.stdin.close()
         forker.wait(timeout=30)
