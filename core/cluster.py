@@ -48,6 +48,18 @@ def _refine(prev: LloydResult | Clustering, lv: Level, **kw) -> LloydResult:
                  upper=prev.upper[lv.parent] + lv.radius, lower=prev.lower[lv.parent] - lv.radius, **kw)
 
 
+#: Independent runs (restarts, finalists) go to the pool only on levels with at least this many
+#: points: below it NumPy keeps the GIL for most of a run, so threads would only take turns.
+POOL_MIN_POINTS = 1 << 14
+
+
+def _each(fn: Callable[[int], LloydResult], n: int, points: int) -> list[LloydResult]:
+    """``[fn(0), ..., fn(n - 1)]``, on the pool when the runs are big enough to gain from it."""
+    if points < POOL_MIN_POINTS:
+        return [fn(i) for i in range(n)]
+    return parallel.map_chunks(lambda i, _: fn(i), n, 1)
+
+
 def _inherit(prev: LloydResult, lv: Level, n_iter: int, history: list[float], converged: bool) -> Clustering:
     """The finer level's labels and bounds taken from the parent bins, without a Lloyd update."""
     p = lv.parent
@@ -86,14 +98,14 @@ def coarse_to_fine(
     first = levels[start]
     rng = np.random.default_rng(seed)  # seeds drawn in order, so the pool cannot change them
     seeds = [initial_centroids(first.X, k, first.w, rng, init, fixed=fixed) for _ in range(n_init)]
-    runs = parallel.map_chunks(lambda i, _: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, 1)
+    runs = _each(lambda i: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, len(first.X))
     runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order
     level = start
     if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
         level = start + 1
         runs = runs[: finalists(k)]
         quick = {**args(level), "max_iter": FINALIST_ITERS}
-        runs = parallel.map_chunks(lambda i, _: _refine(runs[i], levels[level], **quick), len(runs), 1)
+        runs = _each(lambda i: _refine(runs[i], levels[level], **quick), len(runs), len(levels[level].X))
         runs.sort(key=lambda r: r.inertia)
         if not runs[0].converged:  # the winner goes on where it stopped
             lv, w0 = levels[level], runs[0]
