@@ -140,7 +140,7 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
         elif stdin:
             out = Path(STDIO)
         else:
-            named_after_work = options.has_target and options.suffix is None  # "-k<chosen K>"
+            named_after_work = options.chooses_k and options.suffix is None  # "-k<chosen K>"
             out = None if named_after_work else default_output(item.path, options, folder)
         job = Job(item.path, out, folder if folder is not None else (None if stdin else item.path.parent))
         if palette_out is not None:

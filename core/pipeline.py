@@ -20,12 +20,16 @@ from . import metrics
 from .dither import dither as apply_dither
 from .encode import SAVE_FORMATS, SaveError, format_for_path
 from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
+from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, limited_palette
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
+from .ssim import ssim
 from .write_guard import WriteRefused, describe_os_error, printable, protected
 
 #: The name that means standard input (as an input) or standard output (as ``-o``).
 STDIO = "-"
+#: SSIM is measured on every pixel up to this size, on every 2nd pixel each way above it.
+SSIM_FULL_PIXELS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,17 @@ class CompressOptions:
     target_delta_e: float | None = None
     min_psnr: float | None = None  # pngquant's "--quality min-max" floor: below it, nothing is written
     effort: str = "smallest"  # PNG encoding: "smallest" (oxipng) or "fast" (one zlib pass)
+    max_bytes: int | None = None  # fit the PNG in this many bytes: K (and dithering) searched
+    fit_dithers: tuple[str, ...] = ("none", "fs")  # dithering choices the size search compares
 
     @property
     def has_target(self) -> bool:
         return self.target_psnr is not None or self.target_delta_e is not None
+
+    @property
+    def chooses_k(self) -> bool:
+        """K is found by the run (quality target or size limit), so outputs are named after it."""
+        return self.has_target or self.max_bytes is not None
 
     def output_suffix(self, k: int | None = None) -> str:
         """The name suffix; ``k`` is the K actually used (chosen by a quality target)."""
@@ -75,6 +86,11 @@ class CompressResult:
     raw_bytes: int | None = None
     psnr: float | None = None
     delta_e: float | None = None
+    ssim: float | None = None  # luma SSIM; on every 2nd pixel above 4 MP
+    dither: str | None = None
+    dither_strength: float | None = None
+    max_bytes: int | None = None
+    ks_tried: list[int] | None = None  # the K values a size search tried
     bitcount_ratio: float | None = None
     seconds: float = 0.0
     written: bool = False
@@ -173,7 +189,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
     to_stdout = output_path is not None and str(output_path) == STDIO
     try:
         out = Path(output_path) if output_path is not None else None
-        if out is None and not options.has_target:
+        if out is None and not options.chooses_k:
             out = default_output(src, options, out_dir)
         fmt = options.format or "png" if (to_stdout or out is None) else format_for_path(out, options.format)
         if from_stdin:
@@ -183,25 +199,41 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.notes += image.notes
         res.bytes_in = image.file_bytes
         res.raw_bytes = metrics.raw_rgb_bytes(image.height, image.width, image.pixels.shape[2])
-        q, indices, res.target_met = quantize_for(image, options)
+        if options.palette:
+            options = limited_palette(options, image.pixels, res.notes)
+        res.dither, res.dither_strength = options.dither, options.dither_strength
+        if options.max_bytes is not None:
+            fit = fit_image(image, options, fmt)
+            res.max_bytes, res.ks_tried, res.dither = fit.max_bytes, fit.ks_tried, fit.dither
+            res.below_min_quality = fit.below_quality
+            failure = fit_failure(fit, options.min_psnr)
+            if failure:
+                res.k, res.psnr = fit.k, fit.psnr
+                raise ValueError(failure)
+            res.notes.append(fit_note(fit))
+            q, indices = fit.quantized, fit.indices
+        else:
+            q, indices, res.target_met = quantize_for(image, options)
         if res.target_met is False:
             res.notes.append("quality target not reached even at K = 256")
         res.k, res.colors = q.k, len(q.palette)
         if out is None:
             out = default_output(src, options, out_dir, k=q.k)
             fmt = format_for_path(out, options.format)
-        recon = np.take(q.palette, indices, axis=0)
-        res.psnr = metrics.psnr(image.pixels, recon)
-        res.delta_e = metrics.mean_delta_e(image.pixels, recon)
+        figs = metrics.quantized_figures(image.pixels, q, indices)  # histogram-based when not dithered
+        res.psnr, res.delta_e = figs.psnr, figs.delta_e
         res.bitcount_ratio = metrics.bitcount_ratio(image.width * image.height, len(q.palette))
-        if options.min_psnr is not None and res.psnr < options.min_psnr:
-            res.below_min_quality = True
+        if options.min_psnr is not None and options.max_bytes is None and res.psnr < options.min_psnr:
+            res.below_min_quality = True  # (a size search applied the floor to its candidates)
             raise ValueError(f"quality {res.psnr:.1f} dB is below the minimum {options.min_psnr:g} dB; not written")
+        res.ssim = ssim(image.pixels, np.take(q.palette, indices, axis=0),
+                        step=1 if image.width * image.height <= SSIM_FULL_PIXELS else 2)
         with protected([None if from_stdin else src, *protect]):
             if to_stdout:
                 data, notes = encode_for_save(out, q.palette, indices, fmt=fmt, icc_profile=image.icc_profile,
                                               exif=image.exif if options.keep_metadata else None,
                                               effort=options.effort)
+                check_fits(len(data), options.max_bytes)
                 stream = stdout if stdout is not None else sys.stdout.buffer
                 stream.write(data)
                 stream.flush()
@@ -216,10 +248,12 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                 res.notes += saved.notes
                 res.bytes_out, res.written = saved.bytes, saved.written
                 res.output = str(saved.path) if saved.written else None
+                if saved.written:
+                    check_fits(saved.bytes, options.max_bytes, saved.path)
         res.grew = bool(res.written and res.bytes_in and res.bytes_out and res.bytes_out > res.bytes_in)
         if res.written and not to_stdout and (palette_out is not None or palette_format is not None):
             target = palette_out or Path(res.output).with_suffix("." + palette_format)
-            res.palette = _export_palette(target, q, options, [None if from_stdin else src, *protect])
+            res.palette = _export_palette(target, q, options, [None if from_stdin else src, *protect], res.notes)
     except _PaletteFailed as e:
         res.error = str(e)
     except (ImageLoadError, SaveError, WriteRefused) as e:
@@ -238,12 +272,12 @@ class _PaletteFailed(Exception):
     """The image was written; its palette file was not. The message names the palette."""
 
 
-def _export_palette(target: Path, q: Quantized, options: CompressOptions, inputs: list) -> str:
+def _export_palette(target: Path, q: Quantized, options: CompressOptions, inputs: list, notes: list[str]) -> str:
     from .palette import export_palette
 
     try:
-        with protected(inputs):
-            return str(export_palette(target, q.palette, q.counts, overwrite=options.overwrite))
+        with protected(inputs):  # notes: what the format lost (alpha, slots)
+            return str(export_palette(target, q.palette, q.counts, overwrite=options.overwrite, notes=notes))
     except WriteRefused as e:
         raise _PaletteFailed(f"palette not written: {e}") from None
     except OSError as e:

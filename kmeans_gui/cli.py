@@ -2,9 +2,9 @@
 
 Exit codes: 0 every input done (a quality target that was not reached is noted, not an
 error), 1 some inputs failed or were refused (one ``path: reason`` line each on stderr, names
-with control characters escaped), 2 bad usage (one line, before any work), 99 the only
-failures were results below the ``--quality MIN-MAX`` floor (not written, as pngquant),
-130 interrupted.
+with control characters escaped; also nothing fitting ``--max-bytes``), 2 bad usage (one line,
+before any work), 99 the only failures were results below the PSNR floor of ``--quality
+MIN-MAX`` or ``--min-quality`` (not written, as pngquant), 130 interrupted.
 A traceback never reaches the user. Every write goes through :mod:`core.write_guard`.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import sys
@@ -26,18 +25,13 @@ from core.palette import EXPORT_FORMATS
 from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
 from core.write_guard import describe_os_error, printable
 
+from . import cli_args
+from .cli_args import number as _number
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not the whole usage text
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
-
-
-def _number(text: str, what: str, lo: float, hi: float, unit: str = "") -> float:
-    m = re.fullmatch(r"\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)|nan|inf)\s*" + unit + r"\s*", text, re.IGNORECASE)
-    value = float(m.group(1)) if m else math.nan
-    if not math.isfinite(value) or not lo < value <= hi:
-        raise argparse.ArgumentTypeError(f"{what} must be a number above {lo:g} and at most {hi:g}, not {text!r}")
-    return value
 
 
 def _quality(text: str) -> tuple[float | None, float]:
@@ -75,29 +69,49 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n  kmeans-compress photo.jpg -k 16 -o small.png\n"
                "  kmeans-compress -r shots/ --out-dir small/ -k 32 --dither fs -j 4\n"
                "  kmeans-compress photo.jpg --quality 35dB --json\n"
+               "  kmeans-compress photo.jpg --max-bytes 200KB --min-quality 30dB\n"
+               "  kmeans-compress logo.png --lock \"#ff0000,#ffffff\" -k 8\n"
+               "  kmeans-compress sprite.png --palette pico-8.hex --dither fs --dither-strength 0.5\n"
                "  kmeans-compress - < in.png > out.png\n"
                "  kmeans-compress -- -weird-name.png\n"
-               "Exit codes: 0 done, 1 some files failed or were refused, 2 bad usage, 99 below the --quality minimum.",
+               "Exit codes: 0 done, 1 some files failed or were refused (or nothing fits --max-bytes), 2 bad usage,\n"
+               "99 below the PSNR minimum of --quality MIN-MAX or --min-quality (nothing written).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders; - reads standard input")
-    p.add_argument("-k", "--colors", dest="k", type=_whole("K", 1, 256), default=16, help="palette size K, 1..256 (default 16)")
-    p.add_argument("--seed", type=_whole("the seed", 0), default=0, help="random seed >= 0 (default 0); same seed, same output")
+    # Clustering flags default to None: --preset fills what was not given (cli_args.resolve_settings).
+    p.add_argument("-k", "--colors", dest="k", type=_whole("K", 1, 256), help="palette size K, 1..256 (default 16)")
+    p.add_argument("--seed", type=_whole("the seed", 0), help="random seed >= 0 (default 0); same seed, same output")
+    p.add_argument("--preset", metavar="NAME", help="start from a named preset (built-in or saved); flags given win")
     where = p.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", type=Path, help="output file (single input only); - writes standard output")
     where.add_argument("--out-dir", type=Path, help="folder for the outputs (created if missing; -r mirrors the tree)")
     p.add_argument("--format", choices=sorted(SAVE_FORMATS), help="output format (default: from -o, else png)")
-    p.add_argument("--color-space", choices=["rgb", "oklab"], default="rgb", help="clustering space (default rgb)")
-    p.add_argument("--dither", choices=["none", "fs", "ordered"], default="none", help="dithering (default none)")
-    p.add_argument("--init", choices=["k-means++", "random"], default="k-means++", help="initialization")
+    p.add_argument("--color-space", choices=["rgb", "oklab"], help="clustering space (default rgb)")
+    p.add_argument("--dither", choices=["none", "fs", "ordered"], help="dithering (default none)")
+    p.add_argument("--dither-strength", type=cli_args.strength, metavar="S",
+                   help="dithering strength 0..1 or 0-100%% (default 1; alone it turns on --dither fs)")
+    p.add_argument("--init", choices=["k-means++", "random"], help="initialization")
+    colors = p.add_mutually_exclusive_group()
+    colors.add_argument("--lock", type=cli_args.colors, metavar="COLORS",
+                        help='colors kept exactly in the palette, counted in K, e.g. "#ff0000,#ffffff"')
+    colors.add_argument("--palette", type=Path, metavar="FILE",
+                        help="map to this palette file's colors, K-means off (-k ignored); "
+                             ".gpl .ase .aco .act .pal .txt .hex or a swatch .png")
     target = p.add_mutually_exclusive_group()
     target.add_argument("--quality", type=_quality, metavar="DB",
                         help="choose the smallest K reaching this PSNR, e.g. 35dB (overrides -k); "
                              "MIN-MAX (30-40dB) also writes nothing below MIN (exit 99)")
     target.add_argument("--max-delta-e", type=_delta_e, metavar="DE",
                         help="choose the smallest K whose mean deltaE is at most DE (overrides -k)")
+    target.add_argument("--max-bytes", type=cli_args.byte_size, metavar="SIZE",
+                        help="the best K (dithering off/on) whose PNG fits, e.g. 200KB, 1.5MB, 64KiB; "
+                             "exit 1 if nothing fits")
+    p.add_argument("--min-quality", type=cli_args.min_quality, metavar="DB",
+                   help="write nothing below this PSNR, e.g. 30dB (exit 99, as --quality MIN-MAX)")
     p.add_argument("--palette-out", type=Path, metavar="FILE",
-                   help="also write the palette (.png .gpl .ase .json .css .hex); single input only")
+                   help="also write the palette (format from the extension: "
+                        + " ".join(sorted(EXPORT_FORMATS.values())) + "); single input only")
     p.add_argument("--palette-format", choices=sorted(EXPORT_FORMATS),
                    help="write the palette next to each output in this format")
     p.add_argument("--suffix", help="output name suffix (default -k<K>, the K used); --suffix -small works")
@@ -158,15 +172,16 @@ def _describe(r: CompressResult) -> str:
     if not r.written:
         return f"{src}: skipped, {printable('; '.join(r.notes[-1:]))}"
     ratio = f"{r.bytes_in / r.bytes_out:.2f}x" if r.bytes_in and r.bytes_out else "?"
+    ssim = f", SSIM {r.ssim:.3f}" if r.ssim is not None else ""
     line = (f"{src} -> {printable(r.output)}: {r.colors} colors, {human_bytes(r.bytes_in)} -> "
-            f"{human_bytes(r.bytes_out)} ({ratio}), PSNR {r.psnr:.1f} dB, deltaE {r.delta_e:.2f}")
+            f"{human_bytes(r.bytes_out)} ({ratio}), PSNR {r.psnr:.1f} dB{ssim}, deltaE {r.delta_e:.2f}")
     if r.palette:
         line += f", palette {printable(r.palette)}"
     if r.grew:
         line += " (larger than the original)"
     if r.target_met is False:
         line += f" (quality target not reached; best is K = {r.k})"
-    return line
+    return "\n".join([line, *(f"  note: {printable(n)}" for n in r.notes)])
 
 
 def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_inputs: int) -> None:
@@ -202,6 +217,10 @@ def _prepare_out_dir(args: argparse.Namespace) -> str | None:
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
+    cli_args.resolve_settings(parser, args)
+    notes = cli_args.check_features(parser, args)
+    if notes and not args.quiet:
+        print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
     collected = collect(args.inputs, args.recursive)
     if not collected.items and collected.ours:
         print(f"kmeans-compress: nothing to compress: the {len(collected.ours)} images found are our own outputs",
@@ -216,10 +235,14 @@ def run(argv: list[str] | None = None) -> int:
         return 1
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
+        n_init=args.n_init, dither_strength=args.dither_strength, fixed=args.lock or (),
+        palette=args.palette_colors, max_bytes=args.max_bytes,
+        fit_dithers=(args.dither,) if args.dither_chosen else ("none", "fs"),
         format=args.format, skip_if_larger=args.skip_if_larger, overwrite=args.force,
         skip_existing=args.skip_existing,
         keep_metadata=args.keep_metadata, suffix=args.suffix,
-        target_psnr=args.quality[1] if args.quality else None, min_psnr=args.quality[0] if args.quality else None,
+        target_psnr=args.quality[1] if args.quality else None,
+        min_psnr=args.quality[0] if args.quality and args.quality[0] is not None else args.min_quality,
         target_delta_e=args.max_delta_e, effort=args.effort,
     )
     plan = make_plan(collected, options, output=args.output, out_dir=args.out_dir,

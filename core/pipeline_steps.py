@@ -1,0 +1,79 @@
+"""Steps of :func:`core.pipeline.compress_file` that only some options need.
+
+A palette file's colors cut to 256 for this image (``palette``), and the search for the best
+K and dithering whose PNG fits a size limit (``max_bytes``). Each file is measured exactly as
+it will be saved (same metadata, same effort), so the size found is the size written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .load import LoadedImage
+from .save import encode_for_save
+from .target import FitResult, fit_to_size
+
+
+def limited_palette(options, pixels: np.ndarray, notes: list[str]):
+    """``options`` with its palette cut to the 256 colors this image uses most (repeats
+    dropped); what was cut is added to ``notes``."""
+    from .palette_formats import limit_colors
+
+    colors, note = limit_colors(np.asarray(options.palette, np.uint8), pixels, max_colors=256)
+    if note:
+        notes.append(note)
+    return replace(options, palette=tuple(tuple(int(v) for v in row) for row in colors))
+
+
+def fit_image(image: LoadedImage, options, fmt: str) -> FitResult:
+    """The size search for ``options.max_bytes``; ValueError when the output is not PNG."""
+    if fmt != "png":
+        raise ValueError(f"a size limit needs PNG output (the search measures PNG files), not {fmt.upper()}")
+    exif = image.exif if options.keep_metadata else None
+
+    def measure(palette: np.ndarray, indices: np.ndarray) -> int:
+        data, _ = encode_for_save("fit.png", palette, indices, fmt="png", icc_profile=image.icc_profile,
+                                  exif=exif, effort=options.effort)
+        return len(data)
+
+    return fit_to_size(image.pixels, options.max_bytes, seed=options.seed, color_space=options.color_space,
+                       min_psnr=options.min_psnr, encode=measure, dithers=options.fit_dithers,
+                       dither_strength=options.dither_strength)
+
+
+def _dithering(mode: str) -> str:
+    return "no dithering" if mode == "none" else f"dithering {mode}"
+
+
+def fit_failure(r: FitResult, min_psnr: float | None = None) -> str | None:
+    """The one-line reason nothing is written, or None when ``r`` fits."""
+    if r.too_big:
+        return (f"nothing fits in {r.max_bytes:,} bytes: the smallest file reached is {r.smallest_bytes:,} bytes "
+                f"(K = {r.k}, {_dithering(r.dither)}); not written")
+    if r.below_quality:
+        return (f"the best result that fits in {r.max_bytes:,} bytes (K = {r.k}, {_dithering(r.dither)}) has "
+                f"PSNR {r.psnr:.1f} dB, below the minimum {min_psnr or 0:g} dB; not written")
+    return None
+
+
+def fit_note(r: FitResult) -> str:
+    """What the size search chose, for the user."""
+    return (f"fits in {r.max_bytes:,} bytes: chose K = {r.k} with {_dithering(r.dither)} ({r.bytes:,} bytes; "
+            f"K tried: {', '.join(map(str, r.ks_tried))})")
+
+
+def check_fits(size: int, max_bytes: int | None, path: Path | None = None) -> None:
+    """Refuse a file over the limit (the search measured it with the same encoder, so this is a
+    safety net); a file already written over the limit is removed."""
+    if max_bytes is None or size <= max_bytes:
+        return
+    if path is not None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    raise ValueError(f"the encoded file is {size:,} bytes, over the limit of {max_bytes:,}; not written")
