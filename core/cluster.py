@@ -93,6 +93,7 @@ def coarse_to_fine(
             "min_gain": plan.final_min_gain if final else plan.coarse_min_gain,
             "should_stop": should_stop,
             "n_fixed": n_fixed,
+            "relax": plan.relax,
         }
 
     first = levels[start]

@@ -217,7 +217,7 @@ class _ActiveSet:
 def _lloyd_dense(
     X: np.ndarray, w: np.ndarray, C: np.ndarray, *, max_iter: int, tol_abs: float, min_gain: float,
     should_stop: Callable[[], bool] | None, on_iteration: Callable[[int, np.ndarray, float], None] | None,
-    record_centroids: bool, n_fixed: int = 0,
+    record_centroids: bool, n_fixed: int = 0, relax: float = 1.0,
 ) -> LloydResult:
     """Plain Lloyd (every distance, every iteration) for small problems; same stopping rules."""
     k, dims = len(C), X.shape[1]
@@ -226,6 +226,7 @@ def _lloyd_dense(
     trail = [C.copy()] if record_centroids else []
     converged = False
     n_iter = 0
+    step = relax
     for it in range(1, max_iter + 1):
         if should_stop is not None and should_stop():
             raise Cancelled()
@@ -235,15 +236,20 @@ def _lloyd_dense(
         for j in range(dims):
             new_C[nz, j] = np.bincount(labels, weights=w * X[:, j], minlength=k)[nz] / W[nz]
         new_C[:n_fixed] = C[:n_fixed]
+        relaxed = step != 1.0
+        if relaxed:
+            new_C = C + step * (new_C - C)
         shift = float(np.sum((new_C - C) ** 2))
         C = new_C
         n_iter = it
         empty = np.flatnonzero(~nz[n_fixed:]) + n_fixed
         relocated = bool(empty.size) and _relocate_empty(X, w, C, labels, empty)
         new_labels, u, lo = nearest_two(X, C)
-        if not relocated and np.array_equal(new_labels, labels):
-            shift = 0.0  # labels are stable, so C is already their mean: a fixed point
+        stable = not relocated and np.array_equal(new_labels, labels)
         labels = new_labels
+        step = relax if not stable else 1.0
+        if stable and not relaxed:
+            shift = 0.0  # labels are stable, so C is already their mean: a fixed point
         inertia = float(np.sum(w * u * u))
         history.append(inertia)
         if record_centroids:
@@ -251,6 +257,9 @@ def _lloyd_dense(
         if on_iteration is not None:
             on_iteration(it, C, inertia)
         if shift == 0.0 or (not relocated and (shift <= tol_abs or history[-2] - inertia <= min_gain * inertia)):
+            if relaxed:  # end on a plain step, so the centroids are their clusters' means
+                step = 1.0
+                continue
             converged = True
             break
     exact = float(np.sum(w * sq_distance_to_assigned(X, C, labels)))
@@ -273,6 +282,7 @@ def lloyd(
     record_centroids: bool = False,
     min_gain: float = 0.0,
     n_fixed: int = 0,
+    relax: float = 1.0,
 ) -> LloydResult:
     """Run weighted Lloyd iterations from centroids ``C`` until labels stop changing,
     the total squared centroid shift falls to ``tol_abs``, an update lowers the inertia by
@@ -289,7 +299,7 @@ def lloyd(
     if len(X) * k <= DENSE_MAX_ENTRIES:
         return _lloyd_dense(X, w, C, max_iter=max_iter, tol_abs=tol_abs, min_gain=min_gain,
                             should_stop=should_stop, on_iteration=on_iteration,
-                            record_centroids=record_centroids, n_fixed=n_fixed)
+                            record_centroids=record_centroids, n_fixed=n_fixed, relax=relax)
     if labels is None or upper is None or lower is None:
         labels, u, lo = nearest_two(X, C)
     else:
@@ -301,11 +311,16 @@ def lloyd(
     trail = [C.copy()] if record_centroids else []
     converged = False
     n_iter = 0
+    step = relax
     for it in range(1, max_iter + 1):
         if should_stop is not None and should_stop():
             raise Cancelled()
         new_C = sums.means(C)
         new_C[:n_fixed] = C[:n_fixed]
+        relaxed = step != 1.0
+        if relaxed:
+            new_C = C + step * (new_C - C)
+        step = relax
         empty = np.flatnonzero(sums.W[n_fixed:] <= 0) + n_fixed
         delta = np.sqrt(np.sum((new_C - C) ** 2, axis=1))
         shift = float(np.sum(delta**2))
@@ -323,6 +338,8 @@ def lloyd(
             moved, old = bounded_reassign(active.Xa, C, active.la, active.ua, active.lowa)
             if moved.size:
                 sums.move(active.Xa[moved], active.wa[moved], old, active.la[moved])
+            elif relaxed:
+                step = 1.0  # stable labels after an over-relaxed step: settle on their means
             else:
                 shift = 0.0  # labels are stable, so C is already their mean: a fixed point
         inertia = sums.inertia(C)
@@ -332,6 +349,9 @@ def lloyd(
         if on_iteration is not None:
             on_iteration(it, C, inertia)
         if shift == 0.0 or (not empty.size and (shift <= tol_abs or history[-2] - inertia <= min_gain * inertia)):
+            if relaxed:  # end on a plain step, so the centroids are their clusters' means
+                step = 1.0
+                continue
             converged = True
             break
     active.finish()

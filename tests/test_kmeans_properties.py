@@ -120,3 +120,25 @@ def test_bad_arguments_raise_value_error(kwargs):
     K = kwargs.pop("K", 2)
     with pytest.raises(ValueError):
         kmeans(X, K, **kwargs)
+
+
+@given(X=points, k=st.integers(1, 6), seed=st.integers(0, 2**32 - 1), relax=st.sampled_from([1.5, 1.8]),
+       n=st.sampled_from([None, 2000]))
+def test_over_relaxed_lloyd_never_increases_inertia_and_ends_on_cluster_means(X, k, seed, relax, n):
+    from core.init import init_kmeans_plusplus
+    from core.lloyd import lloyd
+
+    if n is not None:  # the bounded (Hamerly) path instead of the dense one
+        X = np.repeat(X, max(1, n // len(X)), axis=0) + np.random.default_rng(seed).normal(0, 1e-3, (len(X) * max(1, n // len(X)), X.shape[1]))
+    k = min(k, len(X))
+    w = np.ones(len(X))
+    C0 = init_kmeans_plusplus(X, k, w, np.random.default_rng(seed))
+    res = lloyd(X, w, C0, max_iter=200, relax=relax)
+    hist = np.array(res.inertia_history)
+    assert np.all(np.diff(hist) <= 1e-9 * (1 + hist[0]))
+    d = _sq_dists(X, res.centroids)
+    own = d[np.arange(len(X)), res.labels]
+    assert np.all(own <= d.min(axis=1) + 1e-9 * (1.0 + d.max()))
+    if res.converged:
+        for j in np.unique(res.labels):
+            np.testing.assert_allclose(res.centroids[j], X[res.labels == j].mean(axis=0), rtol=1e-7, atol=1e-7 * (1 + np.abs(X).max()))
