@@ -34,6 +34,7 @@ def test_seven_bit_level_only_for_large_histograms_at_large_k():
 
 
 def test_full_mode_stops_on_small_gains_and_previews_do_not_look_at_gains():
-    assert 0 < plan.FULL_PLAN.coarse_min_gain < 1e-3 and 0 < plan.FULL_PLAN.final_min_gain < 1e-3
+    assert 0 < plan.FULL_PLAN.coarse_min_gain <= 1e-3 and 0 < plan.FULL_PLAN.final_min_gain <= 1e-3
+    assert 1 < plan.FULL_PLAN.relax < 2  # over-relaxation below 2 never increases the inertia
     for p in (plan.PREVIEW_PLAN, plan.PREVIEW_PLAN_SMALL_K, plan.DRAFT_PLAN):
-        assert p.coarse_min_gain == 0 and p.final_min_gain == 0
+        assert p.coarse_min_gain == 0 and p.final_min_gain == 0 and p.relax == 1
