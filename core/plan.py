@@ -85,9 +85,11 @@ FINALISTS_MAX_K = 64
 #: the same MSE in 8 of 10 cases, coffee K = 16 0.3 % lower, motorcycle K = 16 0.8 % higher
 #: (still below libimagequant's), 10-30 % less time at K = 16; 3 updates cost chelsea K = 16 3.5 %.
 FINALIST_ITERS = 5
-#: A large exact histogram at large K gets an extra level of 7-bit bins (2 levels per bin):
-#: it converges there far faster than on the exact colors.
-SEVEN_BIT_MIN_K = 32
+#: A large exact histogram gets an extra level of 7-bit bins (2 levels per bin): Lloyd
+#: converges there far faster than on the exact colors, and the palette stage then assigns
+#: the exact colors (``skip_final_after_fine_bins``). At 12 MP, K = 16: 0.84 -> 0.61 s CPU for
+#: MSE +0.04 %. Small photos (< 300 k colors) are not affected.
+SEVEN_BIT_MIN_K = 1
 SEVEN_BIT_MIN_COLORS = 300_000
 
 

@@ -25,11 +25,10 @@ def test_restart_ladder_shrinks_with_k_and_preview_uses_one():
     assert plan.default_n_init(16, preview=True) == 1
 
 
-def test_seven_bit_level_only_for_large_histograms_at_large_k():
+def test_seven_bit_level_only_for_large_histograms():
     p = plan.FULL_PLAN
-    assert plan.coarse_bits(p, 8, plan.SEVEN_BIT_MIN_COLORS + 1, plan.SEVEN_BIT_MIN_K) == [4, 5, 6, 7]
+    assert plan.coarse_bits(p, 8, plan.SEVEN_BIT_MIN_COLORS + 1, max(2, plan.SEVEN_BIT_MIN_K)) == [4, 5, 6, 7]
     assert plan.coarse_bits(p, 8, plan.SEVEN_BIT_MIN_COLORS, 256) == [4, 5, 6]
-    assert plan.coarse_bits(p, 8, 10**6, plan.SEVEN_BIT_MIN_K - 1) == [4, 5, 6]
     assert plan.coarse_bits(plan.PREVIEW_PLAN, 7, 10**6, 256) == [4, 5, 6]
 
 
