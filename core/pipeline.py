@@ -276,8 +276,9 @@ def _export_palette(target: Path, q: Quantized, options: CompressOptions, inputs
     from .palette import export_palette
 
     try:
-        with protected(inputs):  # notes: what the format lost (alpha, slots)
-            return str(export_palette(target, q.palette, q.counts, overwrite=options.overwrite, notes=notes))
+        with protected(inputs):  # notes: what the format lost; unlabeled swatches read back exactly
+            return str(export_palette(target, q.palette, q.counts, overwrite=options.overwrite, labels=False,
+                                      notes=notes))
     except WriteRefused as e:
         raise _PaletteFailed(f"palette not written: {e}") from None
     except OSError as e:

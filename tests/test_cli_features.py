@@ -1,0 +1,306 @@
+"""kmeans-compress: --lock, --palette, palette formats, --dither-strength, SSIM, --max-bytes,
+--min-quality and --preset (issues 12, 13 and 15), run in-process through ``main``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.dither import dither as apply_dither
+from core.load import load_image
+from core.palette import EXPORT_FORMATS
+from core.palette_formats import PALETTE_FORMATS, read_palette
+from core.quantize import quantize
+from core.save import encode_for_save
+from kmeans_gui import cli_args
+from kmeans_gui.cli import build_parser, main
+
+from .corpus import gradient
+
+
+@pytest.fixture(autouse=True)
+def no_user_presets(tmp_path, monkeypatch):
+    """Presets come from the built-ins and a presets.json under this test's own config folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    p = tmp_path / "photo.png"
+    noisy = gradient(120, 90).astype(int) + np.random.default_rng(1).integers(-25, 25, size=(90, 120, 3))
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(p)
+    return p
+
+
+def err_lines(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def run_json(capsys, *argv) -> dict:
+    assert main([*map(str, argv), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def palette_of(path: Path) -> set[tuple[int, ...]]:
+    im = Image.open(path)
+    return {tuple(c) for c in np.array(im.getpalette()).reshape(-1, 3).tolist()}
+
+
+def colors_used(path: Path) -> set[tuple[int, ...]]:
+    return {c for _, c in Image.open(path).convert("RGB").getcolors(1 << 16)}
+
+
+def pictures(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.suffix == ".png" and p.name != "photo.png")
+
+
+# --- --lock -----------------------------------------------------------------------------------
+
+def test_lock_keeps_the_colors_exactly(photo, tmp_path):
+    out = tmp_path / "out.png"
+    assert main([str(photo), "--lock", "#ff0000, #ffffff", "-k", "8", "-o", str(out), "-q"]) == 0
+    pal = palette_of(out)
+    assert {(255, 0, 0), (255, 255, 255)} <= pal and len(pal) <= 8
+
+
+@pytest.mark.parametrize("colors", ["#ff0000,#zzz", "#12345", "", "#ff0000,#f00", "#ff0000,#ffffff,#000000"])
+def test_bad_or_too_many_locked_colors_exit_2_with_one_line(photo, tmp_path, capsys, colors):
+    assert main([str(photo), "--lock", colors, "-k", "2"]) == 2
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and ("--lock" in lines[0] or "color" in lines[0])
+    assert pictures(tmp_path) == []
+
+
+# --- --palette ----------------------------------------------------------------------------------
+
+FIVE = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (0, 0, 0), (255, 255, 255)]
+
+
+@pytest.fixture
+def five_gpl(tmp_path) -> Path:
+    p = tmp_path / "five.gpl"
+    p.write_text("GIMP Palette\nName: five\n#\n" + "".join(f"{r} {g} {b}\tc\n" for r, g, b in FIVE))
+    return p
+
+
+@pytest.mark.parametrize("dither", ["none", "fs"])
+def test_palette_file_output_uses_only_its_colors(photo, five_gpl, tmp_path, capsys, dither):
+    out = tmp_path / "out.png"
+    data = run_json(capsys, photo, "--palette", five_gpl, "--dither", dither, "-o", out)
+    assert colors_used(out) <= set(FIVE) and len(colors_used(out)) >= 3
+    assert data["k"] == data["colors"] == 5
+
+
+def test_palette_file_maps_to_the_nearest_color_without_dithering(photo, five_gpl, tmp_path):
+    out = tmp_path / "out.png"
+    assert main([str(photo), "--palette", str(five_gpl), "-o", str(out), "-q"]) == 0
+    pixels = np.asarray(Image.open(photo).convert("RGB"), np.int64).reshape(-1, 3)
+    nearest = np.argmin(((pixels[:, None, :] - np.array(FIVE)[None]) ** 2).sum(-1), axis=1)
+    got = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    assert (got == np.array(FIVE)[nearest]).all()
+
+
+def test_k_is_ignored_with_a_note(photo, five_gpl, tmp_path, capsys):
+    assert main([str(photo), "--palette", str(five_gpl), "-k", "64", "-o", str(tmp_path / "o.png")]) == 0
+    err = capsys.readouterr().err
+    assert "-k ignored: --palette gives the colors" in err
+    assert len(palette_of(tmp_path / "o.png")) <= 5
+
+
+def test_a_palette_of_more_than_256_colors_keeps_the_most_used(photo, tmp_path, capsys):
+    pal = tmp_path / "big.hex"
+    rng = np.random.default_rng(3)
+    colors = np.unique(rng.integers(0, 256, size=(400, 3)), axis=0)[:300]
+    pal.write_text("".join(f"{r:02x}{g:02x}{b:02x}\n" for r, g, b in colors.tolist()))
+    data = run_json(capsys, photo, "--palette", pal, "-o", tmp_path / "o.png")
+    assert data["colors"] == 256
+    assert any("kept the 256 the image uses most" in n for n in data["notes"])
+    assert colors_used(tmp_path / "o.png") <= {tuple(c) for c in colors.tolist()}
+
+
+@pytest.mark.parametrize("name,content", [
+    ("bad.gpl", b"GIMP Palette\nthis is not a color\n"), ("empty.hex", b""), ("junk.ase", b"ASEF\x00\x01"),
+    ("missing.gpl", None), ("what.xyz", b"hello"),
+])
+def test_malformed_palette_file_exits_2_with_one_line(photo, tmp_path, capsys, name, content):
+    pal = tmp_path / name
+    if content is not None:
+        pal.write_bytes(content)
+    assert main([str(photo), "--palette", str(pal)]) == 2
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "--palette" in lines[0] and name in lines[0]
+    assert pictures(tmp_path) == []
+
+
+@pytest.mark.parametrize("other", [["--lock", "#fff"], ["--max-bytes", "5KB"], ["--quality", "30dB"]])
+def test_palette_with_k_choosing_or_locking_flags_exits_2(photo, five_gpl, capsys, other):
+    assert main([str(photo), "--palette", str(five_gpl), *other]) == 2
+    assert len(err_lines(capsys)) == 1
+
+
+# --- --palette-format -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", sorted(EXPORT_FORMATS))
+def test_every_palette_format_is_written_and_reads_back(photo, tmp_path, fmt):
+    out = tmp_path / "out.png"
+    pal = tmp_path / f"colors{EXPORT_FORMATS[fmt]}"
+    flag = ["--palette-out", str(pal)] if fmt == "png" else ["--palette-format", fmt]  # png: not onto the image
+    assert main([str(photo), "-k", "8", "-o", str(out), *flag, "-q"]) == 0
+    written = pal if fmt == "png" else out.with_suffix(EXPORT_FORMATS[fmt])
+    expected = palette_of(out)
+    if fmt in PALETTE_FORMATS:
+        back = read_palette(written)
+        assert {tuple(c) for c in back.colors[:, :3].tolist()} == expected
+    elif fmt == "json":
+        assert {tuple(c["rgb"]) for c in json.loads(written.read_text())["colors"]} == expected
+    else:  # css: one custom property per color
+        hexes = {line.split(":")[1].split(";")[0].strip() for line in written.read_text().splitlines() if "--" in line}
+        assert hexes == {"#{:02x}{:02x}{:02x}".format(*c) for c in expected}
+
+
+def test_palette_format_choices_are_the_export_formats():
+    action = next(a for a in build_parser()._actions if a.dest == "palette_format")
+    assert sorted(action.choices) == sorted(EXPORT_FORMATS) == sorted(
+        ["aco", "act", "ase", "css", "gpl", "hex", "json", "pal", "png", "txt"])
+
+
+def test_lost_alpha_is_noted(tmp_path, capsys):
+    src = tmp_path / "glass.png"
+    rgba = np.zeros((20, 20, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[..., 3] = np.linspace(40, 255, 20).astype(np.uint8)[None, :]
+    Image.fromarray(rgba, "RGBA").save(src)
+    data = run_json(capsys, src, "-k", "4", "-o", tmp_path / "o.png", "--palette-format", "gpl")
+    assert any("no alpha" in n and "opaque" in n for n in data["notes"])
+
+
+# --- --dither-strength and SSIM ----------------------------------------------------------------
+
+def test_strength_zero_equals_no_dithering_byte_for_byte(photo, tmp_path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert main([str(photo), "-k", "8", "--dither", "fs", "--dither-strength", "0", "-o", str(a), "-q"]) == 0
+    assert main([str(photo), "-k", "8", "--dither", "none", "-o", str(b), "-q"]) == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_strength_is_reported_and_turns_on_fs(photo, tmp_path, capsys):
+    data = run_json(capsys, photo, "-k", "8", "--dither-strength", "60%", "-o", tmp_path / "o.png")
+    assert data["dither"] == "fs" and data["dither_strength"] == pytest.approx(0.6)
+    full = run_json(capsys, photo, "-k", "8", "--dither", "fs", "-o", tmp_path / "f.png")
+    assert full["dither_strength"] == 1.0 and (tmp_path / "o.png").read_bytes() != (tmp_path / "f.png").read_bytes()
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan", "lots", "101%", ""])
+def test_strength_out_of_range_exits_2(photo, tmp_path, capsys, value):
+    assert main([str(photo), "--dither-strength", value]) == 2
+    assert len(err_lines(capsys)) == 1 and pictures(tmp_path) == []
+
+
+def test_ssim_is_in_json_and_in_range(photo, tmp_path, capsys):
+    data = run_json(capsys, photo, "-k", "8", "-o", tmp_path / "o.png")
+    assert 0 < data["ssim"] <= 1
+    same = run_json(capsys, photo, "-k", "256", "-o", tmp_path / "all.png")
+    assert same["ssim"] > data["ssim"]
+
+
+# --- --max-bytes and --min-quality --------------------------------------------------------------
+
+@pytest.mark.parametrize("text,size", [("200KB", 200_000), ("1.5MB", 1_500_000), ("64KiB", 65_536),
+                                       ("5000", 5000), ("2 mib", 2 * 1024**2), ("300B", 300)])
+def test_sizes_parse(text, size):
+    assert cli_args.byte_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["0", "-5KB", "nan", "5XB", "", "inf", "0.5"])
+def test_nonsense_sizes_exit_2(photo, tmp_path, capsys, text):
+    assert main([str(photo), "--max-bytes", text]) == 2
+    assert len(err_lines(capsys)) == 1 and pictures(tmp_path) == []
+
+
+def test_max_bytes_fits_and_one_more_color_would_not(photo, tmp_path, capsys):
+    limit = 4000
+    data = run_json(capsys, photo, "--max-bytes", limit)
+    out = Path(data["output"])
+    k, dither = data["k"], data["dither"]
+    assert out.name == f"photo-k{k}.png" and out.stat().st_size == data["bytes_out"] <= limit
+    assert data["max_bytes"] == limit and k in data["ks_tried"]
+    assert any(f"chose K = {k}" in n for n in data["notes"])
+    if k < 256:  # independently: K + 1 with the same dithering, encoded as saved, is too big
+        assert k + 1 in data["ks_tried"]
+        pixels = load_image(photo).pixels
+        q = quantize(pixels, k + 1, seed=0)
+        indices = q.indices if dither == "none" else apply_dither(pixels, q.palette, dither)
+        assert len(encode_for_save(out, q.palette, indices, fmt="png")[0]) > limit
+
+
+def test_max_bytes_large_enough_gives_k_256(tmp_path, capsys):
+    src = tmp_path / "tiny.png"
+    Image.fromarray(gradient(24, 16)).save(src)
+    data = run_json(capsys, src, "--max-bytes", "1MB", "-o", tmp_path / "o.png")
+    assert data["k"] == 256 and data["ks_tried"][-1] == 256
+
+
+def test_impossible_limit_exits_1_with_one_line_and_no_file(photo, tmp_path, capsys):
+    assert main([str(photo), "--max-bytes", "50"]) == 1
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "nothing fits in 50 bytes" in lines[0] and "smallest file reached is" in lines[0]
+    assert pictures(tmp_path) == []
+
+
+def test_max_bytes_refuses_other_formats(photo, tmp_path, capsys):
+    assert main([str(photo), "--max-bytes", "5KB", "-o", str(tmp_path / "o.gif")]) == 2
+    assert len(err_lines(capsys)) == 1 and not (tmp_path / "o.gif").exists()
+
+
+def test_min_quality_refuses_to_save_with_exit_99(photo, tmp_path, capsys):
+    out = tmp_path / "o.png"
+    assert main([str(photo), "-k", "2", "--min-quality", "45dB", "-o", str(out)]) == 99
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "below the minimum 45 dB" in lines[0]
+    assert not out.exists() and pictures(tmp_path) == []
+    assert main([str(photo), "-k", "64", "--min-quality", "20dB", "-o", str(out), "-q"]) == 0 and out.exists()
+
+
+def test_min_quality_with_max_bytes_refuses_below_the_floor(photo, tmp_path, capsys):
+    assert main([str(photo), "--max-bytes", "3KB", "--min-quality", "60dB"]) == 99
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "below the minimum 60 dB" in lines[0]
+    assert pictures(tmp_path) == []
+
+
+def test_two_floors_exit_2(photo, capsys):
+    assert main([str(photo), "--quality", "30-40dB", "--min-quality", "35dB"]) == 2
+    assert len(err_lines(capsys)) == 1
+
+
+# --- --preset -------------------------------------------------------------------------------------
+
+def test_builtin_preset_and_flags_that_win(photo, tmp_path, capsys):
+    data = run_json(capsys, photo, "--preset", "web small", "-o", tmp_path / "a.png")
+    assert data["k"] == 32 and data["dither"] == "fs"
+    data = run_json(capsys, photo, "--preset", "web small", "-k", "64", "-o", tmp_path / "b.png")
+    assert data["k"] == 64 and data["dither"] == "fs"
+    data = run_json(capsys, photo, "--preset", "Web Small", "--dither", "none", "-o", tmp_path / "c.png")
+    assert data["k"] == 32 and data["dither"] == "none"
+
+
+def test_user_preset_from_the_config_file(photo, tmp_path, capsys):
+    folder = tmp_path / "config" / "kmeans-gui"
+    folder.mkdir(parents=True)
+    (folder / "presets.json").write_text(json.dumps({"version": 1, "presets": [
+        {"name": "Mine", "k": 5, "dither": "ordered", "dither_strength": 0.5, "color_space": "oklab"}]}))
+    data = run_json(capsys, photo, "--preset", "mine", "-o", tmp_path / "o.png")
+    assert (data["k"], data["dither"], data["dither_strength"]) == (5, "ordered", 0.5)
+
+
+def test_unknown_preset_exits_2_listing_the_names(photo, tmp_path, capsys):
+    assert main([str(photo), "--preset", "nope"]) == 2
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "unknown preset 'nope'" in lines[0]
+    for name in ("Web small", "Icons", "Print", "Pixel art"):
+        assert name in lines[0]
+    assert pictures(tmp_path) == []
