@@ -106,10 +106,12 @@ def draft_first(k: int) -> bool:
 
 
 def default_n_init(k: int, preview: bool) -> int:
-    """Restarts: 10 for k <= 8, 6 for k <= 16, 3 for k <= 64, 2 above; 1 in preview mode."""
+    """Restarts: 10 for k <= 8, 6 for k <= 16, 3 for k <= 64, 2 for k <= 128, then 1; 1 in
+    preview mode. At K = 256 a second restart changed the MSE by -0.5 % to +0.4 % on the five
+    0.25 MP photos (mean unchanged) for 10-30 % of the time, so it is not run."""
     if preview:
         return 1
-    return 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 2
+    return 10 if k <= 8 else 6 if k <= 16 else 3 if k <= 64 else 2 if k <= 128 else 1
 
 
 def finalists(k: int) -> int:
