@@ -82,6 +82,7 @@ class Job:
     output: Path | None  # None: named after the work (a quality target chooses K); "-": stdout
     folder: Path | None  # where a named-after-the-work output goes (None: beside the input)
     palette: Path | None = None
+    palette_format: str | None = None  # for an output named after the work: beside it, once named
     refusal: str | None = None  # a failure known before any work
     skip: str | None = None  # nothing to do (the output exists and --skip-existing was given)
 
@@ -147,6 +148,8 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
             job.palette = Path(palette_out)
         elif palette_format and out is not None and str(out) != STDIO:
             job.palette = out.with_suffix("." + palette_format)
+        elif palette_format and out is None:
+            job.palette_format = palette_format
         try:
             if not stdin:
                 check_readable(item.path)  # missing, empty, unreadable: known before any work
@@ -250,7 +253,7 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
             return CompressResult(input=str(job.input),
                                   error=f"cannot create folder {printable(target_folder)} ({describe_os_error(e)})")
     return compress_file(job.input, job.output, options, out_dir=job.folder if job.output is None else None,
-                         palette_out=job.palette, stdin=stdin, stdout=stdout)
+                         palette_out=job.palette, palette_format=job.palette_format, stdin=stdin, stdout=stdout)
 
 
 def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,

@@ -237,6 +237,13 @@ def test_max_bytes_fits_and_one_more_color_would_not(photo, tmp_path, capsys):
         assert len(encode_for_save(out, q.palette, indices, fmt="png")[0]) > limit
 
 
+def test_palette_format_follows_an_output_named_by_the_search(photo, tmp_path, capsys):
+    data = run_json(capsys, photo, "--max-bytes", "5KB", "--palette-format", "gpl")
+    out = Path(data["output"])
+    assert out.with_suffix(".gpl") == Path(data["palette"])
+    assert {tuple(c) for c in read_palette(data["palette"]).colors.tolist()} == palette_of(out)
+
+
 def test_max_bytes_large_enough_gives_k_256(tmp_path, capsys):
     src = tmp_path / "tiny.png"
     Image.fromarray(gradient(24, 16)).save(src)
