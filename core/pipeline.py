@@ -20,7 +20,7 @@ from . import metrics
 from .dither import dither as apply_dither
 from .encode import SAVE_FORMATS, SaveError, format_for_path
 from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
-from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, limited_palette
+from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_for, limited_palette
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
 from .ssim import ssim
@@ -201,6 +201,8 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.raw_bytes = metrics.raw_rgb_bytes(image.height, image.width, image.pixels.shape[2])
         if options.palette:
             options = limited_palette(options, image.pixels, res.notes)
+        if options.fixed:
+            options = fixed_for(options, image.pixels.shape[2], res.notes)
         res.dither, res.dither_strength = options.dither, options.dither_strength
         if options.max_bytes is not None:
             fit = fit_image(image, options, fmt)

@@ -29,6 +29,21 @@ def limited_palette(options, pixels: np.ndarray, notes: list[str]):
     return replace(options, palette=tuple(tuple(int(v) for v in row) for row in colors))
 
 
+def fixed_for(options, channels: int, notes: list[str]):
+    """``options`` with its locked colors given as many channels as the image has: alpha is
+    dropped (and noted when it was not opaque) for an RGB image, added as opaque for RGBA."""
+    fixed = np.asarray(options.fixed, np.uint8)
+    if fixed.shape[1] == channels:
+        return options
+    if channels == 3:
+        if (fixed[:, 3] != 255).any():
+            notes.append("the image has no transparency: locked colors used without their alpha")
+        fixed = fixed[:, :3]
+    else:
+        fixed = np.concatenate([fixed, np.full((len(fixed), 1), 255, np.uint8)], axis=1)
+    return replace(options, fixed=tuple(tuple(int(v) for v in row) for row in fixed))
+
+
 def fit_image(image: LoadedImage, options, fmt: str) -> FitResult:
     """The size search for ``options.max_bytes``; ValueError when the output is not PNG."""
     if fmt != "png":

@@ -109,6 +109,8 @@ def check_features(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("--min-quality and --quality MIN-MAX both set a floor; give one")
     if args.max_bytes is not None:
         _check_png_output(parser, args)
+        if args.k_given:
+            notes.append("-k ignored: --max-bytes chooses K")
     if args.strength_given and args.dither == "none":
         notes.append("--dither-strength has no effect with --dither none")
     if args.palette is not None:

@@ -67,6 +67,24 @@ def test_lock_keeps_the_colors_exactly(photo, tmp_path):
     assert {(255, 0, 0), (255, 255, 255)} <= pal and len(pal) <= 8
 
 
+def test_lock_matches_the_image_channels(photo, tmp_path, capsys):
+    out = tmp_path / "out.png"
+    data = run_json(capsys, photo, "--lock", "#ff000080", "-k", "4", "-o", out)
+    assert (255, 0, 0) in palette_of(out) and any("without their alpha" in n for n in data["notes"])
+    glass = tmp_path / "glass.png"
+    rgba = np.zeros((20, 20, 4), np.uint8)
+    rgba[..., 1], rgba[..., 3] = 200, np.linspace(40, 255, 20).astype(np.uint8)[None, :]
+    Image.fromarray(rgba, "RGBA").save(glass)
+    assert main([str(glass), "--lock", "#ff0000,#00c80080", "-k", "4", "-o", str(tmp_path / "g.png"), "-q"]) == 0
+    im = Image.open(tmp_path / "g.png")
+    rgb = np.array(im.getpalette()).reshape(-1, 3)
+    alpha = np.full(len(rgb), 255)
+    trns = np.frombuffer(im.info.get("transparency", b""), np.uint8)  # PNG tRNS: alpha per entry
+    alpha[: len(trns)] = trns
+    entries = {(*c, a) for c, a in zip(map(tuple, rgb.tolist()), alpha.tolist(), strict=True)}
+    assert {(255, 0, 0, 255), (0, 200, 0, 128)} <= entries
+
+
 @pytest.mark.parametrize("colors", ["#ff0000,#zzz", "#12345", "", "#ff0000,#f00", "#ff0000,#ffffff,#000000"])
 def test_bad_or_too_many_locked_colors_exit_2_with_one_line(photo, tmp_path, capsys, colors):
     assert main([str(photo), "--lock", colors, "-k", "2"]) == 2
