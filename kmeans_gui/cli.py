@@ -219,8 +219,6 @@ def run(argv: list[str] | None = None) -> int:
     args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     cli_args.resolve_settings(parser, args)
     notes = cli_args.check_features(parser, args)
-    if notes and not args.quiet:
-        print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
     collected = collect(args.inputs, args.recursive)
     if not collected.items and collected.ours:
         print(f"kmeans-compress: nothing to compress: the {len(collected.ours)} images found are our own outputs",
@@ -233,6 +231,8 @@ def run(argv: list[str] | None = None) -> int:
     if problem:
         print(f"kmeans-compress: {problem}", file=sys.stderr)
         return 1
+    if notes and not args.quiet:  # after every usage check: a refused run prints one line
+        print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         n_init=args.n_init, dither_strength=args.dither_strength, fixed=args.lock or (),
