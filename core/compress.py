@@ -51,7 +51,16 @@ def quantize_with(pixels: np.ndarray, options, *, preview: bool = False, plan: P
                      color_space=options.color_space, preview=preview, plan=plan,
                      fixed=np.asarray(fixed, np.uint8) if fixed else None,
                      should_stop=should_stop, on_progress=on_progress)
-    edits = getattr(options, "edits", ())
+    return edited(pixels, q, getattr(options, "edits", ()), options, should_stop)
+
+
+def edited(pixels: np.ndarray, q: Quantized, edits: tuple, options,
+           should_stop: Callable[[], bool] | None = None) -> tuple[Quantized, np.ndarray]:
+    """``q`` after ``edits`` (no re-clustering), and the indices to save (dithered if asked).
+
+    The window calls this alone for an edit made to the result on screen, so a recolor or a
+    delete shows at once instead of clustering again.
+    """
     if edits:
         palette, indices = apply_edits(pixels, q.palette, q.indices, edits, options.color_space)
         counts = np.bincount(indices.ravel(), minlength=len(palette)).astype(np.int64)

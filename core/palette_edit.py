@@ -1,8 +1,10 @@
 """Hand edits of a quantized palette: recolor, delete, merge. Applied after K-means, in order.
 
 An edit names colors by value, not by palette position, so it means the same thing in every
-stage (draft, preview, full) and survives a re-sort. An edit whose color is not in the palette
-(K changed since, say) does nothing. Recoloring keeps every index (no re-clustering); deleting
+stage (draft, preview, full) and survives a re-sort. The stages' palettes differ a little (a
+draft's dark brown may be the full result's #080506 instead of #080405), so an edit applies to
+the palette's nearest color within :data:`MATCH_DISTANCE`; an edit with no color that close
+(K changed a lot since, say) does nothing. Recoloring keeps every index (no re-clustering); deleting
 sends the color's pixels to the nearest remaining color of their *original* color; merging two
 colors replaces both by their pixel-weighted mean.
 
@@ -19,14 +21,18 @@ from .remap import apply_palette
 Color = tuple[int, ...]
 Edit = tuple
 
+#: How far (Euclidean, RGB 0..255) a palette color may be from the color an edit names.
+MATCH_DISTANCE = 40.0
+
 
 def _find(palette: np.ndarray, color: Color) -> int:
-    """Index of ``color`` in ``palette`` (compared on the palette's channels), or -1."""
-    c = np.asarray(color, np.uint8)[: palette.shape[1]]
-    if len(c) < palette.shape[1]:
-        c = np.concatenate([c, np.full(palette.shape[1] - len(c), 255, np.uint8)])
-    hits = np.flatnonzero(np.all(palette == c, axis=1))
-    return int(hits[0]) if len(hits) else -1
+    """Index of the palette color nearest ``color`` (RGB), or -1 if none is within reach."""
+    if not len(palette):
+        return -1
+    c = np.asarray(color, np.float64)[:3]
+    d = np.sqrt(((palette[:, :3].astype(np.float64) - c) ** 2).sum(axis=1))
+    i = int(np.argmin(d))
+    return i if d[i] <= MATCH_DISTANCE else -1
 
 
 def _drop(palette: np.ndarray, indices: np.ndarray, gone: int, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -92,6 +92,8 @@ class RenderJob:
     document: Document
     options: CompressOptions
     with_error_map: bool = False  # the error view is on: measure the map with the picture
+    #: A result whose options differ only by edits appended since: apply those to it (no K-means).
+    base: RenderResult | None = None
     token: CancelToken = field(default_factory=CancelToken, compare=False)
 
 

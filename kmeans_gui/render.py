@@ -16,7 +16,7 @@ from PIL import Image
 from PySide6.QtGui import QImage
 
 from core import errormap, metrics
-from core.compress import quantize_with
+from core.compress import edited, quantize_with
 from core.dither import dither as apply_dither
 from core.io import LoadedImage, encode_indexed
 from core.kmeans import Cancelled
@@ -98,7 +98,11 @@ def render(job: RenderJob, progress: Progress | None = None) -> RenderResult:
     """One stage of the live loop: quantize, dither, and build what the GUI will show."""
     t0 = time.perf_counter()
     pixels = stage_pixels(job.document, job.stage)
-    q, indices = quantize_stage(pixels, job.stage, job.options, job.token, progress)
+    if job.base is not None:  # an edit of the result on screen: no re-clustering
+        new_edits = job.options.edits[len(job.base.options.edits):]
+        q, indices = edited(pixels, job.base.quantized, new_edits, job.options, lambda: job.token.cancelled)
+    else:
+        q, indices = quantize_stage(pixels, job.stage, job.options, job.token, progress)
     result = build_result(job, q, indices, time.perf_counter() - t0)
     if job.with_error_map:
         result = replace(result, error_map=error_map(result, job.document))

@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 FULL_DELAY_MS = 300
 
 
+def edits_only(old, new) -> bool:
+    """``new`` is ``old`` with hand edits appended (so the result of ``old`` can just be edited)."""
+    n = len(old.edits)
+    return len(new.edits) > n and new.edits[:n] == old.edits and replace(old, edits=new.edits) == new
+
+
 def describe(r: RenderResult) -> str:
     """The Figures header for a shown result: which stage, what size."""
     h, w = r.indices.shape
@@ -121,9 +127,15 @@ class RenderLoop(QObject):
         if c.document is None or c.loading is not None or self._wanted is None or self.inflight is not None:
             return
         stage, self._wanted = self._wanted, None
+        base = None
+        s = self.shown
+        if (s is not None and s.doc_id == c.document.id and (stage != "full" or s.stage == "full")
+                and edits_only(s.options, c.options)):
+            stage, base = s.stage, s  # an edit of what is on screen: shown at once, no K-means
         self._serial += 1
         self.render_count += 1
-        self.inflight = RenderJob(self._serial, stage, c.document, c.options, self.error_mode and stage != "full")
+        self.inflight = RenderJob(self._serial, stage, c.document, c.options,
+                                  self.error_mode and stage != "full", base)
         c.renderer.send(self.inflight)
         self.stateChanged.emit({"draft": "Updating…", "preview": "Refining the preview…",
                                 "full": "Rendering full resolution…"}[stage])

@@ -54,9 +54,19 @@ def test_merge_gives_one_weighted_mean_color(seed, data):
     assert np.all(merged == mean.astype(np.uint8)) and np.all(new_pal[new_idx[idx == b]] == mean.astype(np.uint8))
 
 
+def test_an_edit_names_the_nearest_color_of_a_slightly_different_palette():
+    px, pal, idx = _image(5)
+    near = tuple(int(v) for v in np.clip(pal[2].astype(int) + [3, -2, 4], 0, 255))  # another stage's shade
+    out_pal, out_idx = apply_edits(px, pal, idx, (("recolor", near, (1, 2, 3)),))
+    assert tuple(out_pal[2]) == (1, 2, 3)
+    np.testing.assert_array_equal(out_idx, idx)
+
+
 def test_an_edit_whose_color_is_gone_does_nothing():
     px, pal, idx = _image(3)
-    absent = (1, 2, 3) if not np.any(np.all(pal == (1, 2, 3), axis=1)) else (4, 5, 6)
+    corners = [(r, g, b) for r in (0, 255) for g in (0, 255) for b in (0, 255)]
+    far = [c for c in corners if np.sqrt(((pal.astype(float) - c) ** 2).sum(1)).min() > 40]
+    absent = far[0]
     out_pal, out_idx = apply_edits(px, pal, idx, (("delete", absent), ("recolor", absent, (0, 0, 0))))
     np.testing.assert_array_equal(out_pal, pal)
     np.testing.assert_array_equal(out_idx, idx)

@@ -102,3 +102,32 @@ def test_import_palette_maps_to_its_colors_exactly(qtbot, opened, tmp_path):
     win.undo_stack.undo()
     wait_settled(qtbot, win)
     assert win.controller.options.palette is None
+
+
+def test_recolor_on_the_full_result_is_instant_no_reclustering(qtbot, opened):
+    win = opened
+    stages = []
+    win.controller.resultShown.connect(lambda r: stages.append(r.stage))
+    win.set_palette_color(3, "#00ff00")
+    wait_settled(qtbot, win)
+    assert stages == ["full"]  # the shown result was edited, not rendered again from a draft
+
+
+def test_an_edit_made_on_the_preview_reaches_the_full_result_and_the_file(qtbot, window, tmp_path, photo):
+    from .gui_helpers import big_photo
+
+    path = tmp_path / "medium.jpg"
+    Image.fromarray(big_photo(photo, (1600, 1200))).save(path, quality=90)
+    window.controls.k_spin.setValue(12)
+    window.open_path(path)
+    qtbot.waitUntil(lambda: window.controller.shown is not None and window.controller.shown.stage == "preview",
+                    timeout=30_000)
+    window.set_palette_color(0, "#ff00ff")
+    wait_settled(qtbot, window)
+    assert (255, 0, 255) in palette_rows(window)
+    out = tmp_path / "magenta.png"
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    window.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    assert done == [""] and (255, 0, 255) in {tuple(c) for c in saved_colors(out)}

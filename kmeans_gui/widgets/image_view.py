@@ -244,6 +244,11 @@ class ImageView(QWidget):
             x = self.divider_x()
             p.save()
             p.setClipRect(QRectF(0, 0, x, self.height()))
+            # The original side is repainted from scratch: with transparency, the result drawn
+            # underneath would otherwise show through the original's see-through pixels.
+            p.fillRect(QRectF(0, 0, x, self.height()), CANVAS)
+            if self._before[0].hasAlphaChannel():
+                draw_checkerboard(p, target.intersected(view))
             draw_image(p, view, target, self._pick(self._before))
             p.restore()
             draw_divider(p, x, self.height())
