@@ -30,7 +30,7 @@ def _given_palette(pixels: np.ndarray, colors: tuple, options) -> Quantized:
     indices = apply_palette(pixels, palette, color_space=options.color_space)
     counts = np.bincount(indices.ravel(), minlength=len(palette)).astype(np.int64)
     return Quantized(palette=palette, indices=indices, counts=counts, inertia=float("nan"), n_iter=0,
-                     distinct_colors=len(palette), k=len(palette), seed=options.seed,
+                     distinct_colors=0, k=len(palette), seed=options.seed,  # 0: not counted
                      color_space=options.color_space, preview=False)
 
 

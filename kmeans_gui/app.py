@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
 
         QTimer.singleShot(500, shoot)
     code = app.exec()
-    if win.controller.threads_running():
+    from . import tool_runner
+
+    if win.controller.threads_running() or tool_runner.retired_running():
         # A worker is inside a step that cannot be interrupted (decoding a huge file, say).
         # Its results are not wanted any more and every write is atomic, so leave now rather
         # than keep the user waiting: destroying a running QThread would abort the process.

@@ -50,6 +50,7 @@ class Controller(QObject):
     busyChanged = Signal(bool)
     progressChanged = Signal(float, str)
     loadFailed = Signal(str)
+    loadCancelled = Signal(str)  # the name of the file whose open Esc stopped
     errorOccurred = Signal(str)
     writeFinished = Signal(object, object)  # WriteDone, kind ("save" | "export")
     batchFinished = Signal(object)  # BatchDone (the results, and whether Esc cut it short)
@@ -141,8 +142,14 @@ class Controller(QObject):
     def _loaded(self, out: Loaded) -> None:
         if self.loading is None or out.request != self.loading.request:
             return
+        if self.loading.token.cancelled:  # Esc came while the image was being prepared
+            self._cancelled(JobCancelled(self.loading))
+            return
         self.loading = None
         self.document = out.document
+        if self.options.edits:  # hand edits belong to the image they were made on
+            self.options = replace(self.options, edits=())
+            self.optionsReverted.emit(self.options)
         self.loop.reset()
         self.writes.settings_changed()
         encoder_process.warm_up()
@@ -162,6 +169,14 @@ class Controller(QObject):
         new = replace(self.options, **changes)
         if new == self.options:
             return
+        if not new.palette and len(new.fixed) > new.k:
+            # The core refuses more fixed colors than K: say so and keep what is shown.
+            self.errorOccurred.emit(f"K = {new.k} is below the {len(new.fixed)} locked colors: unlock colors "
+                                    "first (palette: L or right-click)")
+            self.optionsReverted.emit(self.options)
+            return
+        if self._call is not None and self._call.tag == "fit":
+            self._call.token.cancel()  # the user chose something else: Fit in Size must not override it
         self.options = new
         self.writes.settings_changed()
         self.request_render()
@@ -199,6 +214,7 @@ class Controller(QObject):
             return
         if job is self.loading:
             self.loading = None
+            self.loadCancelled.emit(job.path.name if job.path is not None else job.name)
             self.loop.resume()
         elif job is self._batch:
             self._batch = None

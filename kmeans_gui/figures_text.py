@@ -14,7 +14,7 @@ def figure_rows(f: Figures) -> dict[str, str]:
              "unoptimized": " (quick encoding; Save optimizes)", "smallest": ""}
     rows = {
         "colors": f"{f.colors}",
-        "distinct": f"{f.distinct:,}" + (" (binned)" if f.stage != "full" else ""),
+        "distinct": (f"{f.distinct:,}" + (" (binned)" if f.stage != "full" else "")) if f.distinct else "—",
         "bitcount": f"{f.bitcount_ratio:.2f} ×",
         "original": human_bytes(f.original_bytes) if f.original_bytes else "— (pasted)",
         "png": est + human_bytes(f.png_bytes) + notes[f.png_kind],

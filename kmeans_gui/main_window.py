@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.pipeline import CompressOptions
 
-from . import dialogs, settings_store
+from . import dialogs, settings_store, tool_runner
 from .batch_ui import BatchUI
 from .controller import Controller
 from .error_view import ErrorView
@@ -131,6 +131,7 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         c.busyChanged.connect(self._set_busy)
         c.progressChanged.connect(self._on_progress)
         c.loadFailed.connect(self._on_load_failed)
+        c.loadCancelled.connect(lambda name: self._notify(f"Opening {name} cancelled"))
         c.errorOccurred.connect(self.show_error)
         c.writeFinished.connect(self._on_write_finished)
 
@@ -143,7 +144,9 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
 
     @Slot(object)
     def _on_figures(self, figures: Figures | None) -> None:
-        if figures is not None:
+        if figures is None:
+            self.stats.show_rows({})  # being measured: no figures of another result stay on show
+        else:
             o = self.controller.options
             rows = figure_rows(figures)
             rows["locked"] = (f"palette file ({len(o.palette)} colors)" if o.palette else
@@ -258,6 +261,11 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         self.choose_k.show()
         self.choose_k.raise_()
 
+    @Slot(object, object)
+    def _close_when_written(self, *_args) -> None:
+        if not self.controller.writes.pending:
+            self.close()
+
     def about(self) -> None:
         dialogs.about(self)
 
@@ -277,10 +285,19 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.controller.writes.pending and not getattr(self, "_closing_anyway", False):
+            # A save the user asked for is not dropped silently: the window stays until it is
+            # written (then closes by itself); closing again discards it.
+            self._closing_anyway = True
+            self.controller.writes.finished.connect(self._close_when_written)
+            self.show_error("Finishing the save before closing… (close again to discard it)")
+            event.ignore()
+            return
         self._save_settings()
         for tool in (self.playground, self.choose_k):
             if tool is not None:
                 tool.close()
+        tool_runner.join_retired(self.close_timeout_ms)
         self.controller.shutdown(self.close_timeout_ms)
         super().closeEvent(event)
 

@@ -151,8 +151,10 @@ class RenderLoop(QObject):
             self.figures = replace(self.figures, png_kind="unoptimized")
             self.figuresChanged.emit(self.figures)
         s = self.shown
-        if s is not None and (s.stage != "full" or self.figures is None):
-            self.stateChanged.emit(f"{describe(s).split(' — ')[0]} — cancelled (change a setting to continue)")
+        if s is not None:
+            done = s.stage == "full" and self.figures is not None
+            self.stateChanged.emit(describe(s) if done else
+                                   f"{describe(s).split(' — ')[0]} — cancelled (change a setting to continue)")
 
     # -- outcomes ----------------------------------------------------------------------------
 
@@ -245,6 +247,8 @@ class RenderLoop(QObject):
             self.inflight = None
             if not failed and self._wanted is not None:
                 self._start_wanted()
+            elif failed:
+                self.stateChanged.emit("Not rendered: see the message above")
         elif job is self.figures_job:
             self.figures_job = None
         elif job is self.map_job:

@@ -14,6 +14,21 @@ from PySide6.QtCore import QObject, Signal, Slot
 from .jobs import CallDone, CallJob, JobCancelled, JobFailed
 from .worker import WorkerThread
 
+#: Tool threads told to stop but maybe still finishing a step (see :meth:`ToolRunner.stop`).
+_RETIRED: set[WorkerThread] = set()
+
+
+def join_retired(timeout_ms: int) -> bool:
+    """Wait for every retired tool thread (the main window closes); True if all have ended."""
+    ok = all(t.stop(timeout_ms) for t in list(_RETIRED))
+    if ok:
+        _RETIRED.clear()
+    return ok
+
+
+def retired_running() -> bool:
+    return any(t.running() for t in _RETIRED)
+
 
 class ToolRunner(QObject):
     finished = Signal(str, object)  # tag, payload
@@ -48,13 +63,25 @@ class ToolRunner(QObject):
             job.token.cancel()
         self._running.clear()
 
-    def stop(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel every call and join the thread (a tool window calls this when it closes)."""
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """Cancel every call and let the thread end (a tool window calls this when it closes).
+
+        Without ``timeout_ms`` it does not wait: the GUI thread must not block until the
+        running step polls its cancel flag (up to a few hundred ms), so the thread is retired
+        (kept alive until it ends) and the main window joins retired threads when it closes.
+        """
         self.cancel()
         if self._thread is None:
             return True
         thread, self._thread = self._thread, None
-        return thread.stop(timeout_ms)
+        if timeout_ms is not None:
+            return thread.stop(timeout_ms)
+        for old in [t for t in _RETIRED if t.thread.isFinished()]:
+            _RETIRED.discard(old)
+        thread.setParent(None)  # outlives this window; a running QThread must never be destroyed
+        _RETIRED.add(thread)
+        thread.thread.quit()
+        return False
 
     def thread_running(self) -> bool:
         return self._thread is not None and self._thread.running()

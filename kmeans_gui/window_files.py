@@ -48,11 +48,17 @@ class OpeningMixin:
 
     @Slot(object)
     def _on_document(self, doc: Document) -> None:
+        self.undo_stack.clear()  # edits of the previous image cannot be undone on this one
         self.view.set_original(doc.before, doc.before_display)
         self.view.clear_result()
         self.palette_view.set_palette(np.zeros((0, 3), np.uint8), np.zeros(0))
         self.stats.clear()
         self.banner.hide()
+        kept = self.controller.options
+        if kept.fixed or kept.palette:
+            what = f"palette file ({len(kept.palette)} colors)" if kept.palette else f"{len(kept.fixed)} locked colors"
+            self.banner.show_message(f"Kept from the previous image: {what} (File › Use K-means Colors, or unlock)",
+                                     "info", 8000)
         loaded = doc.loaded
         self.setWindowTitle(f"{doc.name} — K-Means Image Compressor")
         notes = "; ".join(loaded.notes)
