@@ -288,7 +288,7 @@ def print_ratios(summary: list[tuple[str, int, dict]]) -> None:
     if mse_ratios:
         print(f"\nMSE / scikit-learn: mean {np.mean(mse_ratios):.4f}, worst {max(mse_ratios):.4f} "
               f"over {len(mse_ratios)} photo/K pairs")
-    print("Speed targets missed: " + (", ".join(misses) if misses else "none"))
+    print("\nSpeed targets missed: " + (", ".join(misses) if misses else "none"))
     rows = [(p, k, r["ours"]) for p, k, r in summary if _ok(r.get("ours")) and r["ours"].get("figures_s") is not None]
     if rows:
         print("\n| photo | K | PSNR + deltaE per pixel s | same from the color histogram s |")
