@@ -109,46 +109,51 @@ def main() -> None:
           "-> figures (s) | Save -> written (s) | longest stall (ms) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in ("astronaut", "coffee"):
-        photo = tmp / f"{name}12mp.jpg"
-        make_photo(photo, name)
-        win = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
-        win.resize(1280, 800)
-        win.show()
-        c = win.controller
-        win.controls.k_spin.setValue(8)
-        win.open_path(photo)
-        wait_until(lambda: c.full_for(c.options) is not None and c.figures is not None and not c.busy)
-        shown: list = []
-        c.resultShown.connect(lambda r: shown.append(time.perf_counter()))
-        meter = StallMeter()
-        for label, (a, b, e) in (("8->64->8", (8, 64, 8)), ("64->256", (64, 160, 256))):
-            for step_ms in (16, 60):
-                n = 3000 // step_ms
-                values = path_of(a, b, e, n)
-                win.controls.k_slider.setValue(values[0])
-                wait_until(lambda: c.full_for(c.options) is not None and c.figures is not None and not c.busy)
-                meter.take()
-                shown.clear()
-                t0 = time.perf_counter()
-                drag(win.controls.k_slider, values[1:], step_ms)
-                t_last = time.perf_counter()
-                n_during = len(shown)
-                wait_until(lambda: c.full_for(c.options) is not None and c.shown is c.full)
-                t_full = time.perf_counter() - t_last
-                wait_until(lambda: c.figures is not None and not c.busy)
-                t_fig = time.perf_counter() - t_last
-                out = tmp / f"{name}-{label.replace('>', '')}-{step_ms}.png"
-                saved = []
-                win.saveFinished.connect(lambda p, e, saved=saved: saved.append(e))
-                ts = time.perf_counter()
-                win.save_to(out)
-                wait_until(lambda saved=saved: bool(saved))
-                t_save = time.perf_counter() - ts
-                win.saveFinished.disconnect()
-                per_s = n_during / (t_last - t0)
-                print(f"| {name} 12 MP | {label} | {step_ms} ms | {n_during} | {per_s:.1f} | {t_full:.2f} | "
-                      f"{t_fig:.2f} | {t_save:.2f} | {meter.take()} |", flush=True)
-        win.close()
+        bench_photo(MainWindow, tmp, name)
+
+
+def bench_photo(MainWindow, tmp: Path, name: str) -> None:  # noqa: N803 - the window class
+    """The drag rows of the table for one photo."""
+    photo = tmp / f"{name}12mp.jpg"
+    make_photo(photo, name)
+    win = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+    win.resize(1280, 800)
+    win.show()
+    c = win.controller
+    win.controls.k_spin.setValue(8)
+    win.open_path(photo)
+    wait_until(lambda: c.full_for(c.options) is not None and c.figures is not None and not c.busy)
+    shown: list = []
+    c.resultShown.connect(lambda r: shown.append(time.perf_counter()))
+    meter = StallMeter()
+    for label, (a, b, e) in (("8->64->8", (8, 64, 8)), ("64->256", (64, 160, 256))):
+        for step_ms in (16, 60):
+            n = 3000 // step_ms
+            values = path_of(a, b, e, n)
+            win.controls.k_slider.setValue(values[0])
+            wait_until(lambda: c.full_for(c.options) is not None and c.figures is not None and not c.busy)
+            meter.take()
+            shown.clear()
+            t0 = time.perf_counter()
+            drag(win.controls.k_slider, values[1:], step_ms)
+            t_last = time.perf_counter()
+            n_during = len(shown)
+            wait_until(lambda: c.full_for(c.options) is not None and c.shown is c.full)
+            t_full = time.perf_counter() - t_last
+            wait_until(lambda: c.figures is not None and not c.busy)
+            t_fig = time.perf_counter() - t_last
+            out = tmp / f"{name}-{label.replace('>', '')}-{step_ms}.png"
+            saved = []
+            win.saveFinished.connect(lambda p, e, saved=saved: saved.append(e))
+            ts = time.perf_counter()
+            win.save_to(out)
+            wait_until(lambda saved=saved: bool(saved))
+            t_save = time.perf_counter() - ts
+            win.saveFinished.disconnect()
+            per_s = n_during / (t_last - t0)
+            print(f"| {name} 12 MP | {label} | {step_ms} ms | {n_during} | {per_s:.1f} | {t_full:.2f} | "
+                  f"{t_fig:.2f} | {t_save:.2f} | {meter.take()} |", flush=True)
+    win.close()
 
 
 if __name__ == "__main__":
