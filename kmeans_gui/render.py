@@ -21,7 +21,7 @@ from core.dither import dither as apply_dither
 from core.io import LoadedImage, encode_indexed
 from core.kmeans import Cancelled
 from core.palette import hex_color, sort_order
-from core.quantize import DRAFT_PLAN, Quantized, plan_for
+from core.quantize import DRAFT_PLAN, Quantized, draft_first, plan_for
 from core.remap import apply_palette
 from core.ssim import ssim
 
@@ -33,8 +33,6 @@ from .qt_images import DISPLAY_MAX_PIXELS, array_to_qimage, indexed_to_qimage
 DRAFT_PIXELS = 200_000
 #: After a pause the preview is re-rendered sharper, at about what a window shows.
 PREVIEW_PIXELS = 1_000_000
-#: Above this K a drag uses the coarse draft plan (6-bit bins, one final Lloyd step).
-DRAFT_PLAN_ABOVE_K = 32
 SORTS = ("frequency", "luminance", "hue")
 
 Progress = Callable[[float, str], None]
@@ -78,7 +76,7 @@ def stage_plan(stage: Stage, k: int):
     """The core's plan for a stage: coarse and quick while dragging, exact at full size."""
     if stage == "full":
         return None
-    if stage == "draft" and k > DRAFT_PLAN_ABOVE_K:
+    if stage == "draft" and draft_first(k):  # the core's policy: large K drags on coarse bins
         return DRAFT_PLAN
     return plan_for(k, preview=True)
 
