@@ -68,5 +68,6 @@ def edited(pixels: np.ndarray, q: Quantized, edits: tuple, options,
     if options.dither == "none" or (should_stop is not None and should_stop()):
         return q, q.indices
     indices = apply_dither(pixels, q.palette, options.dither, color_space=options.color_space,
-                           strength=getattr(options, "dither_strength", 1.0))
+                           strength=getattr(options, "dither_strength", 1.0),
+                           flat_threshold=getattr(options, "dither_flat", None))
     return q, indices

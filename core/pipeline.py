@@ -39,6 +39,7 @@ class CompressOptions:
     color_space: str = "rgb"
     dither: str = "none"
     dither_strength: float = 1.0  # Floyd-Steinberg error diffusion, 0..1 (1 = classic)
+    dither_flat: float | None = None  # no dithering where the 5x5 neighborhood spans <= this many levels
     fixed: tuple[tuple[int, ...], ...] = ()  # locked colors: kept exactly, counted toward K
     palette: tuple[tuple[int, ...], ...] | None = None  # map to these colors; K-means off
     edits: tuple[tuple, ...] = ()  # hand edits of the palette (core.palette_edit), in order
@@ -161,7 +162,7 @@ def quantize_for(image: LoadedImage, options: CompressOptions,
         q, met = choice.result, choice.reached
         indices = q.indices if options.dither == "none" else apply_dither(
             image.pixels, q.palette, options.dither, color_space=options.color_space,
-            strength=options.dither_strength)
+            strength=options.dither_strength, flat_threshold=options.dither_flat)
         return q, indices, met
     from .compress import quantize_with
 

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dither", choices=["none", "fs", "ordered"], help="dithering (default none)")
     p.add_argument("--dither-strength", type=cli_args.strength, metavar="S",
                    help="dithering strength 0..1 or 0-100%% (default 1; alone it turns on --dither fs)")
+    p.add_argument("--dither-flat", type=cli_args.levels, metavar="LEVELS",
+                   help="leave flat areas undithered: no error diffused where a pixel's 5x5 neighborhood "
+                        "spans at most LEVELS (0 = perfectly flat areas only; 2 also smooth gradients)")
     p.add_argument("--init", choices=["k-means++", "random"], help="initialization")
     colors = p.add_mutually_exclusive_group()
     colors.add_argument("--lock", type=cli_args.colors, metavar="COLORS",
@@ -235,7 +238,8 @@ def run(argv: list[str] | None = None) -> int:
         print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
-        n_init=args.n_init, dither_strength=args.dither_strength, fixed=args.lock or (),
+        n_init=args.n_init, dither_strength=args.dither_strength, dither_flat=args.dither_flat,
+        fixed=args.lock or (),
         palette=args.palette_colors, max_bytes=args.max_bytes,
         fit_dithers=(args.dither,) if args.dither_chosen else ("none", "fs"),
         format=args.format, skip_if_larger=args.skip_if_larger, overwrite=args.force,

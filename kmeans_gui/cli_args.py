@@ -60,6 +60,17 @@ def strength(text: str) -> float:
     return value
 
 
+def levels(text: str) -> float:
+    """``--dither-flat``: a number of levels from 0 to 255."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 <= value <= 255.0:
+        raise argparse.ArgumentTypeError(f"--dither-flat takes levels from 0 to 255, not {text!r}")
+    return value
+
+
 def colors(text: str) -> tuple[tuple[int, ...], ...]:
     """``"#ff0000,#ffffff"`` -> ((255, 0, 0), (255, 255, 255)); RGBA when any color has alpha."""
     try:

@@ -158,7 +158,7 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         """Put ``options`` in the controls without emitting changes."""
         self.controls.set_values(k=options.k, seed=options.seed, init=options.init, n_init=options.n_init,
                                  color_space=options.color_space, dither=options.dither,
-                                 dither_strength=options.dither_strength)
+                                 dither_strength=options.dither_strength, dither_flat=options.dither_flat)
 
     # -- palette control (see palette_editing) -----------------------------------------------
 

@@ -67,7 +67,7 @@ class PaletteEditing(QObject):
         c = self.win.controller
         self.win.show_options(options)
         changes = {f: getattr(options, f) for f in ("k", "seed", "init", "n_init", "color_space", "dither",
-                                                     "dither_strength", "fixed", "palette", "edits")}
+                                                     "dither_strength", "dither_flat", "fixed", "palette", "edits")}
         c.set_options(**changes)
 
     def _push(self, new: CompressOptions, text: str) -> None:

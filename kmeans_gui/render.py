@@ -189,7 +189,8 @@ def estimate_png_bytes(result: RenderResult, document: Document,
     if o.dither == "none":
         indices = apply_palette(sample, palette, color_space=o.color_space)
     else:
-        indices = apply_dither(sample, palette, o.dither, color_space=o.color_space, strength=o.dither_strength)
+        indices = apply_dither(sample, palette, o.dither, color_space=o.color_space, strength=o.dither_strength,
+                               flat_threshold=o.dither_flat)
     if token.cancelled:
         raise Cancelled()
     data = smallest_png(palette, indices, None, lambda: token.cancelled)

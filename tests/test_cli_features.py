@@ -329,3 +329,30 @@ def test_unknown_preset_exits_2_listing_the_names(photo, tmp_path, capsys):
     for name in ("Web small", "Icons", "Print", "Pixel art"):
         assert name in lines[0]
     assert pictures(tmp_path) == []
+
+
+def test_dither_flat_leaves_flat_areas_undithered(tmp_path):
+    """A flat panel next to a gradient: with --dither-flat 0 the panel gets no dither noise."""
+    import numpy as np
+    from PIL import Image
+
+    from kmeans_gui.cli import run
+
+    px = np.zeros((64, 128, 3), np.uint8)
+    px[:, :64] = (117, 61, 200)  # flat, between palette colors once K is small
+    px[:, 64:] = np.linspace(0, 255, 64, dtype=np.uint8)[None, :, None]
+    src = tmp_path / "mix.png"
+    Image.fromarray(px).save(src)
+    pal = tmp_path / "four.hex"
+    pal.write_text("#000000\n#ffffff\n#6432dc\n#8c46b4\n")  # the panel's color lies between two of them
+    plain, flat = tmp_path / "plain.png", tmp_path / "flat.png"
+    assert run([str(src), "--palette", str(pal), "--dither", "fs", "-o", str(plain), "-q"]) == 0
+    assert run([str(src), "--palette", str(pal), "--dither", "fs", "--dither-flat", "0", "-o", str(flat), "-q"]) == 0
+    panel_plain = np.asarray(Image.open(plain).convert("RGB"))[8:56, 8:56].reshape(-1, 3)
+    panel_flat = np.asarray(Image.open(flat).convert("RGB"))[8:56, 8:56].reshape(-1, 3)
+    assert len(np.unique(panel_flat, axis=0)) == 1 < len(np.unique(panel_plain, axis=0))
+    import pytest
+
+    with pytest.raises(SystemExit) as usage:
+        run([str(src), "--dither-flat", "-1", "-o", str(tmp_path / "x.png")])
+    assert usage.value.code == 2

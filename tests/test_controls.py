@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from kmeans_gui.widgets.controls import ControlsPanel
 
 NAMES = ["kSlider", "kSpinBox", "seedSpinBox", "newSeedButton", "initCombo", "restartsSpinBox",
-         "colorSpaceCombo", "ditherCombo", "ditherStrengthSlider"]
+         "colorSpaceCombo", "ditherCombo", "ditherStrengthSlider", "ditherFlatCheckBox"]
 
 
 def ancestors(w: QWidget, root: QWidget) -> list[QWidget]:
@@ -141,3 +141,14 @@ def test_tab_order_follows_the_visual_order(qtbot, panel):
     pick_dither(panel, "fs")  # else the strength slider is disabled and Tab skips it
     assert tab_walk(qtbot, panel.k_slider, len(NAMES) - 1) == NAMES
     assert_visual_order(panel.tab_chain, panel)
+
+
+def test_flat_areas_checkbox_emits_a_threshold_and_needs_dithering(qtbot, panel):
+    seen = []
+    panel.paramsChanged.connect(seen.append)
+    assert not panel.flat_box.isEnabled()  # no dithering, nothing to keep clean
+    panel.dither_box.setCurrentIndex(panel.dither_box.findData("ordered"))
+    assert panel.flat_box.isEnabled()
+    panel.flat_box.setChecked(True)
+    panel.flat_box.setChecked(False)
+    assert seen[-2:] == [{"dither_flat": 0.0}, {"dither_flat": None}]

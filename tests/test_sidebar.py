@@ -80,7 +80,7 @@ def test_sidebar_controls_are_named_and_tab_in_visual_order(qtbot, sidebar):
     assert sidebar.palette_view in interactive_children(sidebar)
     controls = sidebar.controls
     controls.dither_box.setCurrentIndex(controls.dither_box.findData("fs"))
-    names = tab_walk(qtbot, controls.strength_slider, 2)
-    assert names == ["ditherStrengthSlider", "paletteSortCombo", "paletteView"]
+    names = tab_walk(qtbot, controls.strength_slider, 3)
+    assert names == ["ditherStrengthSlider", "ditherFlatCheckBox", "paletteSortCombo", "paletteView"]
     chain = controls.tab_chain + [sidebar.sort_box, sidebar.palette_view]
     assert_visual_order(chain, sidebar.widget())

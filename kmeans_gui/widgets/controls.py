@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -104,6 +105,11 @@ class ControlsPanel(QWidget):
         strength_row.addWidget(self.strength_slider, 1)
         strength_row.addWidget(self.strength_label)
         form.addRow("Strength", strength_row)
+        self.flat_box = QCheckBox("Keep flat areas clean")
+        _named(self.flat_box, "ditherFlatCheckBox",
+               "No dithering noise in perfectly flat areas (screenshots, logos, skies); "
+               "the error is not diffused where a pixel's 5×5 neighborhood is one color")
+        form.addRow("", self.flat_box)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(mid);")
@@ -119,9 +125,11 @@ class ControlsPanel(QWidget):
             lambda _: self.paramsChanged.emit({"color_space": self.space_box.currentData()}))
         self.dither_box.currentIndexChanged.connect(self._dither_changed)
         self.strength_slider.valueChanged.connect(self._strength_changed)
+        self.flat_box.toggled.connect(lambda on: self.paramsChanged.emit({"dither_flat": 0.0 if on else None}))
         #: The interactive controls in visual order, which is also their tab order.
         self.tab_chain: list[QWidget] = [self.k_slider, self.k_spin, self.seed_spin, self.new_seed, self.init_box,
-                                         self.restarts, self.space_box, self.dither_box, self.strength_slider]
+                                         self.restarts, self.space_box, self.dither_box, self.strength_slider,
+                                         self.flat_box]
         for first, second in pairwise(self.tab_chain):
             QWidget.setTabOrder(first, second)
         self.set_values(k=16, seed=0, init="k-means++", n_init=None, color_space="rgb", dither="none")
@@ -139,6 +147,7 @@ class ControlsPanel(QWidget):
         on = self.dither_box.currentData() == "fs"
         self.strength_slider.setEnabled(on)
         self.strength_label.setEnabled(on)
+        self.flat_box.setEnabled(self.dither_box.currentData() != "none")
 
     def _k_from_slider(self, k: int) -> None:
         with QSignalBlocker(self.k_spin):
@@ -160,10 +169,10 @@ class ControlsPanel(QWidget):
         self.seed_spin.setValue(random.randrange(0, 100_000))
 
     def set_values(self, *, k: int, seed: int, init: str, n_init: int | None, color_space: str,
-                   dither: str, dither_strength: float = 1.0) -> None:
+                   dither: str, dither_strength: float = 1.0, dither_flat: float | None = None) -> None:
         """Show these settings without emitting anything (``dither_strength`` is 0..1)."""
         widgets = [self.k_slider, self.k_spin, self.seed_spin, self.init_box, self.restarts, self.space_box,
-                   self.dither_box, self.strength_slider]
+                   self.dither_box, self.strength_slider, self.flat_box]
         blockers = [QSignalBlocker(w) for w in widgets]
         self.k_slider.setValue(k)
         self.k_spin.setValue(k)
@@ -174,6 +183,7 @@ class ControlsPanel(QWidget):
         self.dither_box.setCurrentIndex(max(0, self.dither_box.findData(dither)))
         percent = round(min(1.0, max(0.0, float(dither_strength))) * 100)
         self.strength_slider.setValue(percent)
+        self.flat_box.setChecked(dither_flat is not None)
         del blockers
         self.strength_label.setText(f"{percent} %")
         self._sync_strength_enabled()
