@@ -14,6 +14,7 @@ _KEYS = (("k", "k"), ("seed", "seed"), ("init", "init"), ("nInit", "n_init"), ("
          ("dither", "dither"), ("ditherStrength", "dither_strength"))
 
 
+
 def load_options(settings: QSettings) -> CompressOptions:
     """The saved settings, or the defaults if anything saved is missing or out of range."""
     try:
@@ -22,7 +23,8 @@ def load_options(settings: QSettings) -> CompressOptions:
                             init=str(settings.value("init", "k-means++")), n_init=n_init or None,
                             color_space=str(settings.value("colorSpace", "rgb")),
                             dither=str(settings.value("dither", "none")),
-                            dither_strength=float(settings.value("ditherStrength", 1.0)))
+                            dither_strength=float(settings.value("ditherStrength", 1.0)),
+                            dither_flat=float(settings.value("ditherFlat")) if settings.value("ditherFlat") else None)
     except (TypeError, ValueError):
         return CompressOptions()
     valid = (2 <= o.k <= 256 and o.seed >= 0 and 0 <= n_init <= 20 and o.init in ("k-means++", "random")
@@ -35,6 +37,7 @@ def save_options(settings: QSettings, options: CompressOptions) -> None:
     for key, attr in _KEYS:
         value = getattr(options, attr)
         settings.setValue(key, 0 if value is None else value)
+    settings.setValue("ditherFlat", "" if options.dither_flat is None else options.dither_flat)
 
 
 def recent_files(settings: QSettings) -> list[str]:
