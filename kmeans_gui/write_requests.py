@@ -53,33 +53,29 @@ class WriteRequests(QObject):
     # -- new requests ------------------------------------------------------------------------
 
     def save(self, path: Path, fmt: str | None, skip_if_larger: bool) -> int:
-        c = self._c
-        req = c._next_request()
-        if c.document is None:
-            self._end(WriteDone(req, path, "", "Nothing to save: open an image first"), "save")
-            return req
-        try:
-            format_for_path(path, fmt)
-            check_destination(path, c.document)
-        except (SaveError, WriteRefused) as e:
-            self._end(WriteDone(req, path, "", describe_failure(e)), "save")
-            return req
-        self._dispatch(SaveJob(req, path, fmt, c.document, c.options, c.full_for(c.options), skip_if_larger))
-        return req
+        return self._request("save", path, "Nothing to save: open an image first", lambda: format_for_path(path, fmt),
+                             lambda req, c: SaveJob(req, path, fmt, c.document, c.options, c.full_for(c.options),
+                                                    skip_if_larger))
 
     def export(self, path: Path, sort: str) -> int:
+        return self._request("export", path, "No palette yet: open an image first", lambda: export_format_for(path),
+                             lambda req, c: ExportJob(req, path, sort, c.document, c.options,
+                                                      c.full_for(c.options)))
+
+    def _request(self, kind: str, path: Path, no_document: str, check_format, make_job) -> int:
+        """A new request: refused at once (one message) or dispatched; returns its number."""
         c = self._c
         req = c._next_request()
         if c.document is None:
-            self._end(WriteDone(req, path, "", "No palette yet: open an image first"), "export")
+            self._end(WriteDone(req, path, "", no_document), kind)
             return req
         try:
-            export_format_for(path)
+            check_format()
             check_destination(path, c.document)
-        except (ValueError, WriteRefused) as e:
-            self._end(WriteDone(req, path, "", describe_failure(e)), "export")
+        except (ValueError, SaveError, WriteRefused) as e:
+            self._end(WriteDone(req, path, "", describe_failure(e)), kind)
             return req
-        self._dispatch(ExportJob(req, path, sort, c.document, c.options, c.full_for(c.options)))
+        self._dispatch(make_job(req, c))
         return req
 
     def _dispatch(self, job: WriteJob) -> None:
