@@ -239,8 +239,9 @@ def _context():
 
 
 def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
-            stdout: BinaryIO | None = None) -> CompressResult:
-    """One planned job (also the worker processes' entry point)."""
+            stdout: BinaryIO | None = None, protect: tuple[Path, ...] = ()) -> CompressResult:
+    """One planned job (also the worker processes' entry point); nothing in ``protect`` (other
+    inputs of the run) is replaced, even by an output named only once its K is chosen."""
     if job.refusal is not None:
         return CompressResult(input=str(job.input), error=job.refusal)
     target_folder = job.output.parent if job.output is not None and str(job.output) != STDIO else job.folder
@@ -253,7 +254,20 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
             return CompressResult(input=str(job.input),
                                   error=f"cannot create folder {printable(target_folder)} ({describe_os_error(e)})")
     return compress_file(job.input, job.output, options, out_dir=job.folder if job.output is None else None,
-                         palette_out=job.palette, palette_format=job.palette_format, stdin=stdin, stdout=stdout)
+                         palette_out=job.palette, palette_format=job.palette_format, protect=protect,
+                         stdin=stdin, stdout=stdout)
+
+
+def _inputs_near(plan: Plan, job: Job, options: CompressOptions) -> tuple[Path, ...]:
+    """The run's inputs an output named after the chosen K could land on: those in its folder.
+
+    Outputs named in advance were checked against every input when the plan was made; an
+    output named only once K is chosen (``--quality``, ``--max-bytes``) is checked at write time.
+    """
+    if not options.chooses_k or job.output is not None:
+        return ()
+    folder = (job.folder or job.input.parent).resolve()
+    return tuple(j.input for j in plan.jobs if str(j.input) != STDIO and j.input.parent.resolve() == folder)
 
 
 def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
@@ -286,10 +300,11 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
         for i in todo:
             if stop():
                 break
-            done(i, run_job(plan.jobs[i], options, stdin, stdout))
+            done(i, run_job(plan.jobs[i], options, stdin, stdout, _inputs_near(plan, plan.jobs[i], options)))
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, mp_context=_context()) as pool:
-            futures = {pool.submit(run_job, plan.jobs[i], options): i for i in todo}
+            futures = {pool.submit(run_job, plan.jobs[i], options, None, None,
+                                   _inputs_near(plan, plan.jobs[i], options)): i for i in todo}
             try:
                 for fut in as_completed(futures):
                     if stop():

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.batch import Plan, collect, make_plan, run_plan
-from core.pipeline import CompressOptions, CompressResult, summarize
-from core.write_guard import printable
+from core.pipeline import CompressOptions, CompressResult
 
 
 def collect_images(paths: list[Path]) -> list[Path]:
@@ -32,14 +31,3 @@ def run_batch(plan: Plan, options: CompressOptions, *, jobs: int | None = None,
     """Run a planned batch in worker processes (all cores by default); call from a worker
     thread, never the GUI thread. ``on_result`` is called in this thread as files finish."""
     return run_plan(plan, options, jobs=jobs or os.cpu_count() or 1, on_result=on_result, should_stop=should_stop)
-
-
-def summary_text(results: list[CompressResult]) -> str:
-    """The summary dialog's text: totals first, then one line per failure and per grown file."""
-    lines = [summarize(results)]
-    for r in results:
-        if r.error:
-            lines.append(f"{printable(Path(r.input).name)}: {printable(r.error)}")
-        elif r.grew:
-            lines.append(f"{printable(Path(r.input).name)}: written, but larger than the original")
-    return "\n".join(lines)

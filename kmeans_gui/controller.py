@@ -131,6 +131,7 @@ class Controller(QObject):
             self.loading.token.cancel()  # the newest open wins
         self.loading = job
         self.loop.cancel()  # the old document's render would only delay the load
+        self.writes.settings_changed()  # requests waiting for that render: the writer renders them
         self.renderer.send(job)
         self.progressChanged.emit(0.0, "opening")
         self._emit_busy()
@@ -228,9 +229,11 @@ class Controller(QObject):
     def _failed(self, out: JobFailed) -> None:
         job = out.job
         if self.loop.on_ended(job, failed=True):
+            self.writes.settings_changed()  # requests waiting for the failed render: the writer tries
             self.errorOccurred.emit(out.message)
         elif job is self._batch:
             self._batch = None
+            self.batchCancelled.emit()  # closes the progress dialog
             self.errorOccurred.emit(out.message)
         elif job is self._call:
             self._call = None
@@ -238,6 +241,7 @@ class Controller(QObject):
         elif not self.writes.on_failed(job, out.message) and job is self.loading:
             self.loading = None
             self.loadFailed.emit(out.message)
+            self.loop.resume()
 
     @Slot(object, float, str)
     def _on_progress(self, job, fraction: float, stage: str) -> None:

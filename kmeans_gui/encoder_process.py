@@ -14,6 +14,7 @@ import multiprocessing
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -61,6 +62,9 @@ def smallest_png(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | 
             return future.result(timeout=0.05)
         except FutureTimeout:
             continue
+        except BrokenProcessPool:  # the helper died (killed, out of memory): a new one next time
+            shutdown()
+            raise OSError("the PNG encoder process stopped unexpectedly; try again") from None
 
 
 def _ready() -> bool:

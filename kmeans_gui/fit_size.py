@@ -24,6 +24,7 @@ class FitSize(QObject):
         super().__init__(win)
         self.win = win
         self.last = None  # the last FitResult, for tests and the status line
+        self._asked = (None, None)  # (document, options) the running search was asked for
         win.controller.callFinished.connect(self._done)
         win.controller.callEnded.connect(self._ended)
 
@@ -54,11 +55,16 @@ class FitSize(QObject):
             return fit_to_size(px, max_bytes, seed=o.seed, color_space=o.color_space, effort="fast",
                                dither_strength=o.dither_strength, should_stop=stop, on_trial=trial)
 
+        self._asked = (doc, o)
         c.run_call("fit", search)
 
     @Slot(str, object)
     def _done(self, tag: str, result) -> None:
         if tag != "fit":
+            return
+        c = self.win.controller
+        if self._asked[0] is not c.document:  # (a settings change cancels the search itself)
+            self.win._notify("Fit in Size result dropped: another image is open now")
             return
         self.last = result
         if not result.fits:

@@ -38,7 +38,7 @@ from .jobs import Figures, RenderResult
 from .menus import build_menus
 from .palette_editing import PaletteEditing, ask_color
 from .presets_menu import PresetsMenu, ask_preset_name
-from .qt_images import array_to_qimage
+from .qt_images import highlight_mask
 from .resources_path import icon_path
 from .widgets.banner import Banner
 from .widgets.image_view import ImageView
@@ -229,10 +229,7 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
             return
         idx = result.indices
         step = max(1, int(np.ceil(np.sqrt(idx.size / 1_500_000))))
-        other = idx[::step, ::step] != index
-        overlay = np.zeros(other.shape + (4,), np.uint8)
-        overlay[other] = (20, 20, 20, 200)
-        self.view.set_highlight(array_to_qimage(overlay))
+        self.view.set_highlight(highlight_mask(idx[::step, ::step], index))
         self._notify(f"{result.hex_codes[index]} copied; its pixels are highlighted (click again to clear)")
 
     def toggle_split(self) -> None:

@@ -53,6 +53,20 @@ def indexed_to_qimage(indices: np.ndarray, palette: np.ndarray) -> QImage:
     return _fill(img, None, w * 4, lambda a, b: np.take(lut, idx[a:b]).view(np.uint8).reshape(b - a, w * 4))
 
 
+def highlight_mask(indices: np.ndarray, index: int) -> QImage:
+    """A dark veil over every pixel whose palette index is not ``index`` (the palette click).
+
+    An Indexed8 image with a two-color table: no per-pixel work in NumPy on the GUI thread.
+    """
+    idx = np.ascontiguousarray(indices, dtype=np.uint8)
+    h, w = idx.shape
+    img = QImage(idx.data, w, h, w, QImage.Format.Format_Indexed8)
+    table = [0xC8141414] * 256  # alpha 200, grey 20
+    table[index] = 0x00000000
+    img.setColorTable(table)
+    return img.copy()  # owns its pixels
+
+
 def array_to_qimage(pixels: np.ndarray) -> QImage:
     """(H, W, 3|4) uint8 -> QImage owning a copy of the pixels (copied in bands)."""
     px = np.asarray(pixels, dtype=np.uint8)

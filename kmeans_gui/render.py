@@ -137,7 +137,7 @@ def build_result(job: RenderJob, q: Quantized, indices: np.ndarray, seconds: flo
 
 def full_result(document: Document, options, token: CancelToken, serial: int = -1) -> RenderResult:
     """The full-resolution result for a save or export whose settings are no longer rendered."""
-    return render(RenderJob(serial, "full", document, options, token))
+    return render(RenderJob(serial, "full", document, options, token=token))
 
 
 # ---------------------------------------------------------------------------------- figures

@@ -148,3 +148,20 @@ def test_quality_min_max_floor_writes_nothing_below_min_and_exits_99(tmp_path, c
     assert main([str(src), "--quality", "20-30dB", "-o", str(tmp_path / "o.png"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["psnr"] >= 30
     assert main([str(src), "--quality", "40-30"]) == 2
+
+
+def test_an_output_named_by_the_chosen_k_never_replaces_another_input(tmp_path):
+    """a.png compressed with --quality is named a-k<K>.png: an unrelated input of that name stays."""
+    import hashlib
+
+    import numpy as np
+    from PIL import Image
+
+    from kmeans_gui.cli import run
+
+    rng = np.random.default_rng(1)
+    for name in ("a.png", "a-k2.png"):
+        Image.fromarray(rng.integers(0, 256, size=(24, 24, 3), dtype=np.uint8)).save(tmp_path / name)
+    before = hashlib.sha256((tmp_path / "a-k2.png").read_bytes()).hexdigest()
+    run([str(tmp_path), "--quality", "1dB", "--force", "-j", "1", "-q"])
+    assert hashlib.sha256((tmp_path / "a-k2.png").read_bytes()).hexdigest() == before

@@ -90,3 +90,33 @@ def test_hand_edits_do_not_follow_to_the_next_image(qtbot, window, photo_path, t
     open_and_wait(qtbot, window, other)
     assert window.controller.options.edits == () and window.undo_stack.count() == 0
     assert Path(window.controller.document.path) == other
+
+
+def test_a_save_waiting_for_a_render_still_ends_when_a_bad_file_is_opened(qtbot, window, tmp_path, photo):
+    """Opening cancels the render a parked save waits for: the save must still end (file or reason)."""
+    path = tmp_path / "medium.jpg"
+    Image.fromarray(big_photo(photo, (1600, 1200))).save(path, quality=90)
+    window.controls.k_spin.setValue(9)
+    window.open_path(path)
+    qtbot.waitUntil(lambda: window.controller.shown is not None, timeout=30_000)
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    out = tmp_path / "waited.png"
+    window.save_to(out)
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    window.open_path(bad)
+    qtbot.waitUntil(lambda: bool(done) and not window.controller.busy, timeout=60_000)
+    assert done == [""] and Image.open(out).size == (1600, 1200)
+
+
+def test_the_writers_own_render_is_cancellable_and_makes_no_error_map(monkeypatch):
+    import kmeans_gui.render as render_mod
+    from core.pipeline import CompressOptions
+    from kmeans_gui.jobs import CancelToken
+
+    seen = []
+    monkeypatch.setattr(render_mod, "render", lambda job, progress=None: seen.append(job))
+    token = CancelToken()
+    render_mod.full_result(None, CompressOptions(), token)
+    assert seen[0].token is token and seen[0].with_error_map is False and seen[0].stage == "full"
