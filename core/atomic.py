@@ -40,6 +40,14 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
+#: The mode new files get, read once at import: reading the umask means setting it for a moment,
+#: which is not safe while other threads (the window's writer) create files.
+_FILE_MODE = _umask_mode()
+#: Folders already cleaned of stale temporary files by this process (a batch writes thousands
+#: of files into one folder: one scan, not one per file).
+_CLEANED: set[str] = set()
+
+
 def _pid_alive(pid: int) -> bool:
     if os.name == "nt":  # os.kill(pid, 0) would terminate the process there: rely on age only
         return True
@@ -135,7 +143,10 @@ def atomic_write_bytes(
     dest = Path(path)
     check_one(dest, protect, overwrite)
     folder = dest.parent if str(dest.parent) else Path(".")
-    remove_stale_temps(folder)
+    key = os.path.abspath(folder)
+    if key not in _CLEANED:
+        remove_stale_temps(folder)
+        _CLEANED.add(key)
     tmp = temp_name(dest)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -143,7 +154,7 @@ def atomic_write_bytes(
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _umask_mode())
+        os.chmod(tmp, _FILE_MODE)
         if overwrite:
             check_one(dest, protect, overwrite)  # again at the last moment: an input never
             os.replace(tmp, dest)

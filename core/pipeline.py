@@ -17,7 +17,7 @@ from typing import BinaryIO
 import numpy as np
 
 from . import metrics
-from .dither import dither as apply_dither
+from .compress import edited, quantize_with
 from .encode import SAVE_FORMATS, SaveError, format_for_path
 from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
 from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_for, limited_palette
@@ -160,11 +160,8 @@ def quantize_for(image: LoadedImage, options: CompressOptions,
         choice = smallest_k_for(image.pixels, psnr=options.target_psnr, delta_e=options.target_delta_e,
                                 seed=options.seed, color_space=options.color_space, should_stop=should_stop)
         q, met = choice.result, choice.reached
-        indices = q.indices if options.dither == "none" else apply_dither(
-            image.pixels, q.palette, options.dither, color_space=options.color_space,
-            strength=options.dither_strength, flat_threshold=options.dither_flat)
+        q, indices = edited(image.pixels, q, options.edits, options)  # edits and dithering, as everywhere
         return q, indices, met
-    from .compress import quantize_with
 
     q, indices = quantize_with(image.pixels, options, should_stop=should_stop)
     return q, indices, met

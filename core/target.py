@@ -157,7 +157,7 @@ def fit_to_size(
             q = quantized[k]
             indices = q.indices if mode == "none" else apply_dither(
                 pixels, q.palette, mode, color_space=color_space, strength=dither_strength)
-            psnr = metrics.psnr(pixels, np.take(q.palette, indices, axis=0))
+            psnr = metrics.quantized_figures(pixels, q, indices).psnr  # per color when undithered
             trial = Trial(k, mode, int(measure(q.palette, indices)), psnr)
             done[(k, mode)] = (trial, indices)
             if on_trial:
