@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QColorDialog, QFileDialog
 
 from core.palette_edit import describe
 from core.palette_formats import PaletteFileError, limit_colors, read_palette
+from core.palette_text import parse_color
 from core.pipeline import CompressOptions
 
 if TYPE_CHECKING:
@@ -26,12 +27,10 @@ if TYPE_CHECKING:
 
 def parse_hex(text: str) -> tuple[int, int, int]:
     """``#rrggbb`` (or ``rrggbb``, ``#rgb``) -> (r, g, b); ValueError with one line otherwise."""
-    t = text.strip().lstrip("#")
-    if len(t) == 3:
-        t = "".join(ch * 2 for ch in t)
-    if len(t) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in t):
-        raise ValueError(f"{text!r} is not a color: use #rrggbb")
-    return int(t[0:2], 16), int(t[2:4], 16), int(t[4:6], 16)
+    color = parse_color(text.strip())
+    if len(color) != 3:
+        raise ValueError(f"{text!r}: give an opaque color, #rrggbb")
+    return color
 
 
 class SettingsCommand(QUndoCommand):
