@@ -126,6 +126,10 @@ class Controller(QObject):
     def open_bytes(self, data: bytes, name: str = "pasted image") -> None:
         self._open(LoadJob(self._next_request(), data=data, name=name))
 
+    def open_image(self, image, name: str) -> None:
+        """Open a QImage (clipboard, drop); it is encoded for the core's loader in the worker."""
+        self._open(LoadJob(self._next_request(), image=image, name=name))
+
     def _open(self, job: LoadJob) -> None:
         if self.loading is not None:
             self.loading.token.cancel()  # the newest open wins

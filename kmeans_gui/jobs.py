@@ -66,6 +66,7 @@ class LoadJob:
     request: int
     path: Path | None = None
     data: bytes | None = None  # clipboard or dropped bytes instead of a file
+    image: QImage | None = None  # a clipboard or dropped image (encoded to PNG in the worker)
     name: str = "pasted image"
     token: CancelToken = field(default_factory=CancelToken, compare=False)
 

@@ -58,6 +58,7 @@ class PaletteEditing(QObject):
         pv.deleteRequested.connect(self.delete_color)
         pv.mergeRequested.connect(self.merge_colors)
         win.view.pointPicked.connect(self._picked)
+        win.controller.callFinished.connect(self._on_call)
 
     # -- the settings ---------------------------------------------------------------------------
 
@@ -200,16 +201,28 @@ class PaletteEditing(QObject):
             self.win.show_error(str(e) if isinstance(e, PaletteFileError) else f"{Path(path).name}: {e.strerror or e}")
             return False
         doc = self.win.controller.document
-        colors, note = limit_colors(pf.colors, doc.preview_source if doc is not None else None, max_colors=256)
+        pixels = doc.preview_source if doc is not None else None
+        if len(pf.colors) <= 256:
+            self._use_palette(Path(path), pf.notes, *limit_colors(pf.colors, None, max_colors=256))
+        else:  # ranking colors by use in the image takes a few hundred ms: the writer does it
+            self.win.controller.run_call("import", lambda stop, progress: (
+                Path(path), pf.notes, *limit_colors(pf.colors, pixels, max_colors=256)))
+            self.win._notify(f"Reading {Path(path).name}: keeping the 256 colors the image uses most…")
+        return True
+
+    @Slot(str, object)
+    def _on_call(self, tag: str, payload) -> None:
+        if tag == "import":
+            self._use_palette(*payload)
+
+    def _use_palette(self, path: Path, file_notes, colors, note: str | None) -> None:
         o = self.win.controller.options
         palette = tuple(tuple(int(v) for v in c) for c in colors)
-        self._push(replace(o, palette=palette, edits=()), f"Use palette {Path(path).name}")
-        notes = [n for n in (note, *pf.notes) if n]
-        self.win._notify(f"Palette {Path(path).name}: {len(palette)} colors" + (f" — {'; '.join(notes)}" if notes
-                                                                                  else ""))
+        self._push(replace(o, palette=palette, edits=()), f"Use palette {path.name}")
+        notes = [n for n in (note, *file_notes) if n]
+        self.win._notify(f"Palette {path.name}: {len(palette)} colors" + (f" — {'; '.join(notes)}" if notes else ""))
         if note:
-            self.win.banner.show_message(f"{Path(path).name}: {note}", "info", 8000)
-        return True
+            self.win.banner.show_message(f"{path.name}: {note}", "info", 8000)
 
     def use_kmeans(self) -> None:
         """Back to K-means colors (drops an imported palette)."""

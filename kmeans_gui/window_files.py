@@ -17,7 +17,6 @@ from core.io import SAVE_FORMATS
 
 from . import dialogs, settings_store
 from .jobs import Document, WriteDone
-from .qt_images import qimage_png_bytes
 
 
 class OpeningMixin:
@@ -44,7 +43,7 @@ class OpeningMixin:
             self.show_error("The clipboard holds no image")
             return
         self.statusBar().showMessage("Opening the pasted image…")
-        self.controller.open_bytes(qimage_png_bytes(image), "pasted image")
+        self.controller.open_image(image, "pasted image")
 
     @Slot(object)
     def _on_document(self, doc: Document) -> None:
@@ -108,7 +107,7 @@ class OpeningMixin:
         elif paths:
             self.compress_many(paths)
         elif mime.hasImage():
-            self.controller.open_bytes(qimage_png_bytes(QImage(mime.imageData())), "dropped image")
+            self.controller.open_image(QImage(mime.imageData()), "dropped image")
         else:
             self.show_error("Only local image files can be dropped here")
             return

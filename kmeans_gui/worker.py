@@ -40,6 +40,7 @@ from .jobs import (
     RenderJob,
     SaveJob,
 )
+from .qt_images import qimage_png_bytes
 
 
 class Worker(QObject):
@@ -85,7 +86,12 @@ class Worker(QObject):
     def _load(self, job: LoadJob) -> Loaded | LoadFailed:
         name = job.path.name if job.path is not None else job.name
         try:
-            loaded = load_image(job.path) if job.data is None else load_image_bytes(job.data, job.name)
+            if job.image is not None:
+                loaded = load_image_bytes(qimage_png_bytes(job.image), job.name)
+            elif job.data is not None:
+                loaded = load_image_bytes(job.data, job.name)
+            else:
+                loaded = load_image(job.path)
         except ImageLoadError as e:
             return LoadFailed(job.request, str(e))
         except MemoryError:

@@ -131,3 +131,17 @@ def test_an_edit_made_on_the_preview_reaches_the_full_result_and_the_file(qtbot,
     window.save_to(out)
     qtbot.waitUntil(lambda: bool(done), timeout=30_000)
     assert done == [""] and (255, 0, 255) in {tuple(c) for c in saved_colors(out)}
+
+
+def test_a_palette_file_with_more_than_256_colors_keeps_the_most_used(qtbot, opened, tmp_path):
+    win = opened
+    rng = np.random.default_rng(3)
+    colors = rng.integers(0, 256, size=(300, 3))
+    gpl = tmp_path / "big.gpl"
+    gpl.write_text("GIMP Palette\nName: big\n#\n" + "".join(f"{r} {g} {b} c\n" for r, g, b in colors))
+    assert win.import_palette(gpl)
+    qtbot.waitUntil(lambda: win.controller.options.palette is not None, timeout=30_000)
+    wait_settled(qtbot, win)
+    assert len(win.controller.options.palette) == 256
+    assert palette_rows(win) <= {tuple(int(v) for v in c) for c in colors}
+    assert "256" in win.banner.text() or "256" in win.statusBar().currentMessage()
