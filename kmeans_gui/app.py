@@ -135,7 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             if win.controller.busy or win.controller.full is None:
                 QTimer.singleShot(200, shoot)
                 return
-            win.grab().save(args.screenshot)
+            from core.atomic import atomic_write_bytes
+
+            from .qt_images import qimage_png_bytes
+
+            atomic_write_bytes(args.screenshot, qimage_png_bytes(win.grab().toImage()), overwrite=True,
+                               protect=[path])  # through the write guard, like every write
             win.close()
 
         QTimer.singleShot(500, shoot)
