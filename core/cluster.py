@@ -17,8 +17,8 @@ import numpy as np
 from . import parallel
 from .histogram import Level
 from .kmeans import initial_centroids, tolerance
-from .lloyd import LloydResult, lloyd
-from .plan import FINALIST_ITERS, Plan, finalists
+from .lloyd import LloydResult, bounded_reassign, lloyd, shrink_lower
+from .plan import FINALIST_ITERS, POLISH_MAX_COLORS, Plan, finalists
 
 ProgressFn = Callable[[float, str], None]
 
@@ -65,6 +65,35 @@ def _inherit(prev: LloydResult, lv: Level, n_iter: int, history: list[float], co
     p = lv.parent
     return Clustering(prev.centroids, prev.labels[p], prev.upper[p] + lv.radius, prev.lower[p] - lv.radius,
                       n_iter, history, converged)
+
+
+def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], converged: bool,
+           n_fixed: int = 0) -> Clustering:
+    """One plain Lloyd update on the finer level ``lv``: its points are assigned to ``prev``'s
+    centroids (bounds inherited from the parent bins), then every centroid moves to its
+    cluster's exact mean. The bounds are carried over the move, so the palette stage's
+    assignment still starts from valid ones; the inertia of the update is appended to
+    ``history``."""
+    cl = _inherit(prev, lv, n_iter, list(history), converged)
+    X, w, C, labels = lv.X, lv.w, cl.centroids, cl.labels
+    bounded_reassign(X, C, labels, cl.upper, cl.lower)
+    k = len(C)
+    W = np.bincount(labels, weights=w, minlength=k)
+    S = np.stack([np.bincount(labels, weights=w * X[:, j], minlength=k) for j in range(X.shape[1])], axis=1)
+    new_C = C.copy()
+    moving = W > 0
+    moving[:n_fixed] = False
+    new_C[moving] = S[moving] / W[moving, None]
+    delta = np.sqrt(np.sum((new_C - C) ** 2, axis=1))
+    cl.upper += delta[labels]
+    shrink_lower(cl.lower, labels, delta, cl.upper, new_C)
+    cl.centroids = new_C
+    # Inertia after the move, from the cluster sums: sum w|x|^2 - 2 C.S + W |C|^2.
+    q = float(np.dot(w, np.einsum("ij,ij->i", X, X)))
+    inertia = q - 2.0 * float(np.sum(new_C * S)) + float(np.dot(W, np.einsum("ij,ij->i", new_C, new_C)))
+    cl.history.append(max(inertia, 0.0))
+    cl.n_iter += 1
+    return cl
 
 
 def coarse_to_fine(
@@ -118,8 +147,10 @@ def coarse_to_fine(
     n_iter, history, converged = best.n_iter, list(best.inertia_history), best.converged
     for i in range(level + 1, len(levels)):
         progress(0.3 + 0.5 * (i - start) / max(1, len(levels) - start), "refining")
-        if i == last and i > 0 and plan.skip_final_after_fine_bins and levels[i - 1].bits == 7:
-            return _inherit(best, levels[i], n_iter, history, converged)
+        if i == last and i > 0 and plan.polish_after_fine_bins and levels[i - 1].bits == 7:
+            if len(levels[i].X) > POLISH_MAX_COLORS:
+                return _inherit(best, levels[i], n_iter, history, converged)
+            return polish(best, levels[i], n_iter, history, converged, n_fixed)
         best = _refine(best, levels[i], **args(i))
         n_iter += best.n_iter
         history += best.inertia_history

@@ -15,6 +15,11 @@ from . import parallel
 #: Rows per task when a kernel runs on the shared pool (fixed, so results never depend on it).
 PARALLEL_ROWS = 1 << 13
 
+#: Distance work below this many point-centroid pairs (~10 ms) runs in the calling thread: on
+#: smaller problems handing chunks to the pool cost more than the second core gave back
+#: (0.25 MP photos: 10-40 % slower with two threads than with one).
+POOL_MIN_ENTRIES = 1 << 21
+
 #: Upper bound on the number of distance entries held at once (rows x centroids).
 CHUNK_ELEMENTS = 1 << 16
 
@@ -90,7 +95,7 @@ def nearest_two(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
             d[rows, lab] = np.inf
             d2[start:stop] = d.min(axis=1)
 
-    parallel.map_chunks(run, n, chunk_rows(len(C)))
+    parallel.map_chunks(run, n, chunk_rows(len(C)), pool=n * len(C) >= POOL_MIN_ENTRIES)
     np.sqrt(d1, out=d1)
     np.sqrt(d2, out=d2)
     return labels, d1, d2
@@ -157,7 +162,7 @@ class CentroidNeighbors:
         def run(a: int, b: int) -> None:
             new[a:b], d1[a:b], d2[a:b] = self._nearest_two_rows(X[a:b], labels[a:b], u[a:b])
 
-        parallel.map_chunks(run, n, PARALLEL_ROWS)
+        parallel.map_chunks(run, n, PARALLEL_ROWS, pool=n * 64 >= POOL_MIN_ENTRIES)
         return new, d1, d2
 
     def _nearest_two_rows(

@@ -129,13 +129,40 @@ def bounded_reassign(
     return cand[moved], old[moved]
 
 
-def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray) -> None:
-    """``lo -= max move of any centroid other than the point's own``."""
-    if len(delta) < 2:
+#: Neighborhood sizes tried by :func:`shrink_lower` (each gives a valid bound; the best is kept).
+NEIGHBORHOODS = (4, 16, 64)
+
+
+def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
+                 u: np.ndarray | None = None, C: np.ndarray | None = None) -> None:
+    """Lower the lower bounds ``lo`` (in place) after centroids moved by ``delta``.
+
+    Hamerly's rule subtracts the largest move of any other centroid. At large K a few
+    centroids move 10-20x more than the median, so that rule soon puts half the points back
+    in play although ~1 % change cluster. Given the moved centroids ``C`` and the points'
+    upper bounds ``u`` (already grown by their own centroid's move), a tighter valid bound
+    is also kept for each neighborhood of the M nearest centroids of the point's own ``a``:
+    centroids inside it moved at most ``m_a``, so they are at least ``lo - m_a`` away; those
+    outside are at least ``F_a - u`` away (``F_a`` = distance from ``a`` to the nearest
+    centroid outside; triangle inequality). The largest of these valid bounds is kept.
+    """
+    k = len(delta)
+    if k < 2:
         return
     top = int(np.argmax(delta))
     rest = np.delete(delta, top)
-    lo -= np.where(labels == top, rest.max(), delta[top])
+    shrunk = lo - np.where(labels == top, rest.max(), delta[top])
+    sizes = [m for m in NEIGHBORHOODS if m + 1 < k] if u is not None and C is not None else []
+    if sizes:
+        dist = np.sqrt(sq_distances(C, C))
+        order = np.argsort(dist, axis=1)  # self first (distance 0)
+        sorted_dist = np.take_along_axis(dist, order, axis=1)
+        moves = delta[order]
+        for m in sizes:
+            near_max = moves[:, 1 : m + 1].max(axis=1)
+            local = np.minimum(lo - near_max[labels], sorted_dist[labels, m + 1] - u)
+            np.maximum(shrunk, local, out=shrunk)
+    lo[:] = shrunk
 
 
 def _relocate_empty(
@@ -197,14 +224,14 @@ class _ActiveSet:
             self.u[self.idx] = self.ua
             self.l[self.idx] = self.lowa
 
-    def advance(self, delta: np.ndarray) -> None:
-        """Apply one round of centroid moves to the bounds."""
+    def advance(self, delta: np.ndarray, C: np.ndarray | None = None) -> None:
+        """Apply one round of centroid moves (to ``C``, if given) to the bounds."""
         self.cum_delta += delta
         self.cum_max += float(delta.max()) if len(delta) else 0.0
         if 2.0 * self.cum_max > self.threshold:
             self.activate(4.0 * self.cum_max)
         self.ua += delta[self.la]
-        shrink_lower(self.lowa, self.la, delta)
+        shrink_lower(self.lowa, self.la, delta, self.ua, C)
 
     def finish(self) -> None:
         """Bring every point's bounds up to date (frozen ones included)."""
@@ -326,7 +353,7 @@ def lloyd(
         shift = float(np.sum(delta**2))
         C = new_C
         n_iter = it
-        active.advance(delta)
+        active.advance(delta, C)
         if empty.size:
             active.finish()
             if _relocate_empty(X, w, C, labels, empty):

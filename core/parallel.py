@@ -83,13 +83,16 @@ def _run_inside(fn: Callable[[int, int], T], a: int, b: int) -> T:
         _local.inside = False
 
 
-def map_chunks(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
+def map_chunks(fn: Callable[[int, int], T], n: int, size: int, *, pool: bool = True) -> list[T]:
     """``[fn(start, stop) for each fixed chunk of range(n)]``, run on the pool, in chunk order.
 
     ``fn`` must only read shared inputs and write disjoint slices of shared outputs.
+    ``pool=False`` runs the same chunks in the calling thread: for work too small to pay for
+    handing tasks to threads (NumPy keeps the GIL for most of a small call, so threads would
+    only take turns). The chunks, and so the result, are the same either way.
     """
     parts = spans(n, size)
-    if len(parts) <= 1 or threads() == 1 or getattr(_local, "inside", False):
+    if not pool or len(parts) <= 1 or threads() == 1 or getattr(_local, "inside", False):
         return [fn(a, b) for a, b in parts]
     pool = _get_pool()
     futures = [pool.submit(_run_inside, fn, a, b) for a, b in parts]

@@ -1,0 +1,107 @@
+"""Distance bounds stay valid, and the one-update polish on the exact colors is a plain Lloyd update."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import plan as plan_module
+from core.cluster import polish
+from core.distances import nearest_two, sq_distances
+from core.histogram import base_histogram, build_levels
+from core.lloyd import LloydResult, shrink_lower
+from core.quantize import quantize
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 200), k=st.integers(2, 90), seed=st.integers(0, 10_000), big=st.floats(0, 60))
+def test_lower_bounds_stay_below_every_other_centroid_after_a_move(n, k, seed, big):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 255, (n, 3))
+    C = rng.uniform(0, 255, (k, 3))
+    labels, u, lo = nearest_two(X, C)
+    # Most centroids move a little, a few a lot: the case the neighborhood bounds are for.
+    step = rng.normal(0, 1, (k, 3))
+    step[rng.random(k) < 0.1] *= big
+    new_C = C + step
+    delta = np.sqrt(np.sum(step**2, axis=1))
+    u = u + delta[labels]
+    shrink_lower(lo, labels, delta, u, new_C)
+    d = np.sqrt(sq_distances(X, new_C))
+    own = d[np.arange(n), labels]
+    d[np.arange(n), labels] = np.inf
+    assert np.all(u >= own - 1e-9)
+    assert np.all(lo <= d.min(axis=1) + 1e-9)
+
+
+def test_neighborhood_bounds_are_tighter_than_the_global_rule():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 255, (5000, 3))
+    C = rng.uniform(0, 255, (128, 3))
+    labels, u, lo = nearest_two(X, C)
+    delta = np.full(128, 0.2)
+    delta[7] = 30.0  # one far mover
+    new_C = C + delta[:, None] / np.sqrt(3)
+    u = u + delta[labels]
+    plain, local = lo.copy(), lo.copy()
+    shrink_lower(plain, labels, delta)
+    shrink_lower(local, labels, delta, u, new_C)
+    assert np.all(local >= plain)
+    assert np.mean(local > plain + 1.0) > 0.5  # most points are far from the mover
+
+
+def _levels_of(photo: np.ndarray):
+    base = base_histogram(photo.reshape(-1, 3), 8)
+    X = base.means.astype(np.float64)
+    return base, build_levels(base, X, [5, 7])
+
+
+def test_polish_is_one_plain_lloyd_update_on_the_exact_colors(photo):
+    base, levels = _levels_of(photo)
+    coarse, fine = levels[-2], levels[-1]
+    rng = np.random.default_rng(0)
+    C = coarse.X[rng.choice(len(coarse.X), 12, replace=False)]
+    lab, d1, d2 = nearest_two(coarse.X, C)
+    prev = LloydResult(C, lab, 0.0, 0, True, [0.0], upper=d1, lower=d2)
+    cl = polish(prev, fine, 0, [], True)
+    # Reference: brute-force nearest centroid for every exact color, then weighted means.
+    ref_labels = np.argmin(sq_distances(fine.X, C), axis=1)
+    np.testing.assert_array_equal(cl.labels, ref_labels)
+    W = np.bincount(ref_labels, weights=fine.w, minlength=12)
+    for j in range(12):
+        if W[j] > 0:
+            mean = (fine.w[ref_labels == j, None] * fine.X[ref_labels == j]).sum(axis=0) / W[j]
+            np.testing.assert_allclose(cl.centroids[j], mean, rtol=1e-12, atol=1e-9)
+    true_inertia = float(np.sum(fine.w * np.sum((fine.X - cl.centroids[cl.labels]) ** 2, axis=1)))
+    assert abs(cl.history[-1] - true_inertia) <= 1e-6 * true_inertia
+    # The carried bounds are still valid for the moved centroids.
+    d = np.sqrt(sq_distances(fine.X, cl.centroids))
+    rows = np.arange(len(fine.X))
+    assert np.all(cl.upper >= d[rows, cl.labels] - 1e-9)
+    d[rows, cl.labels] = np.inf
+    assert np.all(cl.lower <= d.min(axis=1) + 1e-9)
+
+
+def test_polish_keeps_fixed_centroids_in_place(photo):
+    _, levels = _levels_of(photo)
+    coarse, fine = levels[-2], levels[-1]
+    C = coarse.X[:6].copy()
+    lab, d1, d2 = nearest_two(coarse.X, C)
+    prev = LloydResult(C, lab, 0.0, 0, True, [0.0], upper=d1, lower=d2)
+    cl = polish(prev, fine, 0, [], True, n_fixed=2)
+    np.testing.assert_array_equal(cl.centroids[:2], C[:2])
+
+
+def test_seven_bit_level_with_one_exact_update_is_within_one_percent_of_converging(sample_photo):
+    """The trade written in core.plan: on a photo with more than SEVEN_BIT_MIN_COLORS colors,
+    one update on the exact colors after the 7-bit level stays within 1 % of converging there."""
+    assert len(base_histogram(sample_photo.reshape(-1, 3), 8).codes) > plan_module.SEVEN_BIT_MIN_COLORS
+    converge = dataclasses.replace(plan_module.FULL_PLAN, polish_after_fine_bins=False)
+    for k in (16, 64):
+        fast = quantize(sample_photo, k)
+        slow = quantize(sample_photo, k, plan=converge)
+        assert fast.inertia <= 1.01 * slow.inertia
+        assert fast.n_iter < slow.n_iter
