@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import parallel
+from .distances import CentroidNeighbors
 from .histogram import Level
 from .kmeans import initial_centroids, tolerance
 from .lloyd import LloydResult, bounded_reassign, lloyd, shrink_lower
@@ -86,7 +87,7 @@ def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], conv
     new_C[moving] = S[moving] / W[moving, None]
     delta = np.sqrt(np.sum((new_C - C) ** 2, axis=1))
     cl.upper += delta[labels]
-    shrink_lower(cl.lower, labels, delta, cl.upper, new_C)
+    shrink_lower(cl.lower, labels, delta, cl.upper, CentroidNeighbors(new_C) if k >= 2 else None)
     cl.centroids = new_C
     # Inertia after the move, from the cluster sums: sum w|x|^2 - 2 C.S + W |C|^2.
     q = float(np.dot(w, np.einsum("ij,ij->i", X, X)))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned, sq_distances
+from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned
 
 #: Below this many point-centroid pairs an iteration computes every distance: bounds cost
 #: more bookkeeping than they save on small problems (coarse levels, restarts).
@@ -95,20 +95,21 @@ class _ClusterSums:
 
 
 def bounded_reassign(
-    X: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray, lo: np.ndarray
+    X: np.ndarray, C: np.ndarray, labels: np.ndarray, u: np.ndarray, lo: np.ndarray,
+    neighbors: CentroidNeighbors | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Move points to their nearest centroid, touching only those the bounds cannot rule out.
 
     Updates ``labels``, ``u`` and ``lo`` in place and returns the indices of the points that
-    changed cluster and their previous labels.
+    changed cluster and their previous labels. ``neighbors`` may pass in the centroids'
+    sorted neighbor table when the caller already built it for ``C``.
     """
     none = np.empty(0, dtype=np.intp)
     k = len(C)
     if k < 2:
         return none, none
-    between = np.sqrt(sq_distances(C, C))
-    np.fill_diagonal(between, np.inf)
-    bound = np.maximum(lo, 0.5 * between.min(axis=1)[labels])
+    nb = neighbors if neighbors is not None else CentroidNeighbors(C)
+    bound = np.maximum(lo, nb.half_gap[labels])
     cand = np.flatnonzero(u * (1 + _EPS) + _EPS > bound)
     if cand.size == 0:
         return none, none
@@ -121,7 +122,7 @@ def bounded_reassign(
     if k <= DENSE_SEARCH_MAX_K or cand.size * k <= DENSE_MAX_ENTRIES:
         new, d1, d2 = nearest_two(X[cand], C)  # few centroids or few points: search them all
     else:
-        new, d1, d2 = CentroidNeighbors(C).nearest_two(X[cand], old, u[cand])
+        new, d1, d2 = nb.nearest_two(X[cand], old, u[cand])
     labels[cand] = new
     u[cand] = d1
     lo[cand] = d2
@@ -134,14 +135,15 @@ NEIGHBORHOODS = (4, 16, 64)
 
 
 def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
-                 u: np.ndarray | None = None, C: np.ndarray | None = None) -> None:
+                 u: np.ndarray | None = None, neighbors: CentroidNeighbors | None = None) -> None:
     """Lower the lower bounds ``lo`` (in place) after centroids moved by ``delta``.
 
     Hamerly's rule subtracts the largest move of any other centroid. At large K a few
     centroids move 10-20x more than the median, so that rule soon puts half the points back
-    in play although ~1 % change cluster. Given the moved centroids ``C`` and the points'
-    upper bounds ``u`` (already grown by their own centroid's move), a tighter valid bound
-    is also kept for each neighborhood of the M nearest centroids of the point's own ``a``:
+    in play although ~1 % change cluster. Given the points' upper bounds ``u`` (already grown
+    by their own centroid's move), a tighter valid bound
+    is also kept for each neighborhood of the M nearest centroids of the point's own ``a``
+    (from ``neighbors``, the moved centroids' sorted neighbor table):
     centroids inside it moved at most ``m_a``, so they are at least ``lo - m_a`` away; those
     outside are at least ``F_a - u`` away (``F_a`` = distance from ``a`` to the nearest
     centroid outside; triangle inequality). The largest of these valid bounds is kept.
@@ -152,15 +154,12 @@ def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
     top = int(np.argmax(delta))
     rest = np.delete(delta, top)
     shrunk = lo - np.where(labels == top, rest.max(), delta[top])
-    sizes = [m for m in NEIGHBORHOODS if m + 1 < k] if u is not None and C is not None else []
+    sizes = [m for m in NEIGHBORHOODS if m + 1 < k] if u is not None and neighbors is not None else []
     if sizes:
-        dist = np.sqrt(sq_distances(C, C))
-        order = np.argsort(dist, axis=1)  # self first (distance 0)
-        sorted_dist = np.take_along_axis(dist, order, axis=1)
-        moves = delta[order]
+        moves = delta[neighbors.order]  # row a: the moves of a's neighbors, nearest first (a itself first)
         for m in sizes:
             near_max = moves[:, 1 : m + 1].max(axis=1)
-            local = np.minimum(lo - near_max[labels], sorted_dist[labels, m + 1] - u)
+            local = np.minimum(lo - near_max[labels], neighbors.sorted_dist[labels, m + 1] - u)
             np.maximum(shrunk, local, out=shrunk)
     lo[:] = shrunk
 
@@ -224,14 +223,15 @@ class _ActiveSet:
             self.u[self.idx] = self.ua
             self.l[self.idx] = self.lowa
 
-    def advance(self, delta: np.ndarray, C: np.ndarray | None = None) -> None:
-        """Apply one round of centroid moves (to ``C``, if given) to the bounds."""
+    def advance(self, delta: np.ndarray, neighbors: CentroidNeighbors | None = None) -> None:
+        """Apply one round of centroid moves to the bounds (``neighbors``: the moved
+        centroids' neighbor table, for the tighter lower bounds of :func:`shrink_lower`)."""
         self.cum_delta += delta
         self.cum_max += float(delta.max()) if len(delta) else 0.0
         if 2.0 * self.cum_max > self.threshold:
             self.activate(4.0 * self.cum_max)
         self.ua += delta[self.la]
-        shrink_lower(self.lowa, self.la, delta, self.ua, C)
+        shrink_lower(self.lowa, self.la, delta, self.ua, neighbors)
 
     def finish(self) -> None:
         """Bring every point's bounds up to date (frozen ones included)."""
@@ -353,7 +353,8 @@ def lloyd(
         shift = float(np.sum(delta**2))
         C = new_C
         n_iter = it
-        active.advance(delta, C)
+        neighbors = CentroidNeighbors(C) if k >= 2 else None
+        active.advance(delta, neighbors)
         if empty.size:
             active.finish()
             if _relocate_empty(X, w, C, labels, empty):
@@ -362,7 +363,7 @@ def lloyd(
                 shift = np.inf
             active = _ActiveSet(X, w, labels, u, lo, k)
         else:
-            moved, old = bounded_reassign(active.Xa, C, active.la, active.ua, active.lowa)
+            moved, old = bounded_reassign(active.Xa, C, active.la, active.ua, active.lowa, neighbors)
             if moved.size:
                 sums.move(active.Xa[moved], active.wa[moved], old, active.la[moved])
             elif relaxed:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from core import plan as plan_module
 from core.cluster import polish
-from core.distances import nearest_two, sq_distances
+from core.distances import CentroidNeighbors, nearest_two, sq_distances
 from core.histogram import base_histogram, build_levels
 from core.lloyd import LloydResult, shrink_lower
 from core.quantize import quantize
@@ -29,7 +29,7 @@ def test_lower_bounds_stay_below_every_other_centroid_after_a_move(n, k, seed, b
     new_C = C + step
     delta = np.sqrt(np.sum(step**2, axis=1))
     u = u + delta[labels]
-    shrink_lower(lo, labels, delta, u, new_C)
+    shrink_lower(lo, labels, delta, u, CentroidNeighbors(new_C))
     d = np.sqrt(sq_distances(X, new_C))
     own = d[np.arange(n), labels]
     d[np.arange(n), labels] = np.inf
@@ -48,7 +48,7 @@ def test_neighborhood_bounds_are_tighter_than_the_global_rule():
     u = u + delta[labels]
     plain, local = lo.copy(), lo.copy()
     shrink_lower(plain, labels, delta)
-    shrink_lower(local, labels, delta, u, new_C)
+    shrink_lower(local, labels, delta, u, CentroidNeighbors(new_C))
     assert np.all(local >= plain)
     assert np.mean(local > plain + 1.0) > 0.5  # most points are far from the mover
 
