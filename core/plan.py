@@ -47,6 +47,10 @@ class Plan:
         Above :data:`POLISH_MAX_COLORS` distinct colors not even that: the labels come from
         the bins and the palette stage assigns the exact colors.
     relax: over-relaxation of the Lloyd update (see :func:`core.lloyd.lloyd`; 1 = plain).
+    lone_start_min_gain: with a single run (no restarts to rank), the level it starts on stops
+        at this gain instead (0 = ``coarse_min_gain``): the finer levels converge anyway.
+        At K = 256 on the five 0.25 MP photos, 3e-2 instead of 1e-3 gave the same MSE
+        (mean -0.02 %) for ~7 % less time.
     """
 
     base_bits: int
@@ -59,11 +63,13 @@ class Plan:
     final_min_gain: float = 0.0
     polish_after_fine_bins: bool = False
     relax: float = 1.0
+    lone_start_min_gain: float = 0.0
 
 
 FULL_PLAN = Plan(base_bits=8, coarse_bits=(4, 5, 6), coarse_tol_factor=0.1, final_max_iter=None,
                  init_points_per_cluster=8, final_tol_factor=10.0, coarse_min_gain=1e-3,
-                 final_min_gain=3e-4, polish_after_fine_bins=True, relax=1.8)
+                 final_min_gain=3e-4, polish_after_fine_bins=True, relax=1.8,
+                 lone_start_min_gain=3e-2)
 #: The GUI's live path: bin centers, loosely converged coarse levels, few final iterations.
 PREVIEW_PLAN = Plan(base_bits=7, coarse_bits=(4, 5, 6), coarse_tol_factor=10.0, final_max_iter=3,
                     init_points_per_cluster=4)
