@@ -20,6 +20,7 @@ from .histogram import Level
 from .kmeans import initial_centroids, tolerance
 from .lloyd import LloydResult, bounded_reassign, lloyd, shrink_lower
 from .plan import FINALIST_ITERS, POLISH_MAX_COLORS, Plan, finalists
+from .seeds import SeedStream
 
 ProgressFn = Callable[[float, str], None]
 
@@ -129,7 +130,7 @@ def coarse_to_fine(
         }
 
     first = levels[start]
-    rng = np.random.default_rng(seed)  # seeds drawn in order, so the pool cannot change them
+    rng = SeedStream(seed)  # seeds drawn in order, so the pool cannot change them
     seeds = [initial_centroids(first.X, k, first.w, rng, init, fixed=fixed) for _ in range(n_init)]
     runs = _each(lambda i: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, len(first.X))
     runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order

@@ -1,0 +1,71 @@
+"""The seeded stream behind initialization: deterministic, uniform, and choice() as numpy means it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.seeds import SeedStream
+
+
+@given(seed=st.integers(0, 2**63))
+def test_same_seed_same_numbers(seed):
+    a, b = SeedStream(seed), SeedStream(seed)
+    assert a.uniform(5).tolist() == b.uniform(5).tolist()
+    assert SeedStream(seed).uniform(3).tolist() != SeedStream(seed + 1).uniform(3).tolist()
+
+
+def test_uniform_numbers_fill_the_unit_interval_evenly():
+    x = SeedStream(7).uniform(20_000)
+    assert x.min() >= 0 and x.max() < 1
+    counts = np.histogram(x, bins=20, range=(0, 1))[0]
+    expected = len(x) / 20
+    chi2 = float(np.sum((counts - expected) ** 2 / expected))
+    assert chi2 < 43.8  # the 99.9th percentile of chi-square with 19 degrees of freedom
+
+
+@given(n=st.integers(1, 60), seed=st.integers(0, 1000), data=st.data())
+def test_choice_without_replacement_is_distinct_and_in_range(n, seed, data):
+    k = data.draw(st.integers(1, n))
+    picks = SeedStream(seed).choice(n, size=k, replace=False)
+    assert len(set(picks.tolist())) == k and picks.min() >= 0 and picks.max() < n
+
+
+@given(seed=st.integers(0, 1000), data=st.data())
+def test_weighted_choice_never_picks_zero_weights(seed, data):
+    w = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0]), min_size=1, max_size=30)))
+    positive = int(np.count_nonzero(w))
+    if positive == 0:
+        return
+    k = data.draw(st.integers(1, positive))
+    pool = np.arange(100, 100 + len(w))
+    picks = SeedStream(seed).choice(pool, size=k, replace=False, p=w / w.sum())
+    assert len(set(picks.tolist())) == k
+    assert np.all(w[picks - 100] > 0)
+    one = SeedStream(seed).choice(len(w), p=w / w.sum())
+    assert w[int(one)] > 0
+
+
+def test_weighted_choice_follows_the_weights():
+    rng = SeedStream(3)
+    w = np.array([1.0, 2.0, 7.0])
+    draws = rng.choice(3, size=20_000, p=w / w.sum())
+    freq = np.bincount(draws, minlength=3) / len(draws)
+    np.testing.assert_allclose(freq, w / w.sum(), atol=0.015)
+
+
+def test_quantizing_does_not_import_numpy_random():
+    """numpy.random costs ~20 ms per fresh process; the quantizer's path must not need it."""
+    code = (
+        "import sys, numpy as np\n"
+        "from core.quantize import quantize\n"
+        "img = (np.arange(64 * 64 * 3) % 251).astype(np.uint8).reshape(64, 64, 3)\n"
+        "quantize(img, 16)\n"
+        "print('numpy.random' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
