@@ -154,7 +154,7 @@ def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
     top = int(np.argmax(delta))
     rest = np.delete(delta, top)
     shrunk = lo - np.where(labels == top, rest.max(), delta[top])
-    sizes = [m for m in NEIGHBORHOODS if m + 1 < k] if u is not None and neighbors is not None else []
+    sizes = [m for m in NEIGHBORHOODS if m + 1 < neighbors.prefix] if u is not None and neighbors is not None else []
     if sizes:
         moves = delta[neighbors.order]  # row a: the moves of a's neighbors, nearest first (a itself first)
         for m in sizes:

@@ -105,3 +105,21 @@ def test_seven_bit_level_with_one_exact_update_is_within_one_percent_of_convergi
         slow = quantize(sample_photo, k, plan=converge)
         assert fast.inertia <= 1.01 * slow.inertia
         assert fast.n_iter < slow.n_iter
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 300), k=st.integers(2, 160), seed=st.integers(0, 10_000))
+def test_neighbor_search_finds_the_nearest_centroid_and_a_valid_second_bound(n, k, seed):
+    """The ball search (sorted prefix of 72 neighbors, then all K) agrees with brute force."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 255, (n, 3))
+    C = rng.uniform(0, 255, (k, 3))
+    labels = rng.integers(0, k, n)  # any current centroid: the search must still find the nearest
+    d = np.sqrt(sq_distances(X, C))
+    rows = np.arange(n)
+    u = d[rows, labels]
+    new, d1, d2 = CentroidNeighbors(C).nearest_two(X, labels, u)
+    np.testing.assert_allclose(d1, d.min(axis=1), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(d[rows, new], d1, rtol=0, atol=1e-9)
+    d[rows, new] = np.inf
+    assert np.all(d2 <= d.min(axis=1) + 1e-9)
