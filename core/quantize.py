@@ -33,7 +33,7 @@ import numpy as np
 
 from .cluster import Clustering, coarse_to_fine
 from .colorspace import COLOR_SPACES, from_features, to_features
-from .distances import sq_distance_to_assigned
+from .distances import CentroidNeighbors, sq_distance_to_assigned
 from .fixed import check_fixed_colors
 from .histogram import base_histogram, build_levels
 from .lloyd import Cancelled, bounded_reassign, shrink_lower
@@ -120,9 +120,10 @@ def _finalize_palette(
     delta = np.sqrt(np.sum((C_round - cl.centroids) ** 2, axis=1))
     u = cl.upper + delta[cl.labels]
     lo = cl.lower.copy()
-    shrink_lower(lo, cl.labels, delta)
+    neighbors = CentroidNeighbors(C_round) if len(C_round) >= 2 else None
+    shrink_lower(lo, cl.labels, delta, u, neighbors)
     labels = cl.labels.copy()
-    bounded_reassign(X, C_round, labels, u, lo)
+    bounded_reassign(X, C_round, labels, u, lo, neighbors)
     # Merge entries that rounded to the same color, then drop the empty ones.
     uniq, first_of = np.unique(palette, axis=0, return_inverse=True)
     first_of = first_of.ravel()
