@@ -91,8 +91,8 @@ def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], conv
     shrink_lower(cl.lower, labels, delta, cl.upper, CentroidNeighbors(new_C) if k >= 2 else None)
     cl.centroids = new_C
     # Inertia after the move, from the cluster sums: sum w|x|^2 - 2 C.S + W |C|^2.
-    q = float(np.dot(w, np.einsum("ij,ij->i", X, X)))
-    inertia = q - 2.0 * float(np.sum(new_C * S)) + float(np.dot(W, np.einsum("ij,ij->i", new_C, new_C)))
+    q = float(np.sum(w * np.einsum("ij,ij->i", X, X)))
+    inertia = q - 2.0 * float(np.sum(new_C * S)) + float(np.sum(W * np.einsum("ij,ij->i", new_C, new_C)))
     cl.history.append(max(inertia, 0.0))
     cl.n_iter += 1
     return cl

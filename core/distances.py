@@ -73,6 +73,26 @@ def sq_distance_to_assigned(X: np.ndarray, C: np.ndarray, labels: np.ndarray) ->
     return d
 
 
+def nearest(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest centroid and the squared distance to it, for every row of ``X``.
+
+    The labels are those of :func:`nearest_two` (ties to the lowest index); without the second
+    distance, an update of plain Lloyd costs ~30 % less.
+    """
+    n = len(X)
+    labels = np.empty(n, dtype=np.intp)
+    sq = np.empty(n, dtype=np.float64)
+
+    def run(start: int, stop: int) -> None:
+        d = sq_distances(X[start:stop], C)
+        lab = d.argmin(axis=1)
+        labels[start:stop] = lab
+        sq[start:stop] = d[np.arange(stop - start), lab]
+
+    parallel.map_chunks(run, n, chunk_rows(len(C)), pool=n * len(C) >= POOL_MIN_ENTRIES)
+    return labels, sq
+
+
 def nearest_two(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index of the nearest centroid and the distances (not squared) to the nearest two.
 
@@ -182,7 +202,9 @@ class CentroidNeighbors:
         def run(a: int, b: int) -> None:
             new[a:b], d1[a:b], d2[a:b] = self._nearest_two_rows(X[a:b], labels[a:b], u[a:b])
 
-        parallel.map_chunks(run, n, PARALLEL_ROWS, pool=n * 64 >= POOL_MIN_ENTRIES)
+        pooled = n * 64 >= POOL_MIN_ENTRIES
+        # Without the pool, one pass over all rows: each pass loops over the widths in Python.
+        parallel.map_chunks(run, n, PARALLEL_ROWS if pooled else max(n, 1), pool=pooled)
         return new, d1, d2
 
     def _nearest_two_rows(

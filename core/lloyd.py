@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned
+from .distances import CentroidNeighbors, nearest, nearest_two, sq_distance_to_assigned
 
 #: Below this many point-centroid pairs an iteration computes every distance: bounds cost
 #: more bookkeeping than they save on small problems (coarse levels, restarts).
@@ -246,10 +246,11 @@ def _lloyd_dense(
     should_stop: Callable[[], bool] | None, on_iteration: Callable[[int, np.ndarray, float], None] | None,
     record_centroids: bool, n_fixed: int = 0, relax: float = 1.0,
 ) -> LloydResult:
-    """Plain Lloyd (every distance, every iteration) for small problems; same stopping rules."""
+    """Plain Lloyd (every distance, every iteration) for small problems; same stopping rules.
+    The second-nearest distances (the bounds a finer level inherits) are computed once, at the end."""
     k, dims = len(C), X.shape[1]
-    labels, u, lo = nearest_two(X, C)
-    history = [float(np.sum(w * u * u))]
+    labels, sq = nearest(X, C)
+    history = [float(np.sum(w * sq))]
     trail = [C.copy()] if record_centroids else []
     converged = False
     n_iter = 0
@@ -271,13 +272,13 @@ def _lloyd_dense(
         n_iter = it
         empty = np.flatnonzero(~nz[n_fixed:]) + n_fixed
         relocated = bool(empty.size) and _relocate_empty(X, w, C, labels, empty)
-        new_labels, u, lo = nearest_two(X, C)
+        new_labels, sq = nearest(X, C)
         stable = not relocated and np.array_equal(new_labels, labels)
         labels = new_labels
         step = relax if not stable else 1.0
         if stable and not relaxed:
             shift = 0.0  # labels are stable, so C is already their mean: a fixed point
-        inertia = float(np.sum(w * u * u))
+        inertia = float(np.sum(w * sq))
         history.append(inertia)
         if record_centroids:
             trail.append(C.copy())
@@ -289,6 +290,7 @@ def _lloyd_dense(
                 continue
             converged = True
             break
+    _, u, lo = nearest_two(X, C)  # same labels (same distances, same tie rule), plus the bounds
     exact = float(np.sum(w * sq_distance_to_assigned(X, C, labels)))
     history[-1] = exact
     return LloydResult(C, labels, exact, n_iter, converged, history, trail, u, lo)

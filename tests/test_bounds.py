@@ -123,3 +123,18 @@ def test_neighbor_search_finds_the_nearest_centroid_and_a_valid_second_bound(n, 
     np.testing.assert_allclose(d[rows, new], d1, rtol=0, atol=1e-9)
     d[rows, new] = np.inf
     assert np.all(d2 <= d.min(axis=1) + 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 70), seed=st.integers(0, 10_000))
+def test_nearest_gives_the_labels_of_nearest_two_and_the_squared_distance(n, k, seed):
+    from core.distances import nearest
+
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 8, (n, 3)).astype(np.float64)  # small integers: many exact ties
+    C = rng.integers(0, 8, (k, 3)).astype(np.float64)
+    labels, sq = nearest(X, C)
+    ref_labels, d1, _ = nearest_two(X, C)
+    np.testing.assert_array_equal(labels, ref_labels)
+    np.testing.assert_array_equal(labels, np.argmin(sq_distances(X, C), axis=1))
+    np.testing.assert_allclose(np.sqrt(sq), d1, rtol=0, atol=1e-12)
