@@ -169,13 +169,19 @@ def _ranks_by_bucket(code: np.ndarray, space: int) -> np.ndarray:
     return out
 
 
-def build_levels(base: BaseHistogram, X_base: np.ndarray, coarse_bits: list[int]) -> list[Level]:
+def build_levels(base: BaseHistogram, X_base: np.ndarray, coarse_bits: list[int],
+                 max_points: dict[int, int] | None = None) -> list[Level]:
     """Levels from coarsest to finest; the finest is the base itself (features ``X_base``).
 
     A coarse point is the weighted mean, in feature space, of the base points in its bin.
+    A level with more bins than ``max_points[bits]`` is left out (it would save too little).
     """
     w = base.counts.astype(np.float64)
     groups = [coarse_groups(base, b) for b in coarse_bits]
+    if max_points:
+        kept = [(b, g) for b, g in zip(coarse_bits, groups, strict=True)
+                if b not in max_points or len(g) == 0 or int(g.max()) + 1 <= max_points[b]]
+        coarse_bits, groups = [b for b, _ in kept], [g for _, g in kept]
     levels: list[Level] = []
     for bits, g in zip(coarse_bits, groups, strict=True):
         n = int(g.max()) + 1

@@ -95,16 +95,34 @@ def test_polish_keeps_fixed_centroids_in_place(photo):
     np.testing.assert_array_equal(cl.centroids[:2], C[:2])
 
 
+def _with_many_colors(photo: np.ndarray) -> np.ndarray:
+    """The photo with seeded +-1 noise: twice the distinct colors, about as many 7-bit bins,
+    the kind of histogram where the 7-bit level pays (bins <= 60 % of the colors)."""
+    rng = np.random.default_rng(0)
+    return np.clip(photo.astype(np.int16) + rng.integers(-1, 2, photo.shape), 0, 255).astype(np.uint8)
+
+
 def test_seven_bit_level_with_one_exact_update_is_within_one_percent_of_converging(sample_photo):
-    """The trade written in core.plan: on a photo with more than SEVEN_BIT_MIN_COLORS colors,
-    one update on the exact colors after the 7-bit level stays within 1 % of converging there."""
-    assert len(base_histogram(sample_photo.reshape(-1, 3), 8).codes) > plan_module.SEVEN_BIT_MIN_COLORS
+    """The trade written in core.plan: where the 7-bit level is used, one update on the exact
+    colors after it stays within 1 % of converging there, in fewer updates."""
+    img = _with_many_colors(sample_photo)
+    base = base_histogram(img.reshape(-1, 3), 8)
+    levels = build_levels(base, base.means, [5, 7], max_points={7: int(plan_module.SEVEN_BIT_MAX_SHARE
+                                                                      * len(base.codes))})
+    assert [lv.bits for lv in levels] == [5, 7, 8]  # the level is really used on this image
     converge = dataclasses.replace(plan_module.FULL_PLAN, polish_after_fine_bins=False)
     for k in (16, 64):
-        fast = quantize(sample_photo, k)
-        slow = quantize(sample_photo, k, plan=converge)
+        fast = quantize(img, k)
+        slow = quantize(img, k, plan=converge)
         assert fast.inertia <= 1.01 * slow.inertia
         assert fast.n_iter < slow.n_iter
+
+
+def test_a_seven_bit_level_that_saves_little_is_left_out(sample_photo):
+    base = base_histogram(sample_photo.reshape(-1, 3), 8)  # 7-bit bins: 74 % of the colors
+    share = int(plan_module.SEVEN_BIT_MAX_SHARE * len(base.codes))
+    assert [lv.bits for lv in build_levels(base, base.means, [5, 6, 7], max_points={7: share})] == [5, 6, 8]
+    assert [lv.bits for lv in build_levels(base, base.means, [5, 6, 7])] == [5, 6, 7, 8]
 
 
 @settings(max_examples=60, deadline=None)
