@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -100,5 +101,11 @@ def test_dither_strength_slider_rerenders(qtbot, window, photo_path):
     wait_settled(qtbot, window)
     assert window.controller.shown.options.dither_strength == 0.0
     none = window.controller.full
-    np.testing.assert_array_equal(none.indices, none.quantized.indices)  # strength 0 = no dithering
+    # Strength 0 = no dithering: every pixel gets a nearest palette color, as the quantizer
+    # gave it (a pixel exactly between two colors may get either of them).
+    pal = none.quantized.palette.astype(np.int64)
+    px = np.asarray(Image.open(photo_path).convert("RGB")).astype(np.int64)
+    err_none = ((px - pal[none.indices]) ** 2).sum(axis=2)
+    err_quantized = ((px - pal[none.quantized.indices]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(err_none, err_quantized)
     assert not np.array_equal(none.indices, full_strength)
