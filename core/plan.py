@@ -105,11 +105,20 @@ FINALIST_ITERS = 5
 #: < 0.2 % more for 2-3 more updates there.
 SEVEN_BIT_MIN_K = 1
 SEVEN_BIT_MIN_COLORS = 20_000
-#: ... and only when its bins are at most this share of the exact colors. Where they are not
-#: (chelsea 68 %, rocket 73 %), Lloyd on the bins costs about what it costs on the colors,
-#: so the colors get the converged run: rocket K = 256 went 1.019x -> 1.009x scikit-learn's
-#: MSE, chelsea K = 256 0.996x -> 0.991x, for 25-65 ms more at K = 256.
+#: ... and, above SEVEN_BIT_SHARE_ABOVE_K, only when its bins are at most this share of the
+#: exact colors. Where they are not (chelsea 68 %, rocket 73 %), Lloyd on the bins costs about
+#: what it costs on the colors, and at large K (one or two runs, clusters of a few hundred
+#: colors) converging on the exact colors buys the most: rocket K = 256 went 1.019x -> 1.009x
+#: scikit-learn's MSE, chelsea K = 256 0.996x -> 0.991x, for 0-65 ms more. At K <= 64 the
+#: restarts decide more of the quality and the converged run cost chelsea K = 16 1.6x the time
+#: (0.069 -> 0.112 s) for 1.010x -> 1.001x, so the level stays there.
 SEVEN_BIT_MAX_SHARE = 0.6
+SEVEN_BIT_SHARE_ABOVE_K = 64
+
+
+def seven_bit_max_points(distinct: int, k: int) -> int | None:
+    """The most 7-bit bins worth a level for ``distinct`` exact colors at ``k`` (None: any)."""
+    return int(SEVEN_BIT_MAX_SHARE * distinct) if k > SEVEN_BIT_SHARE_ABOVE_K else None
 #: Above this many exact colors even the one update is skipped (labels come from the 7-bit
 #: bins and the palette stage assigns the exact colors). At 12 MP, K = 16: 0.84 -> 0.61 s CPU
 #: for MSE +0.04 % against converging on the exact colors.

@@ -43,12 +43,12 @@ from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are r
     FULL_PLAN,
     PREVIEW_PLAN,
     PREVIEW_PLAN_SMALL_K,
-    SEVEN_BIT_MAX_SHARE,
     Plan,
     coarse_bits,
     default_n_init,
     draft_first,
     plan_for,
+    seven_bit_max_points,
 )
 from .visible import ColorHistogram, color_histogram, map_back, split_alpha
 
@@ -216,8 +216,9 @@ def quantize(
             cl.labels = cl.labels[len(F):]
             cl.upper, cl.lower = cl.upper[len(F):], cl.lower[len(F):]
         else:
+            cap = seven_bit_max_points(distinct, k_visible)
             levels = build_levels(base, X_base, coarse_bits(plan, base.bits, distinct, k_visible),
-                                  max_points={7: int(SEVEN_BIT_MAX_SHARE * distinct)})
+                                  max_points=None if cap is None else {7: cap})
             cl = coarse_to_fine(levels, min(k_visible, distinct + len(F)), seed=seed, init=init,
                                 n_init=n_init, max_iter=max_iter, tol=tol, should_stop=stop,
                                 progress=checkpoint, plan=plan, fixed=F)

@@ -37,3 +37,9 @@ def test_full_mode_stops_on_small_gains_and_previews_do_not_look_at_gains():
     assert 1 < plan.FULL_PLAN.relax < 2  # over-relaxation below 2 never increases the inertia
     for p in (plan.PREVIEW_PLAN, plan.PREVIEW_PLAN_SMALL_K, plan.DRAFT_PLAN):
         assert p.coarse_min_gain == 0 and p.final_min_gain == 0 and p.relax == 1
+
+
+def test_a_seven_bit_level_that_saves_little_is_dropped_only_at_large_k():
+    assert plan.seven_bit_max_points(100_000, plan.SEVEN_BIT_SHARE_ABOVE_K) is None
+    assert plan.seven_bit_max_points(100_000, plan.SEVEN_BIT_SHARE_ABOVE_K + 1) == int(
+        plan.SEVEN_BIT_MAX_SHARE * 100_000)
