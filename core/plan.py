@@ -14,6 +14,9 @@ Three modes share one pipeline and differ only in a :class:`Plan`:
   photos the mean MSE against scikit-learn went 0.997 -> 0.993 and the worst 1.016 -> 1.012 at
   about the same number of updates; a 1e-3 rule on the exact level as well saved 10-30 % more
   updates at K >= 64 but let the worst case reach 1.018 (rocket, K = 64).
+  Photos with more than :data:`SEVEN_BIT_MIN_COLORS` colors go through a level of 7-bit bins
+  instead, where Lloyd converges; the exact colors then get one plain update
+  (``polish_after_fine_bins``), and none above :data:`POLISH_MAX_COLORS`.
 - **preview** (:data:`PREVIEW_PLAN`, :data:`PREVIEW_PLAN_SMALL_K` up to
   :data:`PREVIEW_FINE_BINS_ABOVE_K`): bins instead of exact colors, answered within a slider drag.
 - **draft** (:data:`DRAFT_PLAN`): a rougher first look the GUI shows before the preview when
