@@ -2,7 +2,9 @@
 
 Every point keeps an upper bound ``u`` on the distance to its own centroid and a lower bound
 ``lo`` on the distance to any other centroid. When centroids move by ``delta``, ``u`` grows by
-its own centroid's move and ``lo`` shrinks by the largest other move; a point whose ``u`` is
+its own centroid's move and ``lo`` shrinks by the largest other move, or less where a tighter
+bound holds (the largest move among the own centroid's nearest neighbors, with the triangle
+inequality for the rest: :func:`shrink_lower`); a point whose ``u`` is
 still below ``max(lo, s)`` (``s`` = half the distance to the nearest other centroid) cannot
 change cluster and is skipped. After the first few iterations almost every point is skipped,
 so an iteration costs O(N) cheap bound updates plus full distances for the few points near a
@@ -156,9 +158,11 @@ def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
     shrunk = lo - np.where(labels == top, rest.max(), delta[top])
     sizes = [m for m in NEIGHBORHOODS if m + 1 < neighbors.prefix] if u is not None and neighbors is not None else []
     if sizes:
-        moves = delta[neighbors.order]  # row a: the moves of a's neighbors, nearest first (a itself first)
+        moves = delta[neighbors.order]  # row a: the moves of a's nearest centroids, nearest first
         for m in sizes:
-            near_max = moves[:, 1 : m + 1].max(axis=1)
+            # Columns 0..m: a itself and its m nearest others. An exact duplicate of a may sort
+            # before a, so a's own move is counted too (it only makes the bound smaller).
+            near_max = moves[:, : m + 1].max(axis=1)
             local = np.minimum(lo - near_max[labels], neighbors.sorted_dist[labels, m + 1] - u)
             np.maximum(shrunk, local, out=shrunk)
     lo[:] = shrunk

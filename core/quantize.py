@@ -10,7 +10,8 @@ This is the engine's entry point for images; :func:`quantize` runs libimagequant
    k-means++ and restarts run on a coarse binned level (4-6 bits per channel, bin means
    weighted by pixel counts), then Lloyd continues on finer levels down to the exact distinct
    colors, each level starting from the previous centroids with Hamerly bounds inherited from
-   the parent bins. Each level stops when an update gains almost nothing (see :mod:`core.plan`).
+   the parent bins. Each level stops when an update gains almost nothing (see :mod:`core.plan`);
+   after a level of 7-bit bins (large histograms), the exact colors get one update, or none.
    Fixed colors (:mod:`core.fixed`) are centroids that never move.
 3. Palette (:func:`_finalize_palette`): centroids are rounded to 8-bit colors, colors are
    re-assigned to the rounded palette, empty and duplicate entries are dropped, entries are
@@ -181,6 +182,8 @@ def quantize(
     """
     t0 = time.perf_counter()
     _validate(pixels, k, color_space)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, not {seed!r}")
     fix = check_fixed_colors(fixed, k)
     n_init = default_n_init(k, preview) if n_init is None else n_init
     progress: ProgressFn = on_progress or (lambda f, s: None)

@@ -20,7 +20,7 @@ class SeedStream:
     """Deterministic uniform numbers from a seed: the same seed gives the same numbers."""
 
     def __init__(self, seed: int) -> None:
-        self._state = (int(seed) * _GOLDEN) & _MASK
+        self._state = int(seed) & _MASK  # SplitMix64's own seeding: the mixing decorrelates s, s + 1
 
     def _next(self) -> int:
         self._state = (self._state + _GOLDEN) & _MASK
@@ -34,7 +34,8 @@ class SeedStream:
         return (self._next() >> 11) * (1.0 / (1 << 53))
 
     def uniform(self, size: int | None = None) -> float | np.ndarray:
-        """Uniform numbers in [0, 1): one float, or an array of ``size``."""
+        """Uniform numbers in [0, 1): one float, or an array of ``size`` (pass it by keyword,
+        as for ``numpy.random.Generator.uniform``, whose first parameter is ``low``)."""
         if size is None:
             return self.random()
         return np.array([self.random() for _ in range(int(size))], dtype=np.float64)
@@ -74,7 +75,9 @@ class SeedStream:
         for _ in range(count):
             if not cum[-1] > 0:
                 raise ValueError("fewer elements with a positive probability than draws")
-            i = min(int(np.searchsorted(cum, self.random() * cum[-1], side="right")), n - 1)
+            i = int(np.searchsorted(cum, self.random() * cum[-1], side="right"))
+            if i >= n or weights[i] <= 0:  # r * total rounded up to the total: the last positive one
+                i = int(np.flatnonzero(weights > 0)[-1])
             picks.append(i)
             if not replace:  # recounted, so a drawn element keeps no rounding sliver
                 weights[i] = 0.0

@@ -156,3 +156,20 @@ def test_nearest_gives_the_labels_of_nearest_two_and_the_squared_distance(n, k, 
     np.testing.assert_array_equal(labels, ref_labels)
     np.testing.assert_array_equal(labels, np.argmin(sq_distances(X, C), axis=1))
     np.testing.assert_allclose(np.sqrt(sq), d1, rtol=0, atol=1e-12)
+
+
+def test_lower_bounds_stay_valid_when_a_centroid_lands_exactly_on_another():
+    """An exact duplicate may sort before the point's own centroid in the neighbor table; its
+    move must still count (found in review: a bound of 57.8 against a true distance of 0.87)."""
+    rng = np.random.default_rng(1)
+    C = rng.uniform(0, 255, (20, 3))
+    X = C[5] + rng.normal(0, 0.5, (200, 3))
+    labels, u, lo = nearest_two(X, C)
+    new_C = C.copy()
+    new_C[2] = C[5]  # centroid 2 jumps onto centroid 5
+    delta = np.sqrt(np.sum((new_C - C) ** 2, axis=1))
+    u = u + delta[labels]
+    shrink_lower(lo, labels, delta, u, CentroidNeighbors(new_C))
+    d = np.sqrt(sq_distances(X, new_C))
+    d[np.arange(len(X)), labels] = np.inf
+    assert np.all(lo <= d.min(axis=1) + 1e-9)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,23 @@ def test_same_seed_same_numbers(seed):
     a, b = SeedStream(seed), SeedStream(seed)
     assert a.uniform(5).tolist() == b.uniform(5).tolist()
     assert SeedStream(seed).uniform(3).tolist() != SeedStream(seed + 1).uniform(3).tolist()
+
+
+def test_neighboring_seeds_give_unrelated_streams():
+    """The GUI's seed box steps by one: the next seed must give a fresh start, not a shifted
+    copy of the same stream."""
+    for seed in (0, 5, 100, 2**40):
+        a = set(SeedStream(seed).uniform(size=200).tolist())
+        b = set(SeedStream(seed + 1).uniform(size=200).tolist())
+        assert not a & b
+
+
+def test_quantize_refuses_negative_and_fractional_seeds(photo):
+    from core.quantize import quantize
+
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="seed"):
+            quantize(photo, 4, seed=bad)
 
 
 def test_uniform_numbers_fill_the_unit_interval_evenly():
