@@ -116,16 +116,22 @@ class Level:
 
 def coarse_groups(base: BaseHistogram, bits: int) -> np.ndarray:
     """For every base point, the compact index of its bin at ``bits`` bits per channel."""
-    shift = base.bits - bits
+    return _group_codes(base.codes, base.bits, base.channels, bits)[0]
+
+
+def _group_codes(codes: np.ndarray, bits_in: int, channels: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """For codes packed at ``bits_in`` bits per channel: each one's bin at ``bits`` bits per
+    channel (its rank among the occupied bins, in code order), and the occupied bins' codes."""
+    shift = bits_in - bits
     mask = (1 << bits) - 1
-    codes = base.codes.astype(np.uint32, copy=False)
+    codes = codes.astype(np.uint32, copy=False)
     code = np.zeros(len(codes), dtype=np.uint32)
-    for c in range(base.channels):  # channel c sits (channels-1-c) fields from the right
-        field = codes >> np.uint32(base.bits * (base.channels - 1 - c) + shift)
+    for c in range(channels):  # channel c sits (channels-1-c) fields from the right
+        field = codes >> np.uint32(bits_in * (channels - 1 - c) + shift)
         field &= np.uint32(mask)
         code <<= np.uint32(bits)
         code |= field
-    space = bits * base.channels
+    space = bits * channels
     if space <= 24:
         # Rank of each bin among the occupied ones, without a cumulative sum over the whole
         # 2^space table: np.cumsum there held the GIL for ~100 ms (a stalled window), while
@@ -135,10 +141,14 @@ def coarse_groups(base: BaseHistogram, bits: int) -> np.ndarray:
         occupied = np.flatnonzero(present)
         rank = np.empty(1 << space, dtype=np.int64)
         rank[occupied] = np.arange(len(occupied), dtype=np.int64)
-        return rank[code]
+        return rank[code], occupied.astype(np.uint32)
     if space > 28:  # more than 16 buckets: one sort is cheaper
-        return np.unique(code, return_inverse=True)[1].ravel()
-    return _ranks_by_bucket(code, space)
+        uniq, inverse = np.unique(code, return_inverse=True)
+        return inverse.ravel(), uniq
+    ranks = _ranks_by_bucket(code, space)
+    bins = np.empty(int(ranks.max()) + 1 if len(ranks) else 0, dtype=np.uint32)
+    bins[ranks] = code
+    return ranks, bins
 
 
 def _ranks_by_bucket(code: np.ndarray, space: int) -> np.ndarray:
@@ -175,27 +185,33 @@ def build_levels(base: BaseHistogram, X_base: np.ndarray, coarse_bits: list[int]
 
     A coarse point is the weighted mean, in feature space, of the base points in its bin.
     A level with more bins than ``max_points[bits]`` is left out (it would save too little).
+    Levels are built finest first, each from the next finer one (its bins' codes, weights and
+    weighted sums), so the coarse levels cost passes over bins, not over every base point;
+    with integer features (RGB) the sums are exactly those over the base points.
     """
     w = base.counts.astype(np.float64)
-    groups = [coarse_groups(base, b) for b in coarse_bits]
-    if max_points:
-        kept = [(b, g) for b, g in zip(coarse_bits, groups, strict=True)
-                if b not in max_points or len(g) == 0 or int(g.max()) + 1 <= max_points[b]]
-        coarse_bits, groups = [b for b, _ in kept], [g for _, g in kept]
-    levels: list[Level] = []
-    for bits, g in zip(coarse_bits, groups, strict=True):
-        n = int(g.max()) + 1
-        W = np.bincount(g, weights=w, minlength=n)
-        X = np.stack(
-            [np.bincount(g, weights=w * X_base[:, j], minlength=n) for j in range(X_base.shape[1])],
+    dims = X_base.shape[1]
+    codes, bits_in = base.codes, base.bits
+    W, S = w, None  # S is None for the base: its sums are w * X_base, taken per channel
+    built: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # (bits, X, W, child -> bin)
+    for bits in sorted(coarse_bits, reverse=True):
+        ranks, bins = _group_codes(codes, bits_in, base.channels, bits)
+        if max_points and bits in max_points and len(bins) > max_points[bits]:
+            continue
+        n = len(bins)
+        W_bin = np.bincount(ranks, weights=W, minlength=n)
+        S_bin = np.stack(
+            [np.bincount(ranks, weights=(w * X_base[:, j]) if S is None else S[:, j], minlength=n)
+             for j in range(dims)],
             axis=1,
-        ) / W[:, None]
-        levels.append(Level(X, W, bits=bits))
+        )
+        built.append((bits, S_bin / W_bin[:, None], W_bin, ranks))
+        codes, bits_in, W, S = bins, bits, W_bin, S_bin
+    levels = [Level(X, Wb, bits=bits) for bits, X, Wb, _ in reversed(built)]
     levels.append(Level(X_base, w, bits=base.bits))
+    to_parent = [ranks for _, _, _, ranks in reversed(built)]  # level i+1's point -> level i's bin
     for i in range(1, len(levels)):
-        fine_group = groups[i] if i < len(groups) else np.arange(len(X_base))
-        parent = np.empty(len(levels[i].X), dtype=np.intp)
-        parent[fine_group] = groups[i - 1]
+        parent = to_parent[i - 1]
         diff = levels[i].X - levels[i - 1].X[parent]
         levels[i].parent = parent
         levels[i].radius = np.sqrt(np.einsum("ij,ij->i", diff, diff))

@@ -25,3 +25,33 @@ def test_coarse_groups_rank_occupied_bins_in_order(bits, channels, seed):
     for c in range(channels):
         keys = (keys << bits) | coarse[:, c]
     np.testing.assert_array_equal(groups, np.unique(keys, return_inverse=True)[1].ravel())
+
+
+@given(st.lists(st.integers(3, 7), min_size=1, max_size=4, unique=True), st.integers(3, 4),
+       st.integers(1, 4000), st.integers(0, 2**31))
+def test_levels_built_from_each_other_equal_levels_built_from_the_colors(bits, channels, n, seed):
+    """Coarse levels are aggregated from the next finer level; with integer features the bin
+    means, weights and parent links are exactly those computed straight from the colors."""
+    from core.histogram import build_levels
+
+    rng = np.random.default_rng(seed)
+    px = rng.integers(0, 256, size=(n, channels), dtype=np.uint8)
+    px[: n // 2] = px[0]  # a heavy color, so weights differ
+    base = base_histogram(px, 8)
+    X = base.means.astype(np.float64)
+    levels = build_levels(base, X, sorted(bits))
+    assert [lv.bits for lv in levels] == [*sorted(bits), 8]
+    w = base.counts.astype(np.float64)
+    for lv, b in zip(levels[:-1], sorted(bits), strict=True):
+        g = coarse_groups(base, b)
+        W = np.bincount(g, weights=w)
+        np.testing.assert_array_equal(lv.w, W)
+        for j in range(channels):
+            np.testing.assert_array_equal(lv.X[:, j], np.bincount(g, weights=w * X[:, j]) / W)
+    # Following the parent links from every color reaches the bin that holds it, on every level.
+    bin_of = np.arange(len(X))
+    for i in range(len(levels) - 1, 0, -1):
+        finer, coarser = levels[i], levels[i - 1]
+        np.testing.assert_allclose(finer.radius, np.linalg.norm(finer.X - coarser.X[finer.parent], axis=1))
+        bin_of = finer.parent[bin_of]
+        np.testing.assert_array_equal(bin_of, coarse_groups(base, coarser.bits))
