@@ -139,9 +139,9 @@ def _group_codes(codes: np.ndarray, bits_in: int, channels: int, bits: int) -> t
         present = np.zeros(1 << space, dtype=bool)
         present[code] = True
         occupied = np.flatnonzero(present)
-        rank = np.empty(1 << space, dtype=np.int64)
-        rank[occupied] = np.arange(len(occupied), dtype=np.int64)
-        return rank[code], occupied.astype(np.uint32)
+        rank = np.empty(1 << space, dtype=np.int32)  # int32: half the pages to fault in (8 MB at 7 bits)
+        rank[occupied] = np.arange(len(occupied), dtype=np.int32)
+        return rank[code].astype(np.intp), occupied.astype(np.uint32)
     if space > 28:  # more than 16 buckets: one sort is cheaper
         uniq, inverse = np.unique(code, return_inverse=True)
         return inverse.ravel(), uniq
