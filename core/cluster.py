@@ -4,8 +4,9 @@ Restarts (k-means++ and Lloyd) run on the coarsest level with enough points, whe
 cheap; the best few are refined one level further and the winner continues level by level
 down to the finest, each time with Hamerly bounds inherited from the parent bins (a point's
 distance to its parent is added to the bounds). After a level of 7-bit bins the exact colors
-get a single update (:func:`polish`), or none on very large histograms (see :mod:`core.plan`). Independent runs (restarts, finalists) go to
-the shared pool; their seeds are drawn in order first, so the pool never changes the result.
+get a single update (:func:`polish`), or none on very large histograms (see :mod:`core.plan`).
+Independent runs (restarts, finalists) go to the shared pool; their seeds are drawn in order
+first, so the pool never changes the result.
 """
 
 from __future__ import annotations
@@ -74,9 +75,9 @@ def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], conv
            n_fixed: int = 0) -> Clustering:
     """One plain Lloyd update on the finer level ``lv``: its points are assigned to ``prev``'s
     centroids (bounds inherited from the parent bins), then every centroid moves to its
-    cluster's exact mean (fixed centroids and those of empty clusters stay). The bounds are carried over the move, so the palette stage's
-    assignment still starts from valid ones; the inertia of the update is appended to
-    ``history``."""
+    cluster's exact mean (fixed centroids and those of empty clusters stay). The bounds are
+    carried over the move, so the palette stage's assignment still starts from valid ones;
+    the inertia of the update is appended to ``history``."""
     cl = _inherit(prev, lv, n_iter, list(history), converged)
     X, w, C, labels = lv.X, lv.w, cl.centroids, cl.labels
     bounded_reassign(X, C, labels, cl.upper, cl.lower)

@@ -156,7 +156,8 @@ def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
     top = int(np.argmax(delta))
     rest = np.delete(delta, top)
     shrunk = lo - np.where(labels == top, rest.max(), delta[top])
-    sizes = [m for m in NEIGHBORHOODS if m + 1 < neighbors.prefix] if u is not None and neighbors is not None else []
+    usable = u is not None and neighbors is not None
+    sizes = [m for m in NEIGHBORHOODS if m + 1 < neighbors.prefix] if usable else []
     if sizes:
         moves = delta[neighbors.order]  # row a: the moves of a's nearest centroids, nearest first
         for m in sizes:
