@@ -4,9 +4,9 @@ Every point keeps an upper bound ``u`` on the distance to its own centroid and a
 ``lo`` on the distance to any other centroid. When centroids move by ``delta``, ``u`` grows by
 its own centroid's move and ``lo`` shrinks by the largest other move, or less where a tighter
 bound holds (the largest move among the own centroid's nearest neighbors, with the triangle
-inequality for the rest: :func:`shrink_lower`); a point whose ``u`` is
-still below ``max(lo, s)`` (``s`` = half the distance to the nearest other centroid) cannot
-change cluster and is skipped. After the first few iterations almost every point is skipped,
+inequality for the rest: :func:`shrink_lower`); a point whose ``u`` is still below
+``max(lo, s)`` (``s`` = half the distance to the nearest other centroid) cannot change
+cluster and is skipped. After the first few iterations almost every point is skipped,
 so an iteration costs O(N) cheap bound updates plus full distances for the few points near a
 boundary. The result is exactly standard Lloyd's algorithm (same labels, same centroids), just
 faster; cluster sums are updated incrementally from the points that changed. Small problems
@@ -143,12 +143,12 @@ def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
     Hamerly's rule subtracts the largest move of any other centroid. At large K a few
     centroids move 10-20x more than the median, so that rule soon puts half the points back
     in play although ~1 % change cluster. Given the points' upper bounds ``u`` (already grown
-    by their own centroid's move), a tighter valid bound
-    is also kept for each neighborhood of the M nearest centroids of the point's own ``a``
-    (from ``neighbors``, the moved centroids' sorted neighbor table):
-    centroids inside it moved at most ``m_a``, so they are at least ``lo - m_a`` away; those
-    outside are at least ``F_a - u`` away (``F_a`` = distance from ``a`` to the nearest
-    centroid outside; triangle inequality). The largest of these valid bounds is kept.
+    by their own centroid's move) and ``neighbors`` (the moved centroids' sorted neighbor
+    table), a tighter valid bound is also kept for each neighborhood of the M nearest
+    centroids of the point's own ``a``: centroids inside it moved at most ``m_a``, so they are
+    at least ``lo - m_a`` away; those outside are at least ``F_a - u`` away (``F_a`` = distance
+    from ``a`` to the nearest centroid outside; triangle inequality). The largest of these
+    valid bounds is kept.
     """
     k = len(delta)
     if k < 2:

@@ -100,6 +100,6 @@ def map_chunks(fn: Callable[[int, int], T], n: int, size: int, *, pool: bool = T
     parts = spans(n, size)
     if not pool or len(parts) <= 1 or threads() == 1 or getattr(_local, "inside", False):
         return [fn(a, b) for a, b in parts]
-    pool = _get_pool()
-    futures = [pool.submit(_run_inside, fn, a, b) for a, b in parts]
+    executor = _get_pool()
+    futures = [executor.submit(_run_inside, fn, a, b) for a, b in parts]
     return [f.result() for f in futures]
