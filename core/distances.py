@@ -121,24 +121,6 @@ def nearest_two(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return labels, d1, d2
 
 
-def _gathered_sq_distances(X: np.ndarray, CT: np.ndarray, nb: np.ndarray) -> np.ndarray:
-    """Squared distances from each row of ``X`` to its own centroid list ``nb`` (n, m).
-
-    ``CT`` is the centroid array transposed (D, K); working channel by channel keeps every
-    array 2-D and avoids a slow reduction over a length-3 axis.
-    """
-    d = np.take(CT[0], nb)
-    np.subtract(X[:, 0:1], d, out=d)
-    np.square(d, out=d)
-    tmp = np.empty_like(d)
-    for j in range(1, X.shape[1]):
-        np.take(CT[j], nb, out=tmp)
-        np.subtract(X[:, j : j + 1], tmp, out=tmp)
-        np.square(tmp, out=tmp)
-        d += tmp
-    return d
-
-
 #: Neighbors kept in sorted order per centroid. Searches that need more than the largest
 #: power of two below it compare with every centroid instead (plain distances, no order).
 #: Sorting only this prefix (a partition, then a sort of 72 columns) made building the table
@@ -172,18 +154,35 @@ class CentroidNeighbors:
         self.half_gap = 0.5 * self.sorted_dist[:, 1] if k > 1 else np.full(k, np.inf)
         # Search widths: powers of two inside the sorted prefix, then every centroid.
         self._widths = [m for m in (1 << np.arange(1, 16)) if m < self.prefix]
-        self._edges = self.sorted_dist[:, self._widths] if self._widths else np.empty((k, 0))
+        self._edges = np.ascontiguousarray(self.sorted_dist[:, self._widths]) if self._widths else np.empty((k, 0))
+        self._width_of_count = np.array([*self._widths, k], dtype=np.int64)
+        # The neighbors' coordinates, one (K, prefix) plane per channel: a search gathers whole
+        # rows of these (contiguous) instead of one element per (point, neighbor) pair.
+        self._near_planes = [np.take(self.CT[j], self.order) for j in range(C.shape[1])] if self._widths else []
 
     def search_width(self, labels: np.ndarray, radius: np.ndarray) -> np.ndarray:
         """For each point, the fewest of its own centroid's sorted neighbors (a power of two,
         or all K) that include every centroid within ``radius`` of that centroid."""
-        k = len(self.C)
         if not self._widths:
-            return np.full(len(labels), k, dtype=np.int64)
-        outside = self._edges[labels] > radius[:, None]  # the m-th neighbor is beyond the radius
-        first = outside.argmax(axis=1)
-        widths = np.asarray(self._widths, dtype=np.int64)
-        return np.where(outside[np.arange(len(labels)), first], widths[first], k)
+            return np.full(len(labels), len(self.C), dtype=np.int64)
+        # Edges rise along a row, so the number of them inside the radius picks the width.
+        inside = np.count_nonzero(self._edges[labels] <= radius[:, None], axis=1)
+        return self._width_of_count[inside]
+
+    def _neighbor_sq_distances(self, X: np.ndarray, own: np.ndarray, m: int) -> np.ndarray:
+        """Squared distances from each row of ``X`` to the ``m`` nearest neighbors of its own
+        centroid ``own`` (nearest first), channel by channel from the neighbor planes."""
+        planes = self._near_planes
+        d = np.take(planes[0][:, :m], own, axis=0)
+        np.subtract(X[:, 0:1], d, out=d)
+        np.square(d, out=d)
+        tmp = np.empty_like(d)
+        for j in range(1, X.shape[1]):
+            np.take(planes[j][:, :m], own, axis=0, out=tmp)
+            np.subtract(X[:, j : j + 1], tmp, out=tmp)
+            np.square(tmp, out=tmp)
+            d += tmp
+        return d
 
     def nearest_two(
         self, X: np.ndarray, labels: np.ndarray, u: np.ndarray
@@ -231,10 +230,10 @@ class CentroidNeighbors:
                     j = d.argmin(axis=1)
                     new[r] = j
                 else:
-                    nb = self.order[labels[r], :m]
-                    d = _gathered_sq_distances(X[r], self.CT, nb)
+                    own = labels[r]
+                    d = self._neighbor_sq_distances(X[r], own, m)
                     j = d.argmin(axis=1)
-                    new[r] = nb[ar, j]
+                    new[r] = self.order[own, j]
                 d1[r] = d[ar, j]
                 d[ar, j] = np.inf
                 second = np.sqrt(d.min(axis=1)) if m > 1 else np.full(len(r), np.inf)

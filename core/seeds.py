@@ -38,7 +38,22 @@ class SeedStream:
         as for ``numpy.random.Generator.uniform``, whose first parameter is ``low``)."""
         if size is None:
             return self.random()
-        return np.array([self.random() for _ in range(int(size))], dtype=np.float64)
+        return self._uniform_block(int(size))
+
+    def _uniform_block(self, size: int) -> np.ndarray:
+        """The next ``size`` numbers of :meth:`random`, computed as one array: SplitMix64's
+        state is a counter, so the ``i``-th state is known without the ones before it
+        (k-means++ at K = 256 asks for 7 numbers 255 times; one at a time that was ~20 us each)."""
+        if size <= 0:
+            return np.empty(0, dtype=np.float64)
+        steps = np.arange(1, size + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):  # uint64 arithmetic wraps modulo 2**64, as intended
+            z = np.uint64(self._state) + steps * np.uint64(_GOLDEN)
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z ^= z >> np.uint64(31)
+        self._state = (self._state + size * _GOLDEN) & _MASK
+        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
     def choice(self, a: int | np.ndarray, size: int | None = None, replace: bool = True,
                p: np.ndarray | None = None) -> np.ndarray | np.integer:
