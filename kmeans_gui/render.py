@@ -102,6 +102,8 @@ def render(job: RenderJob, progress: Progress | None = None) -> RenderResult:
     else:
         q, indices = quantize_stage(pixels, job.stage, job.options, job.token, progress)
     result = build_result(job, q, indices, time.perf_counter() - t0)
+    if job.token.cancelled:  # building the picture takes ~0.3 s at 12 MP: Esc then drops it
+        raise Cancelled()
     if job.with_error_map:
         result = replace(result, error_map=error_map(result, job.document))
     return result

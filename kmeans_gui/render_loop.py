@@ -161,7 +161,12 @@ class RenderLoop(QObject):
     def on_rendered(self, r: RenderResult) -> None:
         if self.inflight is None or r.serial != self.inflight.serial:
             return
+        # Esc while it ran (cancelled, nothing wanted next) but it finished before its next
+        # poll: dropped, so what is shown stays and no figures start after the user said stop.
+        stopped = self.inflight.token.cancelled and self._wanted is None
         self.inflight = None
+        if stopped:
+            return
         c = self._c
         current = c.document is not None and r.doc_id == c.document.id
         if current and (self.shown is None or r.options == c.options or self.shown.options != c.options):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -142,3 +143,37 @@ def test_results_carry_the_options_they_were_made_for(qtbot, controller, image_p
     r = controller.shown
     assert (r.options.k, r.options.seed, r.stage) == (11, 3, "full")
     assert r.indices.shape == (400, 600)
+
+
+def test_a_full_render_that_finishes_after_escape_is_dropped_and_starts_nothing(qtbot, controller, image_path,
+                                                                                  monkeypatch):
+    """Esc while a full render builds its picture (no poll there; ~0.3 s at 12 MP): the result
+    must not reach the screen, and no figures (a long PNG encode) may start after it."""
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0))
+    running = threading.Event()
+    build = render_mod.build_result
+
+    def slow_build(job, *args):
+        if job.stage == "full":
+            running.set()
+            time.sleep(0.4)
+        return build(job, *args)
+
+    monkeypatch.setattr(render_mod, "build_result", slow_build)
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    running.clear()
+    controller.set_options(k=9)
+    qtbot.waitUntil(running.is_set, timeout=5_000)  # the K = 9 preview is shown, its full render runs
+    preview = controller.shown
+    assert preview.options.k == 9 and preview.stage != "full"
+    shown_after_escape, figures_after_escape = [], []
+    controller.cancel()
+    controller.resultShown.connect(shown_after_escape.append)
+    controller.figuresChanged.connect(figures_after_escape.append)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=5_000)
+    qtbot.wait(200)  # anything the late result started would be running or done by now
+    assert shown_after_escape == []
+    assert [f for f in figures_after_escape if f is not None] == []
+    assert not controller.busy
+    assert controller.shown is preview and controller.options == preview.options
