@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import encoder_process
 
         encoder_process.shutdown()
+        encoder_process.release_before_exit()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

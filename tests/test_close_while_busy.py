@@ -44,6 +44,7 @@ def test_close_during_work_on_12_mp_exits_zero_at_once(photo_12mp, tmp_path, clo
     assert code == 0, err
     assert took < EXIT_BOUND_S, f"exit took {took:.2f} s after close"
     assert "Traceback" not in err and "QThread: Destroyed" not in err
+    assert "leaked semaphore" not in err  # the helper pool's semaphores are released before exit
 
 
 def test_close_while_a_64_mp_photo_loads_exits_zero_at_once(tmp_path, photo):
@@ -53,3 +54,4 @@ def test_close_while_a_64_mp_photo_loads_exits_zero_at_once(tmp_path, photo):
         code, took, err = run_and_close(path, close_after_ms, 16, tmp_path)
         assert code == 0, err
         assert took < EXIT_BOUND_S, f"exit took {took:.2f} s after close at {close_after_ms} ms"
+        assert "leaked semaphore" not in err, err
