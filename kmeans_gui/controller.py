@@ -166,7 +166,7 @@ class Controller(QObject):
             return
         self.loading = None
         self.loadFailed.emit(out.message)
-        self.loop.resume()
+        self.loop.carry_on()
 
     # -- settings and the live loop ----------------------------------------------------------
 
@@ -205,6 +205,7 @@ class Controller(QObject):
         if s is not None and s.options != self.options:
             self.options = s.options  # the controls go back to what made the picture
             self.optionsReverted.emit(s.options)
+        self._emit_busy()  # Esc may have ended only queued requests: no outcome will follow
 
     # -- outcomes from the workers ---------------------------------------------------------
 
@@ -245,7 +246,7 @@ class Controller(QObject):
         elif not self.writes.on_failed(job, out.message) and job is self.loading:
             self.loading = None
             self.loadFailed.emit(out.message)
-            self.loop.resume()
+            self.loop.carry_on()
 
     @Slot(object, float, str)
     def _on_progress(self, job, fraction: float, stage: str) -> None:

@@ -220,6 +220,8 @@ def figures(result: RenderResult, document: Document, token: CancelToken) -> Fig
         png_bytes, kind = _fast_png_bytes(result), "fast"
     else:
         png_bytes, kind = estimate_png_bytes(result, document, token), "estimate"
+    if token.cancelled:
+        raise Cancelled()
     return Figures(result.stage, (w, h), len(result.palette), result.distinct_colors,
                    metrics.bitcount_ratio(full_pixels, len(result.palette)), quality.psnr, quality.delta_e,
                    structural, png_bytes, kind, loaded.file_bytes, metrics.raw_rgb_bytes(loaded.height, loaded.width, 3),

@@ -110,15 +110,35 @@ class RenderLoop(QObject):
         if s is None or s.options != c.options or s.doc_id != c.document.id:
             self.request()
 
+    def carry_on(self) -> None:
+        """After a failed open: the open had stopped the live loop (as Esc does); take it up
+        again where it stopped, up to full resolution and its figures."""
+        c = self._c
+        if c.document is None or c.loading is not None:
+            return
+        s = self.shown
+        if s is None or s.options != c.options or s.doc_id != c.document.id:
+            self.request()
+        elif s.stage != "full":
+            self._climb(s.stage)  # a cancelled job still running starts it when it ends
+            if s.stage == "draft":
+                self._start_wanted()
+        elif self.figures_job is None and (self.figures is None or self.figures.png_kind == "unoptimized"):
+            self._send_figures(FiguresJob(s, c.document, self.figures))
+
     def ensure_full(self) -> None:
         """Render full resolution for the current settings now (no pause), unless it exists."""
         c = self._c
         if c.document is None or c.full_for(c.options) is not None:
             return
-        if self.inflight is not None and self.inflight.stage == "full" and self.inflight.options == c.options:
+        running = self.inflight
+        if (running is not None and running.stage == "full" and running.options == c.options
+                and not running.token.cancelled):
             return
         self._full_timer.stop()
-        self._wanted = "full"  # a draft or preview in flight finishes first, then full follows
+        # A draft or preview in flight finishes first, then full follows; so does a full render
+        # Esc cancelled (it may still deliver: then it is shown and no second one starts).
+        self._wanted = "full"
         self._start_wanted()
 
     @Slot()
@@ -127,6 +147,8 @@ class RenderLoop(QObject):
         if c.document is None or c.loading is not None or self._wanted is None or self.inflight is not None:
             return
         stage, self._wanted = self._wanted, None
+        if stage == "full" and self.shown is not None and self.shown is c.full_for(c.options):
+            return  # already on screen (a cancelled render delivered it after all)
         base = None
         s = self.shown
         if (s is not None and s.doc_id == c.document.id and (stage != "full" or s.stage == "full")
@@ -195,10 +217,9 @@ class RenderLoop(QObject):
         self.resultShown.emit(r)
         self.figures = None
         self.stateChanged.emit(describe(r))
+        self.figuresChanged.emit(None)  # the rows show "—" until this result is measured
         if r.options == c.options and r.stage != "draft":
             self._send_figures(FiguresJob(r, c.document))
-        else:
-            self.figuresChanged.emit(None)
         self.error_map = r.error_map
         self.errorMapChanged.emit(r.error_map)
         if self.error_mode and r.error_map is None:
@@ -216,11 +237,14 @@ class RenderLoop(QObject):
             return
         self.figures_job = None
         if self.shown is not None and self.shown.serial == out.serial:
-            self.figures = out.figures
-            self.figuresChanged.emit(out.figures)
-            if out.figures.png_kind == "fast":
+            figures = out.figures
+            if job.token.cancelled and figures.png_kind == "fast":
+                figures = replace(figures, png_kind="unoptimized")  # Esc came: no smallest encode now
+            self.figures = figures
+            self.figuresChanged.emit(figures)
+            if figures.png_kind == "fast":
                 # The quick size is shown; now the smallest PNG, the bytes Save will write.
-                self._send_figures(FiguresJob(job.result, job.document, out.figures))
+                self._send_figures(FiguresJob(job.result, job.document, figures))
 
     # -- error map ---------------------------------------------------------------------------
 

@@ -177,3 +177,115 @@ def test_a_full_render_that_finishes_after_escape_is_dropped_and_starts_nothing(
     assert [f for f in figures_after_escape if f is not None] == []
     assert not controller.busy
     assert controller.shown is preview and controller.options == preview.options
+
+
+def _slow_full_build(monkeypatch, seconds: float = 0.4) -> threading.Event:
+    """Full renders spend ``seconds`` building their picture, where nothing polls the token."""
+    running = threading.Event()
+    build = render_mod.build_result
+
+    def slow_build(job, *args):
+        if job.stage == "full":
+            running.set()
+            time.sleep(seconds)
+        return build(job, *args)
+
+    monkeypatch.setattr(render_mod, "build_result", slow_build)
+    return running
+
+
+def test_a_save_right_after_escape_is_done_not_left_waiting(qtbot, controller, image_path, monkeypatch,
+                                                              tmp_path):
+    """Save while the full render Esc cancelled is still stopping: the save must still end
+    (here: written), not wait for a render that nobody will start."""
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0))
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    running = _slow_full_build(monkeypatch)
+    controller.set_options(k=9)
+    qtbot.waitUntil(running.is_set, timeout=5_000)
+    controller.cancel()
+    ended = []
+    controller.writeFinished.connect(lambda done, kind: ended.append(done))
+    controller.save(tmp_path / "after-esc.png")
+    qtbot.waitUntil(lambda: bool(ended) and not controller.busy, timeout=10_000)
+    assert len(ended) == 1 and ended[0].error == ""
+    with Image.open(tmp_path / "after-esc.png") as im:
+        assert len(im.getcolors()) == min(9, 4)  # the fake core's palette for K = 9
+    assert not controller.busy
+
+
+def test_escape_while_the_quick_figures_finish_starts_no_smallest_encode(qtbot, controller, image_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0))
+    measuring = threading.Event()
+    quick = render_mod.figures
+    smallest_calls = []
+
+    def slow_quick_figures(result, document, token):
+        out = quick(result, document, token)
+        if result.stage == "full":
+            measuring.set()
+            time.sleep(0.4)  # Esc arrives here, after the figures' last poll
+        return out
+
+    monkeypatch.setattr(render_mod, "figures", slow_quick_figures)
+    monkeypatch.setattr(render_mod, "smallest_figures", lambda *a: smallest_calls.append(a))
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(measuring.is_set, timeout=10_000)
+    controller.cancel()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=5_000)
+    qtbot.wait(200)
+    assert smallest_calls == []
+    assert controller.figures is not None and controller.figures.png_kind == "unoptimized"
+    assert not controller.busy
+
+
+def test_the_figures_on_show_always_belong_to_the_picture_on_show(qtbot, controller, image_path, monkeypatch):
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0))
+    events = []
+    controller.resultShown.connect(lambda r: events.append(("shown", r.stage)))
+    controller.figuresChanged.connect(lambda f: events.append(("figures", None if f is None else f.stage)))
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller) and controller.figures is not None
+                    and controller.figures.png_kind == "smallest", timeout=10_000)
+    controller.set_options(k=7)
+    qtbot.waitUntil(lambda: settled(controller) and controller.figures is not None
+                    and controller.figures.png_kind == "smallest", timeout=10_000)
+    on_show = None
+    for kind, stage in events:
+        if kind == "shown":
+            on_show, measured = stage, False
+        elif stage is None:
+            measured = True  # the rows were cleared for the new picture
+        else:
+            assert measured and stage == on_show, events  # never the previous picture's figures
+    assert ("shown", "full") in events
+
+
+def test_escape_says_when_nothing_is_left_running(qtbot, controller, image_path, monkeypatch):
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0))
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    with qtbot.waitSignal(controller.busyChanged, timeout=1_000) as blocker:
+        controller.cancel()  # even when Esc only ended requests that had no job in a worker yet
+    assert blocker.args == [False]
+
+
+def test_a_damaged_file_opened_during_a_render_does_not_stop_the_live_loop(qtbot, controller, image_path,
+                                                                          monkeypatch, tmp_path):
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0, full_delay=0.5))
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled(controller), timeout=10_000)
+    controller.set_options(k=9)
+    qtbot.waitUntil(lambda: controller.loop.inflight is not None and controller.loop.inflight.stage == "full",
+                    timeout=10_000)
+    damaged = tmp_path / "damaged.jpg"
+    damaged.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 200)
+    failures = []
+    controller.loadFailed.connect(failures.append)
+    controller.open_path(damaged)
+    qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
+    # The open stopped the render; its failure takes the current photo on to full resolution.
+    qtbot.waitUntil(lambda: settled(controller) and controller.figures is not None, timeout=10_000)
+    assert controller.shown.options.k == 9 and controller.shown.stage == "full"
