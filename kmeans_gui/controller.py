@@ -9,8 +9,9 @@ State, all of it here or one attribute away:
   full, each tagged with the options it was made for) and their figures.
 - ``writes`` (:mod:`kmeans_gui.write_requests`): the user's save and export requests.
 
-Two workers: the renderer (loads, the live loop's stages, error maps) and the writer (figures,
-saves, exports, batches), so an encode or a save never holds up the pictures of a drag.
+Two workers: the renderer (loads, the live loop's stages, error maps, and exports of a palette
+already computed, a matter of milliseconds) and the writer (figures, saves, exports that need
+their own render, batches), so an encode or a save never holds up the pictures of a drag.
 """
 
 from __future__ import annotations

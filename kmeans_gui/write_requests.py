@@ -1,7 +1,8 @@
 """The user's save and export requests, from the click to exactly one :class:`WriteDone`.
 
 A request is bound to the document and the settings shown when it was made. If the full
-result for them exists it is sent to the writer at once; if the live loop is about to render it
+result for them exists it is sent to the writer at once (an export of a known palette to the
+renderer, which is free far more often); if the live loop is about to render it
 (same document and settings still shown) the request waits for that render instead of doing
 the work twice; if the settings or the document change first, the request goes to the writer,
 which renders its own full result. Esc cancels requests that still need computing (they end as
@@ -88,7 +89,12 @@ class WriteRequests(QObject):
 
     def _send(self, job: WriteJob) -> None:
         self._sent[job.request] = job
-        self._writer.send(job)
+        if isinstance(job, ExportJob) and job.result is not None:
+            # Writing a known palette takes milliseconds: the renderer does it, so it never
+            # waits seconds behind the writer's smallest-PNG encode of the figures.
+            self._c.renderer.send(job)
+        else:
+            self._writer.send(job)
 
     # -- the live loop's news ------------------------------------------------------------------
 

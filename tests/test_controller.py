@@ -289,3 +289,34 @@ def test_a_damaged_file_opened_during_a_render_does_not_stop_the_live_loop(qtbot
     # The open stopped the render; its failure takes the current photo on to full resolution.
     qtbot.waitUntil(lambda: settled(controller) and controller.figures is not None, timeout=10_000)
     assert controller.shown.options.k == 9 and controller.shown.stage == "full"
+
+
+def test_a_palette_export_does_not_wait_behind_the_smallest_png_encode(qtbot, controller, image_path,
+                                                                       monkeypatch, tmp_path):
+    """The writer spends seconds on the figures' smallest PNG at 12 MP; exporting the palette of
+    the result on screen must not wait for it."""
+    monkeypatch.setattr(compress_mod, "quantize", FakeCore(delay=0.0))
+    encoding = threading.Event()
+    smallest = render_mod.smallest_figures
+
+    def slow_smallest(previous, result, document, token):
+        encoding.set()
+        end = time.perf_counter() + 5.0
+        while time.perf_counter() < end and not token.cancelled:
+            time.sleep(0.01)
+        return smallest(previous, result, document, token)
+
+    monkeypatch.setattr(render_mod, "smallest_figures", slow_smallest)
+    open_doc(qtbot, controller, image_path)
+    qtbot.waitUntil(lambda: settled_but_for_figures(controller) and encoding.is_set(), timeout=10_000)
+    ended = []
+    controller.writeFinished.connect(lambda done, kind: ended.append((done, kind)))
+    controller.export_palette(tmp_path / "palette.gpl")
+    qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
+    done, kind = ended[0]
+    assert kind == "export" and done.error == "" and (tmp_path / "palette.gpl").exists()
+    assert controller.loop.figures_job is not None  # done while the 5 s encode still holds the writer
+
+
+def settled_but_for_figures(c: Controller) -> bool:
+    return c.full_for(c.options) is not None and c.shown is c.full and c.loop.inflight is None
