@@ -56,7 +56,8 @@ def init_kmeans_plusplus(
         closest = sq_distances(X, centers[:1])[:, 0]
     # All the uniform numbers in one draw (the same stream as t per step), and buffers reused
     # across steps: at K = 256 the per-step calls, not the arithmetic, were a third of the time.
-    draws = np.asarray(rng.uniform(size=max(0, k - start) * t), dtype=np.float64).reshape(-1, t) if k > start else None
+    steps = max(0, k - start)
+    draws = np.asarray(rng.uniform(size=steps * t), dtype=np.float64).reshape(steps, t) if steps else None
     XT = np.ascontiguousarray(X.T, dtype=np.float64)
     weighted = w * closest
     pot = float(np.sum(weighted))
