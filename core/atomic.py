@@ -148,8 +148,12 @@ def atomic_write_bytes(
         remove_stale_temps(folder)
         _CLEANED.add(key)
     tmp = temp_name(dest)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    opened = False
     try:
+        # Inside the try: a signal (SIGTERM, Ctrl-C) right after the file was created must
+        # still remove it. Its name is unique, so only a collision on it is not ours to remove.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        opened = True
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -160,11 +164,12 @@ def atomic_write_bytes(
             os.replace(tmp, dest)
         else:
             _publish_no_replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    except BaseException as e:
+        if opened or not isinstance(e, FileExistsError):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise
     _fsync_folder(folder)
     return dest

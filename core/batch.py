@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, TimeoutError, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -217,13 +220,89 @@ def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions) -> str
     return None
 
 
-def _init_worker() -> None:
-    """One thread per worker process: N workers on N cores, no oversubscription."""
+#: In a worker process: told to stop (SIGTERM), and whether a job is running there now.
+_stopping = False
+_in_job = False
+
+
+def _stop_worker(_signum: int, _frame) -> None:
+    """SIGTERM in a worker: unwind the job in progress (its temp file is removed on the way),
+    or leave at once when idle."""
+    global _stopping
+    _stopping = True
+    if not _in_job:
+        os._exit(128 + signal.SIGTERM)
+    raise KeyboardInterrupt
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a killed parent nobody reaped yet is a zombie: gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but not ours to signal
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):  # no /proc here: the signal check is all there is
+        return True
+
+
+def _watch_parent(parent: int) -> None:
+    """Stop this worker when the process that started the batch is gone (killed outright, say),
+    so no orphan goes on writing files nobody asked for any more."""
+    while _alive(parent):
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _init_worker(parent: int | None = None) -> None:
+    """One thread per worker process: N workers on N cores, no oversubscription. Ctrl-C is the
+    parent's to handle (it stops the workers); SIGTERM stops a worker cleanly."""
     os.environ["KMEANS_THREADS"] = "1"
     os.environ["RAYON_NUM_THREADS"] = "1"  # oxipng's pool, created lazily on first use
     from . import parallel
 
     parallel.set_threads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    if parent is not None:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
+def _run_job_in_worker(job: Job, options: CompressOptions, protect: tuple[Path, ...]) -> CompressResult:
+    """:func:`run_job` in a worker process; a worker told to stop exits once its job unwound."""
+    global _in_job
+    if _stopping:
+        os._exit(128 + signal.SIGTERM)
+    _in_job = True
+    try:
+        return run_job(job, options, None, None, protect)
+    except KeyboardInterrupt:
+        if _stopping:
+            os._exit(128 + signal.SIGTERM)  # the job's clean-up ran while unwinding
+        raise
+    finally:
+        _in_job = False
+
+
+#: Seconds the jobs running when a batch is interrupted get to finish before they are stopped.
+STOP_GRACE_S = 1.5
+
+
+def _stop_workers(procs: list, timeout: float = 10.0) -> None:
+    """SIGTERM the worker processes ``procs`` and wait for them to exit (SIGKILL after ``timeout``)."""
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    end = time.monotonic() + timeout
+    for p in procs:
+        p.join(max(0.0, end - time.monotonic()))
+        if p.is_alive():
+            p.kill()
+            p.join(1.0)
 
 
 def _context():
@@ -302,8 +381,9 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                 break
             done(i, run_job(plan.jobs[i], options, stdin, stdout, _inputs_near(plan, plan.jobs[i], options)))
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, mp_context=_context()) as pool:
-            futures = {pool.submit(run_job, plan.jobs[i], options, None, None,
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
+                                 mp_context=_context()) as pool:
+            futures = {pool.submit(_run_job_in_worker, plan.jobs[i], options,
                                    _inputs_near(plan, plan.jobs[i], options)): i for i in todo}
             try:
                 for fut in as_completed(futures):
@@ -316,6 +396,20 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                     except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
                         done(i, CompressResult(input=str(plan.jobs[i].input), error=f"worker failed ({e})"))
             except BaseException:
+                # Ctrl-C or SIGTERM here: no job starts any more; the running ones get a short
+                # grace to finish (and are reported), then are stopped (each removes its temp
+                # file) and waited for, so nothing is written after the run ends.
+                workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
                 pool.shutdown(wait=False, cancel_futures=True)
+                try:
+                    for _ in as_completed([f for f in futures if not f.done()], timeout=STOP_GRACE_S):
+                        pass
+                except TimeoutError:
+                    pass
+                finally:  # a second Ctrl-C during the grace still stops the workers
+                    _stop_workers(workers)
+                for fut, i in futures.items():  # every file written is reported, also those done
+                    if results[i] is None and fut.done() and not fut.cancelled() and fut.exception() is None:
+                        done(i, fut.result())  # just before the signal
                 raise
     return [r for r in results if r is not None]

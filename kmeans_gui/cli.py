@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -289,9 +290,37 @@ def run(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the process is: the same clean-up as Ctrl-C (temp files
+    removed, batch workers stopped), then exit 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame) -> None:
+    raise Terminated(signum)
+
+
+def _on_termination_signals() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (the default would end the process
+    without running any clean-up: a temp file left beside the output, batch workers orphaned)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), _raise_terminated)
+            except ValueError:  # not the main thread (an embedding caller): keep the default
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _on_termination_signals()
     try:
         return run(argv)
+    except Terminated as e:
+        print("kmeans-compress: terminated", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("kmeans-compress: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,101 @@
+"""Ctrl-C, SIGTERM and a killed parent during a batch or a single write (subprocesses): the
+run stops, says so in one line, leaves no temporary file, and writes nothing afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.atomic import TEMP_PREFIX
+
+from .gui_helpers import big_photo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, photo) -> Path:
+    """Ten 2 MP photos: a batch of them takes seconds on two workers."""
+    folder = tmp_path_factory.mktemp("signals") / "in"
+    folder.mkdir()
+    img = Image.fromarray(big_photo(photo, (1600, 1200)))
+    for i in range(10):
+        img.save(folder / f"p{i}.jpg", quality=90)
+    return folder
+
+
+def start(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.Popen([sys.executable, "-m", "kmeans_gui.cli", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_outputs(out: Path, n: int, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while (not out.is_dir() or len([p for p in out.iterdir() if p.suffix == ".png"]) < n) and time.monotonic() < end:
+        time.sleep(0.02)
+
+
+def listing(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir())
+
+
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted"),
+                                             (signal.SIGHUP, 129, "terminated")])
+def test_a_signalled_batch_stops_its_workers_and_writes_nothing_after(photos, tmp_path, sig, code, word):
+    out = tmp_path / "out"
+    proc = start(str(photos), "-j", "2", "--out-dir", str(out), "-k", "16")
+    wait_for_outputs(out, 1)  # mid-run: one file done, others in the workers
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)  # the workers hold stderr too: this also waits for them
+    assert proc.returncode == code
+    assert err.splitlines()[-1] == f"kmeans-compress: {word}"
+    assert "Traceback" not in err
+    right_after = listing(out)
+    time.sleep(2.0)
+    assert listing(out) == right_after  # no worker went on writing
+    assert not [n for n in right_after if n.startswith(TEMP_PREFIX)]
+    reported = [line for line in err.splitlines() if " -> " in line]
+    assert all(f"/{name}:" in "\n".join(reported) for name in right_after)  # every file written is reported
+    assert 1 <= len(right_after) < 10  # stopped before the end
+
+
+def test_a_killed_batch_leaves_no_orphan_writing(photos, tmp_path):
+    """SIGKILL leaves no chance to clean up in the parent: the workers notice it is gone."""
+    out = tmp_path / "out"
+    proc = start(str(photos), "-j", "2", "--out-dir", str(out), "-k", "16")
+    wait_for_outputs(out, 1)
+    proc.kill()
+    proc.communicate(timeout=30)  # returns once the workers have exited (they hold the pipes)
+    right_after = listing(out)
+    time.sleep(2.0)
+    assert listing(out) == right_after
+    assert not [n for n in right_after if n.startswith(TEMP_PREFIX)]
+    assert len(right_after) < 10
+
+
+def test_sigterm_during_a_single_write_leaves_no_temporary_file(tmp_path, photo):
+    src = tmp_path / "big.png"
+    Image.fromarray(big_photo(photo, (3000, 2000))).save(src, compress_level=1)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    outcomes = set()
+    for delay in np.linspace(0.3, 4.0, 6):
+        proc = start(str(src), "-o", str(out_dir / "out.png"), "--force", "-k", "16")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode in (0, 143), err
+        assert not [n for n in listing(out_dir) if n.startswith(TEMP_PREFIX)], (delay, err)
+        if proc.returncode == 143:
+            assert err.splitlines()[-1] == "kmeans-compress: terminated"
+        outcomes.add(proc.returncode)
+    assert 143 in outcomes  # at least one signal landed during the run
