@@ -124,6 +124,9 @@ def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
         fh.write(pngchunks.add_marker(buf.getvalue()))
         notes.append("PNG-24 stores full color per pixel: the file does not shrink like an indexed PNG")
     elif fmt == "jpeg":
+        if has_alpha:
+            notes.append("JPEG has no transparency: transparent areas saved opaque")
+            im.info.pop("transparency", None)
         im.convert("RGB").save(fh, "JPEG", quality=92, comment=pngchunks.MARKER_VALUE, **extra)
         notes.append("JPEG re-adds colors and artifacts: the palette is not stored and the file may grow")
     else:

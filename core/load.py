@@ -239,7 +239,7 @@ def _upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | No
         orientation = im.getexif().get(0x0112, 1)
     except Exception:  # noqa: BLE001 - unreadable EXIF is ignored, not fatal
         return im, None
-    if orientation in (1, None):
+    if orientation not in range(2, 9):  # 1 = as stored; anything outside 2-8 is not a rotation
         return im, exif
     try:
         turned = ImageOps.exif_transpose(im)

@@ -195,11 +195,18 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_in
         parser.error("--palette-out takes a single input; use --palette-format for several")
     if str(args.output) == STDIO and args.json:
         parser.error("--json and -o - both use standard output; choose one")
+    if args.suffix is not None and any(sep in args.suffix for sep in ("/", "\\", "\0")):
+        parser.error("--suffix is part of a file name: it cannot contain / or \\")
     if args.inputs.count(STDIO) > 1:
         parser.error("standard input (-) can be read only once")
     to_stdout = str(args.output) == STDIO or (args.output is None and STDIO in args.inputs)
+    if to_stdout and sys.stdout is None:
+        parser.error("standard output is closed; use -o FILE")
     if to_stdout and sys.stdout.isatty():
         parser.error("refusing to write an image to the terminal; redirect standard output or use -o FILE")
+    if to_stdout and (args.palette_out is not None or args.palette_format is not None):
+        parser.error("the palette is written beside the image file: with the image on standard output, "
+                     "use -o FILE")
 
 
 def _prepare_out_dir(args: argparse.Namespace) -> str | None:

@@ -1,0 +1,76 @@
+"""Command-line requests that cannot be done as asked are refused in one line (exit 2), and
+formats that cannot hold what the image has say so in a note (from a hostile-input QA pass)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-m", "kmeans_gui.cli", *args], cwd=cwd, env=env,
+                          capture_output=kw.pop("capture_output", True), text=True, timeout=120, **kw)
+
+
+def see_through(path: Path) -> Path:
+    im = Image.new("LA", (40, 30))
+    im.putdata([(i % 255, 0 if i % 3 else 255) for i in range(40 * 30)])
+    im.save(path)
+    return path
+
+
+def test_jpeg_output_of_a_see_through_image_says_so_without_a_python_warning(tmp_path):
+    src = see_through(tmp_path / "la.png")
+    r = cli(str(src), "--format", "jpeg", "-o", "out.jpg", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "note: JPEG has no transparency" in r.stderr
+    assert "Warning" not in r.stderr and "warn(" not in r.stderr
+
+
+def test_an_orientation_outside_2_to_8_is_not_reported_as_a_rotation(tmp_path):
+    im = Image.fromarray(np.random.default_rng(0).integers(0, 255, (30, 40, 3), dtype=np.uint8))
+    exif = im.getexif()
+    exif[0x0112] = 99
+    im.save(tmp_path / "odd.jpg", exif=exif.tobytes())
+    r = cli("odd.jpg", "-o", "out.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "rotated" not in r.stderr
+    with Image.open(tmp_path / "out.png") as out:
+        assert out.size == (40, 30)
+
+
+def test_a_palette_with_the_image_on_standard_output_is_refused_not_dropped(tmp_path):
+    src = see_through(tmp_path / "in.png")
+    for args in (["in.png", "-o", "-", "--palette-out", "p.gpl"], ["-", "--palette-format", "gpl"]):
+        with open(src, "rb") as stdin:
+            r = cli(*args, cwd=tmp_path, stdin=stdin)
+        assert r.returncode == 2
+        assert r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+        assert "palette" in r.stderr and not (tmp_path / "p.gpl").exists()
+
+
+def test_a_suffix_with_a_path_in_it_is_refused_and_creates_nothing(tmp_path):
+    see_through(tmp_path / "in.png")
+    before = sorted(os.listdir(tmp_path))
+    for suffix in ("/../../escaped", "-a/b", "\\x"):
+        r = cli("in.png", f"--suffix={suffix}", cwd=tmp_path)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert sorted(os.listdir(tmp_path)) == before
+    assert not (tmp_path.parent.parent / "escaped.png").exists()
+
+
+def test_a_closed_standard_output_is_named(tmp_path):
+    see_through(tmp_path / "in.png")
+    r = subprocess.run(f'"{sys.executable}" -m kmeans_gui.cli in.png -o - >&-', shell=True, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=False,
+                       stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == ["kmeans-compress: standard output is closed; use -o FILE (see --help)"]
