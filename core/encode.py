@@ -29,6 +29,16 @@ class SaveError(Exception):
     """The image could not be saved; ``str(err)`` is one user-facing sentence."""
 
 
+def extension_mismatch(path: str | os.PathLike, fmt: str) -> str | None:
+    """A note when ``path``'s extension names another format than ``fmt`` (the bytes follow
+    ``fmt``: an explicit ``--format`` wins, but the user should know the name now misleads)."""
+    ext = Path(path).suffix.lower()
+    named = _BY_EXTENSION.get(ext)
+    if named is None or named == fmt:
+        return None
+    return f"{Path(path).name} holds {fmt.upper()} data (--format {fmt}), not what its extension {ext} says"
+
+
 def format_for_path(path: str | os.PathLike, fmt: str | None = None) -> str:
     """The save format: explicit, or from the extension (.png, .gif, .webp, .bmp, .tif, .jpg)."""
     if fmt:
@@ -39,7 +49,7 @@ def format_for_path(path: str | os.PathLike, fmt: str | None = None) -> str:
     ext = Path(path).suffix.lower()
     if ext not in _BY_EXTENSION:
         raise SaveError(f"{Path(path).name}: unknown file type '{ext or '(none)'}'; "
-                        "use .png, .gif, .webp, .bmp or .tif")
+                        "use .png, .gif, .webp, .bmp, .tif or .jpg")
     return _BY_EXTENSION[ext]
 
 

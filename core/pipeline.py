@@ -18,7 +18,7 @@ import numpy as np
 
 from . import metrics
 from .compress import edited, quantize_with
-from .encode import SAVE_FORMATS, SaveError, format_for_path
+from .encode import SAVE_FORMATS, SaveError, extension_mismatch, format_for_path
 from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
 from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_for, limited_palette
 from .quantize import Quantized
@@ -190,6 +190,9 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         if out is None and not options.chooses_k:
             out = default_output(src, options, out_dir)
         fmt = options.format or "png" if (to_stdout or out is None) else format_for_path(out, options.format)
+        mismatch = extension_mismatch(out, fmt) if (out is not None and not to_stdout and options.format) else None
+        if mismatch:
+            res.notes.append(mismatch)
         if from_stdin:
             image = load_image_bytes((stdin.read() if stdin else b""), name)
         else:

@@ -122,6 +122,8 @@ def check_features(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         _check_png_output(parser, args)
         if args.k_given:
             notes.append("-k ignored: --max-bytes chooses K")
+    elif args.k_given and (args.quality or args.max_delta_e):
+        notes.append(f"-k ignored: {'--quality' if args.quality else '--max-delta-e'} chooses K")
     if args.strength_given and args.dither == "none":
         notes.append("--dither-strength has no effect with --dither none")
     if args.palette is not None:

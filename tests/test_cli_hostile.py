@@ -74,3 +74,21 @@ def test_a_closed_standard_output_is_named(tmp_path):
                        stderr=subprocess.PIPE, text=True, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == ["kmeans-compress: standard output is closed; use -o FILE (see --help)"]
+
+
+def test_k_with_a_quality_target_is_said_to_be_ignored(tmp_path):
+    see_through(tmp_path / "in.png")
+    for target in (["--quality", "30dB"], ["--max-delta-e", "5"]):
+        r = cli("in.png", "-k", "8", *target, "--force", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert f"-k ignored: {target[0]} chooses K" in r.stderr
+
+
+def test_an_extension_that_contradicts_the_format_is_noted(tmp_path):
+    see_through(tmp_path / "in.png")
+    r = cli("in.png", "-o", "a.jpg", "--format", "png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "a.jpg holds PNG data (--format png), not what its extension .jpg says" in r.stderr
+    assert (tmp_path / "a.jpg").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = cli("in.png", "-o", "b.png", "--format", "png", cwd=tmp_path)
+    assert "holds" not in r.stderr  # a matching extension says nothing
