@@ -11,7 +11,7 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from .palette_common import PaletteFile, PaletteFileError, compact, file_stem, hex_color, shares
 
@@ -72,6 +72,10 @@ def read_swatch_image(data: bytes, filename: str) -> PaletteFile:
             im.load()
     except PaletteFileError:
         raise
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours: said in our words
+        raise PaletteFileError(f"{filename}: too large for a swatch image") from None
+    except UnidentifiedImageError:  # Pillow's message names an in-memory buffer, not the file
+        raise PaletteFileError(f"{filename}: not a readable PNG image (not an image)") from None
     except Exception as e:  # Pillow raises many types for corrupt files
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise PaletteFileError(f"{filename}: not a readable PNG image ({reason})") from None

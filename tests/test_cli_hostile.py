@@ -92,3 +92,20 @@ def test_an_extension_that_contradicts_the_format_is_noted(tmp_path):
     assert (tmp_path / "a.jpg").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = cli("in.png", "-o", "b.png", "--format", "png", cwd=tmp_path)
     assert "holds" not in r.stderr  # a matching extension says nothing
+
+
+def test_bad_swatch_images_are_named_in_our_words(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    see_through(tmp_path / "in.png")
+    (tmp_path / "text.png").write_text("hello, not an image\n")
+    bomb = chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+    (tmp_path / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bomb + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    for name, words in (("text.png", "not a readable PNG image (not an image)"), ("bomb.png", "too large for a swatch image")):
+        r = cli("in.png", "--palette", name, cwd=tmp_path)
+        assert r.returncode == 2
+        assert r.stderr.strip().splitlines() == [f"kmeans-compress: --palette {name}: {words} (see --help)"]
