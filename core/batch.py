@@ -323,8 +323,14 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
     inputs of the run) is replaced, even by an output named only once its K is chosen."""
     if job.refusal is not None:
         return CompressResult(input=str(job.input), error=job.refusal)
-    target_folder = job.output.parent if job.output is not None and str(job.output) != STDIO else job.folder
+    named = job.output is not None and str(job.output) != STDIO  # -o FILE: the run's only input
+    target_folder = job.output.parent if named else job.folder
+    created: list[Path] = []  # the folders this job made, deepest first
     if target_folder is not None and not target_folder.is_dir():
+        folder = target_folder
+        while not folder.exists() and folder != folder.parent:
+            created.append(folder)
+            folder = folder.parent
         try:
             target_folder.mkdir(parents=True, exist_ok=True)  # the mirrored tree under --out-dir
         except OSError as e:
@@ -332,9 +338,16 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
 
             return CompressResult(input=str(job.input),
                                   error=f"cannot create folder {printable(target_folder)} ({describe_os_error(e)})")
-    return compress_file(job.input, job.output, options, out_dir=job.folder if job.output is None else None,
-                         palette_out=job.palette, palette_format=job.palette_format, protect=protect,
-                         stdin=stdin, stdout=stdout)
+    result = compress_file(job.input, job.output, options, out_dir=job.folder if job.output is None else None,
+                           palette_out=job.palette, palette_format=job.palette_format, protect=protect,
+                           stdin=stdin, stdout=stdout)
+    if named and not result.written:  # nothing written: the folders made for -o go again
+        for folder in created:  # (a batch's shared folders stay: another job may be writing there)
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or not ours to remove any more
+                break
+    return result
 
 
 def _inputs_near(plan: Plan, job: Job, options: CompressOptions) -> tuple[Path, ...]:

@@ -109,3 +109,13 @@ def test_bad_swatch_images_are_named_in_our_words(tmp_path):
         r = cli("in.png", "--palette", name, cwd=tmp_path)
         assert r.returncode == 2
         assert r.stderr.strip().splitlines() == [f"kmeans-compress: --palette {name}: {words} (see --help)"]
+
+
+def test_a_failed_run_leaves_no_folder_it_made_for_its_output(tmp_path):
+    (tmp_path / "text.png").write_text("not an image\n")
+    r = cli("text.png", "-o", "new/sub/out.png", cwd=tmp_path)
+    assert r.returncode == 1
+    assert not (tmp_path / "new").exists()
+    see_through(tmp_path / "in.png")
+    r = cli("in.png", "-o", "new/sub/out.png", cwd=tmp_path)  # a run that writes keeps them
+    assert r.returncode == 0 and (tmp_path / "new" / "sub" / "out.png").is_file()
