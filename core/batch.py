@@ -268,7 +268,7 @@ def _init_worker(parent: int | None = None) -> None:
     parallel.set_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
-    if parent is not None:
+    if parent is not None and os.name == "posix":  # on Windows os.kill(pid, 0) would end the parent
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
 
 

@@ -93,7 +93,9 @@ def test_sigterm_during_a_single_write_leaves_no_temporary_file(tmp_path, photo)
         time.sleep(delay)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
-        assert proc.returncode in (0, 143), err
+        # -15: the signal came while Python was still starting, before the CLI set its handler
+        # (the default action then ends the process; nothing had been written yet).
+        assert proc.returncode in (0, 143, -signal.SIGTERM), err
         assert not [n for n in listing(out_dir) if n.startswith(TEMP_PREFIX)], (delay, err)
         if proc.returncode == 143:
             assert err.splitlines()[-1] == "kmeans-compress: terminated"
