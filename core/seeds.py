@@ -42,8 +42,9 @@ class SeedStream:
 
     def _uniform_block(self, size: int) -> np.ndarray:
         """The next ``size`` numbers of :meth:`random`, computed as one array: SplitMix64's
-        state is a counter, so the ``i``-th state is known without the ones before it
-        (k-means++ at K = 256 asks for 7 numbers 255 times; one at a time that was ~20 us each)."""
+        state is a counter, so the ``i``-th state is known without the ones before it.
+        k-means++ draws all its numbers at once (~1,800 at K = 256: ~17 us here, ~4 ms one
+        at a time in Python)."""
         if size <= 0:
             return np.empty(0, dtype=np.float64)
         steps = np.arange(1, size + 1, dtype=np.uint64)
