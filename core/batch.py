@@ -262,7 +262,6 @@ def _init_worker(parent: int | None = None) -> None:
     """One thread per worker process: N workers on N cores, no oversubscription. Ctrl-C is the
     parent's to handle (it stops the workers); SIGTERM stops a worker cleanly."""
     os.environ["KMEANS_THREADS"] = "1"
-    os.environ["RAYON_NUM_THREADS"] = "1"  # oxipng's pool, created lazily on first use
     from . import parallel
 
     parallel.set_threads(1)

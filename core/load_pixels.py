@@ -60,4 +60,4 @@ def to_pixels(im: Image.Image) -> tuple[np.ndarray, bool]:
         if np.any(rgba[..., 3] != 255):
             return np.ascontiguousarray(rgba), True
         return np.ascontiguousarray(rgba[..., :3]), False
-    return np.ascontiguousarray(np.asarray(im.convert("RGB"))), False
+    return np.ascontiguousarray(np.asarray(im if im.mode == "RGB" else im.convert("RGB"))), False

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -103,3 +103,24 @@ def map_chunks(fn: Callable[[int, int], T], n: int, size: int, *, pool: bool = T
     executor = _get_pool()
     futures = [executor.submit(_run_inside, fn, a, b) for a, b in parts]
     return [f.result() for f in futures]
+
+
+class _Done:
+    """A finished result with the ``Future.result()`` interface (work run in the caller)."""
+
+    def __init__(self, value: T) -> None:
+        self._value = value
+
+    def result(self) -> T:
+        return self._value
+
+
+def start(fn: Callable[[], T]) -> _Done | Future:
+    """Run ``fn()`` on the pool while the caller goes on; ``.result()`` waits for its value.
+
+    With one thread, or from inside a pool task, ``fn`` runs at once in the calling thread.
+    Work of the caller that then maps on the pool shares the threads with ``fn``.
+    """
+    if threads() == 1 or getattr(_local, "inside", False):
+        return _Done(fn())
+    return _get_pool().submit(_run_inside, lambda _a, _b: fn(), 0, 0)

@@ -1,12 +1,12 @@
 """The smallest indexed PNG, or a fast one: palette + index map -> PNG bytes.
 
 ``effort="fast"``: one zlib pass through Pillow at the smallest bit depth (~0.15 s for 12 MP),
-for previews and size estimates. ``effort="smallest"``: pyoxipng (libdeflate's near-optimal
-parser). Measured on the benchmark photos (see ``benchmarks/README.md``):
+for previews and size estimates. ``effort="smallest"``: libdeflate's near-optimal parser, on
+all cores (:mod:`core.png_write`). Measured on the benchmark photos (see ``benchmarks/README.md``):
 
 - Filter type 0 (none) on every row was as small as oxipng's level-2 filter search on every
   photo and K, at a fraction of the time: palette indices of photos are not smooth, so
-  prediction does not help. oxipng tries only "none"; the fast encoding (Pillow's filters) is
+  prediction does not help. Only "none" is tried; the fast encoding (Pillow's filters) is
   kept when it is smaller, which happens on synthetic patterns.
 - The smallest bit depth is not the smallest file: K=16 at 8 bits was 0.3-4 % smaller than
   at 4 bits on every photo. Both are tried where that is cheap; 8 bits only on large images
@@ -26,7 +26,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from . import pngchunks
+from . import parallel, png_write, pngchunks
 
 #: Above this many pixels the slower deflate level and the extra bit-depth trial cost seconds.
 LARGE_PIXELS = 4_000_000
@@ -55,33 +55,25 @@ def _pil_png(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | None
     return buf.getvalue()
 
 
-def _oxipng(palette: np.ndarray, indices: np.ndarray, *, reduce_depth: bool, level: int,
-            icc_profile: bytes | None, exif: bytes | None) -> bytes:
-    import oxipng
-
-    h, w = indices.shape
-    rgba = palette if palette.shape[1] == 4 else np.column_stack([palette, np.full(len(palette), 255, np.uint8)])
-    entries = [tuple(int(v) for v in row) for row in rgba]
-    raw = oxipng.RawImage(np.ascontiguousarray(indices, np.uint8).tobytes(), w, h,
-                          color_type=oxipng.ColorType.indexed(entries), bit_depth=8)
-    if icc_profile:
-        raw.add_icc_profile(icc_profile)
-    if exif:
-        raw.add_png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif)
-    return raw.create_optimized_png(
-        level=2, filter=[oxipng.RowFilter.NoOp], deflate=oxipng.Deflaters.libdeflater(level),
-        bit_depth_reduction=reduce_depth, palette_reduction=False, color_type_reduction=False,
-        grayscale_reduction=False, strip=oxipng.StripChunks.none(),
-    )
+def _row_sample(indices: np.ndarray, band: int = 32, every: int = 16) -> np.ndarray:
+    """Bands of ``band`` rows, one in ``every``, stacked: 1/16 of a large image, with its texture."""
+    h = indices.shape[0]
+    starts = range(0, h, band * every)
+    return np.concatenate([indices[a:a + band] for a in starts], axis=0)
 
 
-def _have_oxipng() -> bool:
-    """pyoxipng is a dependency; without it (a broken install) saves still work, larger."""
-    try:
-        import oxipng  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _quick_may_win(palette: np.ndarray, indices: np.ndarray) -> bool:
+    """Whether the fast encoding could be the smaller file, judged on a sample of row bands.
+
+    On a large image the fast encoding costs 0.2-0.6 s at 12 MP and loses to filter "none"
+    at level 11 on photos by ~25 %. It is made in full only when, on the sample, it comes
+    within 2 % of filter "none" at level 9 (weaker than the level used for the file):
+    patterns that row filters predict, and dithered noise that the smallest bit depth packs.
+    """
+    sample = _row_sample(indices)
+    quick = len(_pil_png(palette, sample, None, None))
+    plain = len(png_write.indexed_png(palette, sample, depth=8, level=9))
+    return quick <= plain * 1.02
 
 
 def encode_png(palette: np.ndarray, indices: np.ndarray, *, effort: str = "smallest",
@@ -91,19 +83,22 @@ def encode_png(palette: np.ndarray, indices: np.ndarray, *, effort: str = "small
         raise ValueError(f"effort must be one of {', '.join(EFFORTS)}, not {effort!r}")
     palette = np.asarray(palette, np.uint8)
     indices = np.asarray(indices, np.uint8)
-    quick = _pil_png(palette, indices, icc_profile, exif)
-    if effort == "fast" or not _have_oxipng():
-        return pngchunks.add_marker(quick)
+    if effort == "fast" or not png_write.have_libdeflate():
+        return pngchunks.add_marker(_pil_png(palette, indices, icc_profile, exif))
     large = indices.size > LARGE_PIXELS
+    quick = None
+    if large and _quick_may_win(palette, indices):
+        # Pillow's encoder releases the GIL: the fast encoding runs beside the deflate pieces.
+        quick = parallel.start(lambda: _pil_png(palette, indices, icc_profile, exif))
     level = 11 if large else 12
-    depths = [False]  # 8 bits first: usually the smallest file
+    depths = [8]  # usually the smallest file
     if smallest_depth(len(palette)) < 8 and (not large or len(palette) <= 4):
-        depths.append(True)
-    candidates = [quick]  # row filters can win on synthetic images: never larger than "fast"
-    for reduce in depths:
-        try:
-            candidates.append(_oxipng(palette, indices, reduce_depth=reduce, level=level,
-                                      icc_profile=icc_profile, exif=exif))
-        except Exception:  # noqa: BLE001 - oxipng refusing (odd metadata) leaves the fast file
-            break
+        depths.append(smallest_depth(len(palette)))
+    candidates = [png_write.indexed_png(palette, indices, depth=depth, level=level,
+                                        icc_profile=icc_profile, exif=exif) for depth in depths]
+    # Row filters and the smallest bit depth can win on synthetic or dithered images.
+    if quick is not None:
+        candidates.append(quick.result())
+    elif not large:
+        candidates.append(_pil_png(palette, indices, icc_profile, exif))
     return pngchunks.add_marker(min(candidates, key=len))
