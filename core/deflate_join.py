@@ -51,10 +51,13 @@ def _library() -> ctypes.CDLL | None:
     with _lock:
         if not _loaded:
             _loaded = True
-            names = ["libz.so.1", "libz.1.dylib", ctypes.util.find_library("z")]
-            for name in names if sys.platform != "win32" else []:
-                if not name:
-                    continue
+            # The usual names first: find_library runs ldconfig (~2 ms).
+            names = ("libz.so.1", "libz.1.dylib", None) if sys.platform != "win32" else ()
+            for name in names:
+                if name is None:
+                    name = ctypes.util.find_library("z")
+                    if not name:
+                        continue
                 try:
                     lib = ctypes.CDLL(name)
                     lib.zlibVersion.restype = ctypes.c_char_p

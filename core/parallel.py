@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -102,25 +102,40 @@ def map_chunks(fn: Callable[[int, int], T], n: int, size: int, *, pool: bool = T
         return [fn(a, b) for a, b in parts]
     executor = _get_pool()
     futures = [executor.submit(_run_inside, fn, a, b) for a, b in parts]
-    return [f.result() for f in futures]
+    try:
+        return [f.result() for f in futures]
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed chunk: the queued chunks are not run (at exit the pool
+        # would otherwise finish every one of them first: ~2 s of a 12 MP encode).
+        for f in futures:
+            f.cancel()
+        raise
 
 
-class _Done:
+class _Done(Generic[T]):
     """A finished result with the ``Future.result()`` interface (work run in the caller)."""
 
-    def __init__(self, value: T) -> None:
-        self._value = value
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        try:
+            self._value = fn()
+        except Exception as e:  # noqa: BLE001 - raised by result(), as a Future does
+            self._error = e
 
     def result(self) -> T:
-        return self._value
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
-def start(fn: Callable[[], T]) -> _Done | Future:
-    """Run ``fn()`` on the pool while the caller goes on; ``.result()`` waits for its value.
+def start(fn: Callable[[], T]) -> _Done[T] | Future:
+    """Run ``fn()`` on the pool while the caller goes on; ``.result()`` waits for its value
+    and raises what ``fn`` raised, whether it ran on the pool or at once.
 
     With one thread, or from inside a pool task, ``fn`` runs at once in the calling thread.
     Work of the caller that then maps on the pool shares the threads with ``fn``.
     """
     if threads() == 1 or getattr(_local, "inside", False):
-        return _Done(fn())
+        return _Done(fn)
     return _get_pool().submit(_run_inside, lambda _a, _b: fn(), 0, 0)

@@ -43,6 +43,10 @@ def have_libdeflate() -> bool:
 def filtered_rows(indices: np.ndarray, depth: int) -> np.ndarray:
     """(H, 1 + row bytes) uint8: filter byte 0, then the row's indices packed ``depth`` bits each."""
     h, w = indices.shape
+    if depth == 8:
+        rows = np.zeros((h, 1 + w), np.uint8)
+        rows[:, 1:] = indices
+        return rows
     per_byte = 8 // depth
     padded = w + (-w) % per_byte
     values = np.zeros((h, padded), np.uint8)
@@ -68,7 +72,7 @@ def zlib_stream(rows: np.ndarray, level: int) -> bytes:
         lengths = [(min(len(rows), a + per_piece) - a) * row_bytes for a in range(0, len(rows), per_piece)]
         try:
             body = deflate_join.join(pieces, lengths)
-            if zlib.decompress(body, -15) != data:  # cheap (~20 ms at 12 MP) guard on the joining
+            if zlib.decompress(body, -15, len(data)) != data:  # cheap (~20 ms at 12 MP) guard on the joining
                 raise ValueError("joined stream does not decode to the rows")
         except (ValueError, zlib.error):
             body = deflate.deflate_compress(data, level)
@@ -87,6 +91,8 @@ def indexed_png(palette: np.ndarray, indices: np.ndarray, *, depth: int, level: 
     h, w = indices.shape
     if len(palette) > (1 << depth):
         raise ValueError(f"{len(palette)} palette entries do not fit in {depth} bits")
+    if indices.size and int(indices.max()) >= len(palette):  # packed, it would spill into neighbors
+        raise ValueError(f"an index is beyond the {len(palette)} palette entries")
     parts = [PNG_SIGNATURE, chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, 3, 0, 0, 0))]
     if icc_profile:
         parts.append(chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc_profile, 9)))

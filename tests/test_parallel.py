@@ -85,3 +85,43 @@ def test_results_identical_with_one_and_many_threads(photo, small_chunks, k):
         assert a.inertia == b.inertia and a.inertia_history == b.inertia_history
     np.testing.assert_array_equal(one[2], many[2])
     assert one[3] == many[3]  # floats compared exactly: sums are added in chunk order
+
+
+def test_a_failed_map_leaves_its_queued_chunks_unrun():
+    """Ctrl-C or an error while waiting: the chunks not started yet are dropped, not run
+    (at exit the pool would otherwise work through all of them first)."""
+    import threading
+
+    parallel.set_threads(2)
+    ran: list[int] = []
+    gate = threading.Event()
+
+    def chunk(a: int, b: int) -> int:
+        if a == 0:
+            raise KeyboardInterrupt  # what the waiting thread sees on Ctrl-C
+        gate.wait(2.0)
+        ran.append(a)
+        return a
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            parallel.map_chunks(chunk, 40, 1)
+        gate.set()
+        parallel._get_pool().submit(lambda: None).result()  # the pool has drained its queue
+        parallel._get_pool().submit(lambda: None).result()
+    finally:
+        gate.set()
+        parallel.set_threads(None)
+    assert len(ran) <= 3  # only chunks already running when the first one failed
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_start_returns_the_value_or_raises_the_error_for_any_thread_count(n):
+    parallel.set_threads(n)
+    try:
+        assert parallel.start(lambda: 41 + 1).result() == 42
+        job = parallel.start(lambda: 1 // 0)  # runs now (1 thread) or on the pool: raises only in result()
+        with pytest.raises(ZeroDivisionError):
+            job.result()
+    finally:
+        parallel.set_threads(None)

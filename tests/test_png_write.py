@@ -167,19 +167,34 @@ def test_too_many_palette_entries_for_the_depth_are_refused():
 
 
 @pytest.mark.parametrize("kind", ["photo", "dithered", "pattern"])
-def test_a_large_image_gets_the_smaller_of_its_encodings(small_pieces, monkeypatch, kind):
+def test_a_large_image_gets_the_smaller_of_its_encodings(monkeypatch, kind):
     """Above LARGE_PIXELS the fast encoding is judged on a sample first; the file is still
     exact, and on dithered noise (where the fast 4-bit encoding wins) still no larger."""
     monkeypatch.setattr(png_encode, "LARGE_PIXELS", 10_000)
     rng = np.random.default_rng(3)
     if kind == "photo":
-        indices = photo_like_indices(400, 300)
+        indices = photo_like_indices(2000, 300)
     elif kind == "dithered":
-        indices = rng.integers(0, 16, (400, 300)).astype(np.uint8)
+        indices = rng.integers(0, 16, (2000, 300)).astype(np.uint8)
     else:
-        indices = ((np.arange(400)[:, None] // 5 + np.arange(300)[None, :] // 7) % 16).astype(np.uint8)
+        indices = ((np.arange(2000)[:, None] // 5 + np.arange(300)[None, :] // 7) % 16).astype(np.uint8)
     palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
     small = png_encode.encode_png(palette, indices, effort="smallest")
     fast = png_encode.encode_png(palette, indices, effort="fast")
     np.testing.assert_array_equal(decode(small)[0], indices)
     assert len(small) <= len(fast)
+
+
+def test_rows_longer_than_deflates_window_are_packed(monkeypatch):
+    """At 8 bits a 33,000-pixel row is out of deflate's 32 KB reach from the row below it;
+    packed at 4 bits it is not: a repeated row then costs almost nothing."""
+    monkeypatch.setattr(png_encode, "LARGE_PIXELS", 10_000)
+    row = np.random.default_rng(4).integers(0, 16, 33_000).astype(np.uint8)
+    indices = np.tile(row, (24, 1))
+    palette = np.random.default_rng(5).integers(0, 256, (16, 3), dtype=np.uint8)
+    depths, _ = png_encode.large_image_plan(palette, indices)
+    assert depths == [4]
+    small = png_encode.encode_png(palette, indices)
+    np.testing.assert_array_equal(decode(small)[0], indices)
+    assert len(small) <= len(png_encode.encode_png(palette, indices, effort="fast"))
+    assert len(small) < 24 * 33_000 / 8  # far below one row's worth per row
