@@ -198,3 +198,13 @@ def test_rows_longer_than_deflates_window_are_packed(monkeypatch):
     np.testing.assert_array_equal(decode(small)[0], indices)
     assert len(small) <= len(png_encode.encode_png(palette, indices, effort="fast"))
     assert len(small) < 24 * 33_000 / 8  # far below one row's worth per row
+
+
+def test_without_libdeflate_the_smallest_encoding_is_the_fast_one(monkeypatch):
+    """A broken install without the ``deflate`` package still saves: Pillow's encoding."""
+    indices = photo_like_indices()
+    palette = np.random.default_rng(6).integers(0, 256, (16, 3), dtype=np.uint8)
+    monkeypatch.setattr(png_write, "have_libdeflate", lambda: False)
+    small = png_encode.encode_png(palette, indices, effort="smallest")
+    assert small == png_encode.encode_png(palette, indices, effort="fast")
+    np.testing.assert_array_equal(decode(small)[0], indices)
