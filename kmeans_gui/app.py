@@ -80,13 +80,19 @@ def self_test() -> int:
         if "error" in state:
             line = f"self-test FAILED: {state['error']}"
         else:
+            from core import deflate_join, png_write
+
             im = Image.open(out)
             colors = len(im.getcolors(256) or [])
             src = Image.open(sample_photo_path())
-            ok = im.mode == "P" and 1 <= colors <= 16 and im.size == src.size
+            # Without libdeflate a save still works, with larger files: a bundle missing it is broken.
+            smallest = png_write.have_libdeflate()
+            ok = im.mode == "P" and 1 <= colors <= 16 and im.size == src.size and smallest
             line = (f"self-test {'ok' if ok else 'FAILED'}: {out.name} {im.size[0]}x{im.size[1]}, {colors} colors, "
                     f"{out.stat().st_size:,} bytes (original {sample_photo_path().stat().st_size:,}), "
-                    f"{time.perf_counter() - t0:.1f} s, worker threads joined")
+                    f"{time.perf_counter() - t0:.1f} s, worker threads joined, libdeflate "
+                    f"{'found' if smallest else 'MISSING'}, pieces joined on all cores: "
+                    f"{'yes' if deflate_join.available() else 'no (one piece)'}")
     finally:
         win.close()
         win.deleteLater()
