@@ -141,16 +141,12 @@ class CentroidNeighbors:
         self.CT = np.ascontiguousarray(C.T)
         k = len(C)
         self.prefix = min(k, NEIGHBOR_PREFIX)
-        dist = np.sqrt(sq_distances(C, C))
-        if self.prefix < k:  # tie order is irrelevant to correctness
-            near = np.argpartition(dist, self.prefix - 1, axis=1)[:, : self.prefix]
-            near_dist = np.take_along_axis(dist, near, axis=1)
-            by = np.argsort(near_dist, axis=1)
-            self.order = np.take_along_axis(near, by, axis=1)
-            self.sorted_dist = np.take_along_axis(near_dist, by, axis=1)
-        else:
-            self.order = np.argsort(dist, axis=1)
-            self.sorted_dist = np.take_along_axis(dist, self.order, axis=1)
+        sq = sq_distances(C, C)
+        # One sort of the squared distances (the same order; tie order is irrelevant to
+        # correctness), square roots of the kept prefix only. At K = 256 this cost 0.75 ms
+        # against 1.4 ms for argpartition, then sorting the prefix, then three gathers.
+        self.order = np.ascontiguousarray(np.argsort(sq, axis=1)[:, : self.prefix])
+        self.sorted_dist = np.sqrt(np.take_along_axis(sq, self.order, axis=1))
         self.half_gap = 0.5 * self.sorted_dist[:, 1] if k > 1 else np.full(k, np.inf)
         # Search widths: powers of two inside the sorted prefix, then every centroid.
         self._widths = [m for m in (1 << np.arange(1, 16)) if m < self.prefix]
