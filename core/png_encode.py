@@ -6,16 +6,17 @@ all cores (:mod:`core.png_write`). Measured on the benchmark photos (see ``bench
 
 - Filter type 0 (none) on every row was as small as oxipng's level-2 filter search on every
   photo and K, at a fraction of the time: palette indices of photos are not smooth, so
-  prediction does not help. Only "none" is tried (Pillow writes "none" too for palette
-  images).
+  prediction does not help. Only "none" is tried here (Pillow's fast encoding filters its
+  rows at depths below 8, and "none" at 8).
 - The smallest bit depth is not the smallest file: K=16 at 8 bits was 0.3-4 % smaller than
   at 4 bits on every photo at levels 11-12 (at levels 9-10 the ranking often flips). Both are
   tried where that is cheap; on large images a sample of the rows picks one
   (:func:`large_image_plan`).
 - libdeflate level 12 made the 12 MP photo 4 % smaller than level 11 at ~2x the time: 12 is
   used up to 4 MP, 11 above.
-- The fast encoding is a candidate too (on large images when a sample says it may win): its
-  zlib parse occasionally beats libdeflate, so "smallest" is never larger than "fast".
+- The fast encoding is a candidate too, so "smallest" is never larger than "fast": always up
+  to 4 MP, and above when a sample says it may win (its filters at low depths and zlib's parse
+  occasionally beat libdeflate; a wrong sample costs the difference).
 
 The palette and indices are written exactly as given (no palette sorting or trimming), with
 a ``tRNS`` chunk as long as the last see-through entry, and our marker chunk

@@ -5,8 +5,8 @@ one call is single-threaded: ~3 s for the 12 MB of a 12 MP image at level 11. Th
 rows are therefore cut into fixed pieces of about :data:`PIECE_BYTES`, each compressed on the
 core's thread pool (the package releases the GIL), and the pieces' streams are joined into one
 (:mod:`core.deflate_join`). Measured on the 12 MP benchmark photo at K = 16, level 11, two
-cores: 1.43 s instead of 2.72 s, 391.9 KB instead of 391.5 KB (each piece starts without the
-previous one's history). The pieces depend only on the image, never on the thread count, so
+cores: 1.4-1.8 s instead of 2.7-3.2 s in one piece, 391.9-392.3 KB instead of 391.5 KB (each
+piece starts without the previous one's history). The pieces depend only on the image, never on the thread count, so
 the file is the same with one thread or many.
 
 Every row uses filter type 0 (none): palette indices of photos are not smooth, so prediction
@@ -25,7 +25,7 @@ from .pngchunks import PNG_SIGNATURE, chunk
 
 #: Target size of one independently compressed piece of the filtered rows.
 PIECE_BYTES = 2 << 20
-#: Largest IDAT chunk written (any size is valid; this is what common encoders use).
+#: Largest IDAT chunk written (any size up to 2 GB is valid; each chunk adds 12 bytes).
 IDAT_BYTES = 1 << 20
 #: zlib header: deflate with a 32 KB window, "maximum compression" (a multiple of 31).
 _ZLIB_HEADER = b"\x78\xda"
