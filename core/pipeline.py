@@ -92,7 +92,7 @@ class CompressResult:
     dither: str | None = None
     dither_strength: float | None = None
     max_bytes: int | None = None
-    ks_tried: list[int] | None = None  # the K values a size search tried
+    ks_tried: list[int] | None = None  # the K values a size search measured exactly
     bitcount_ratio: float | None = None
     seconds: float = 0.0
     written: bool = False

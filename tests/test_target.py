@@ -94,3 +94,37 @@ def test_effort_is_passed_to_the_encoder(photo, sizes):
     limit = (sizes[0] + sizes[1]) // 2
     r = fit_to_size(photo, limit, dithers=("none",), effort="smallest")
     assert r.bytes == png_size(r.palette, r.indices, "smallest") <= limit
+
+
+def _invariant_holds(r, limit):
+    """The chosen file fits, measured exactly; one more color was measured and did not."""
+    tried = {(t.k, t.dither): t.bytes for t in r.trials}
+    assert r.fits and tried[(r.k, r.dither)] == r.bytes <= limit
+    assert png_size(r.palette, r.indices) == r.bytes
+    assert r.k == 256 or tried[(r.k + 1, r.dither)] > limit
+
+
+@pytest.mark.parametrize("fraction", [0.2, 0.6])
+def test_a_good_estimate_finds_the_same_k_with_fewer_exact_measurements(photo, sizes, fraction):
+    small, large = sizes
+    limit = int(small + fraction * (large - small))
+    plain = fit_to_size(photo, limit, dithers=("none",))
+    # A cheaper size that is off by a factor (as the fast encoding is): the scale absorbs it.
+    guided = fit_to_size(photo, limit, dithers=("none",),
+                         estimate=lambda palette, indices: int(png_size(palette, indices) * 1.37))
+    _invariant_holds(guided, limit)
+    assert guided.k == plain.k
+    assert len(guided.trials) <= 3 < len(plain.trials)  # k_min, the boundary and one above it
+
+
+@pytest.mark.parametrize("wrong", ["constant", "reversed", "tiny"])
+def test_a_wrong_estimate_still_gives_an_exact_answer(photo, sizes, wrong):
+    small, large = sizes
+    limit = int(small + 0.5 * (large - small))
+    estimates = {
+        "constant": lambda palette, indices: 1000,
+        "reversed": lambda palette, indices: 10**7 // len(palette),
+        "tiny": lambda palette, indices: 1,
+    }
+    r = fit_to_size(photo, limit, dithers=("none",), estimate=estimates[wrong])
+    _invariant_holds(r, limit)
