@@ -1,10 +1,10 @@
 """Fit in a file size: the best-looking palette image whose encoded file is at most N bytes.
 
 File size grows with K almost monotonically, so for each dithering choice a bisection over
-K finds the largest K that fits in about eight quantizations (with a cheap size estimate, the
-bisection runs on estimates and only its answer and the K above are measured exactly). The search keeps the
-invariant "lo fits, hi does not", so the chosen K fits and K + 1 was tried and did not (or K
-is the largest allowed). Dithering costs bytes (noise compresses badly), so it fits only a
+K finds the largest K that fits in about eight quantizations (given a cheap size estimate, it
+bisects on estimates and measures only its answer and the K above exactly). The search keeps
+the invariant "lo fits, hi does not", so the chosen K fits and K + 1 was tried and did not (or
+K is the largest allowed). Dithering costs bytes (noise compresses badly), so it fits only a
 smaller K; between the candidates, the one with the lower error *as seen* (the mean deltaE
 of both images blurred by 1 px, :func:`core.errormap.seen_delta_e`) wins. A PSNR floor
 (pngquant's ``--quality min``) rejects candidates below it.
@@ -193,9 +193,6 @@ def fit_to_size(
                 on_trial(trial)
         return done[(k, mode)]
 
-    def exact_fits(k: int, mode: str) -> bool:
-        return attempt(k, mode)[0].bytes <= max_bytes
-
     def estimated_bytes(k: int, mode: str) -> int:
         if (k, mode) not in estimated:
             indices = picture(k, mode)
@@ -208,7 +205,7 @@ def fit_to_size(
     hint = None
     for mode in dithers:
         def fits(k: int, m: str = mode) -> bool:
-            return exact_fits(k, m)
+            return attempt(k, m)[0].bytes <= max_bytes
 
         if estimate is None:
             found = _largest_fitting(fits, k_min, k_max, hint)

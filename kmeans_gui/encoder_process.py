@@ -1,11 +1,10 @@
 """The smallest-PNG encode, run in a helper process so the window never freezes.
 
 ``core.encode``'s ``effort="smallest"`` keeps both cores busy for 1.5-2 s on a 12 MP image
-(libdeflate on the core's thread pool, Pillow's encoder beside it), and the first encoder
-used, oxipng, held Python's GIL for all of its 3 s. In a child process neither can stall the
-event loop; it costs one copy of the indices. The writer thread waits for the child (the GIL
-is free meanwhile). One child is started on first
-use and kept; closing the window kills it, so exit never waits for an encode.
+(libdeflate on the core's thread pool, with Python code between the pieces). In a child
+process it cannot stall the event loop; it costs one copy of the indices. The writer thread
+waits for the child (the GIL is free meanwhile). One child is started on first use and kept;
+closing the window kills it, so exit never waits for an encode.
 """
 
 from __future__ import annotations
