@@ -45,46 +45,52 @@ def init_kmeans_plusplus(
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
     t = n_local_trials
-    centers = np.empty((k, X.shape[1]), dtype=np.float64)
+    dims = X.shape[1]
+    centers = np.empty((k, dims), dtype=np.float64)
+    # The (trials, n) distance work runs in float32: it is memory-bound, and half the bytes
+    # made seeding K = 256 on 3,000-6,000 colors ~30 % faster. Candidates are still drawn
+    # from float64 running sums, and the centers are the points themselves (exact).
+    XT = np.ascontiguousarray(X.T, dtype=np.float32)
+    w32 = np.asarray(w, dtype=np.float32)
     if fixed is not None and len(fixed):
         start = len(fixed)
         centers[:start] = fixed
-        closest = sq_distances(X, centers[:start]).min(axis=1)
+        closest = sq_distances(X, centers[:start]).min(axis=1).astype(np.float32)
     else:
         start = 1
         centers[0] = X[rng.choice(n, p=w / w.sum())]
-        closest = sq_distances(X, centers[:1])[:, 0]
+        closest = sq_distances(X, centers[:1])[:, 0].astype(np.float32)
     # All the uniform numbers in one draw (the same stream as t per step), and buffers reused
     # across steps: at K = 256 the per-step calls, not the arithmetic, were a third of the time.
     steps = max(0, k - start)
     draws = np.asarray(rng.uniform(size=steps * t), dtype=np.float64).reshape(steps, t) if steps else None
-    XT = np.ascontiguousarray(X.T, dtype=np.float64)
-    weighted = w * closest
-    pot = float(np.sum(weighted))
+    weighted = (w32 * closest).astype(np.float64)
+    pot = float(weighted.sum())
     cumulative = np.empty(n)
-    dist = np.empty((t, n))
-    tmp = np.empty((t, n))
+    dist = np.empty((t, n), dtype=np.float32)
+    tmp = np.empty((t, n), dtype=np.float32)
+    last = n - 1
     for c in range(start, k):
         if pot <= 0.0:
             # Fewer distinct points than clusters: duplicates are unavoidable; Lloyd copes.
             centers[c:] = centers[0]
             break
-        np.cumsum(weighted, out=cumulative)
-        targets = draws[c - start] * cumulative[-1]
-        cand = np.minimum(np.searchsorted(cumulative, targets), n - 1)
+        weighted.cumsum(out=cumulative)
+        cand = cumulative.searchsorted(draws[c - start] * cumulative[last])
+        np.minimum(cand, last, out=cand)
         candT = XT[:, cand]
-        np.subtract.outer(candT[0], XT[0], out=dist)  # (t, n) squared distances, channel by channel
+        np.subtract(candT[0][:, None], XT[0], out=dist)  # (t, n) squared distances, channel by channel
         np.square(dist, out=dist)
-        for j in range(1, X.shape[1]):
-            np.subtract.outer(candT[j], XT[j], out=tmp)
+        for j in range(1, dims):
+            np.subtract(candT[j][:, None], XT[j], out=tmp)
             np.square(tmp, out=tmp)
             dist += tmp
         np.minimum(closest, dist, out=dist)
-        np.multiply(dist, w, out=tmp)
-        pots = np.sum(tmp, axis=1)
-        best = int(np.argmin(pots))
+        np.multiply(dist, w32, out=tmp)
+        pots = tmp.sum(axis=1, dtype=np.float64)
+        best = int(pots.argmin())
         closest = dist[best].copy()
-        weighted = tmp[best].copy()
+        weighted = tmp[best].astype(np.float64)
         pot = float(pots[best])
         centers[c] = X[cand[best]]
     return centers

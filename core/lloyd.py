@@ -346,6 +346,7 @@ def lloyd(
     converged = False
     n_iter = 0
     step = relax
+    neighbors: CentroidNeighbors | None = None
     for it in range(1, max_iter + 1):
         if should_stop is not None and should_stop():
             raise Cancelled()
@@ -360,7 +361,8 @@ def lloyd(
         shift = float(np.sum(delta**2))
         C = new_C
         n_iter = it
-        neighbors = CentroidNeighbors(C) if k >= 2 else None
+        # The table follows the centroids from update to update (rebuilt only when they moved far).
+        neighbors = (neighbors.follow(C) if neighbors is not None else CentroidNeighbors(C)) if k >= 2 else None
         active.advance(delta, neighbors)
         if empty.size:
             active.finish()

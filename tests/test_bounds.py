@@ -173,3 +173,86 @@ def test_lower_bounds_stay_valid_when_a_centroid_lands_exactly_on_another():
     d = np.sqrt(sq_distances(X, new_C))
     d[np.arange(len(X)), labels] = np.inf
     assert np.all(lo <= d.min(axis=1) + 1e-9)
+
+
+def _assert_valid_table(table: CentroidNeighbors, C: np.ndarray) -> None:
+    """Every edge bounds the centroids outside its prefix; half gaps and rows behave."""
+    k = len(C)
+    rows = np.arange(k)
+    D = np.sqrt(sq_distances(C, C))
+    assert np.all(np.diff(table.sorted_dist, axis=1) >= 0)  # edges rise along each row
+    others = D.copy()
+    others[rows, rows] = np.inf
+    assert np.all(table.half_gap <= 0.5 * others.min(axis=1) + 1e-9)
+    outside = D.copy()
+    for m in range(table.prefix):
+        assert np.all(outside.min(axis=1) >= table.sorted_dist[:, m] - 1e-9), m
+        outside[rows, table.order[:, m]] = np.inf
+    assert all(len(set(r)) == table.prefix for r in table.order.tolist())  # no centroid twice
+
+
+@settings(max_examples=40, deadline=None)
+@given(k=st.integers(2, 300), seed=st.integers(0, 10_000), spread=st.sampled_from([0.05, 0.5, 3.0, 40.0]),
+       dup=st.booleans())
+def test_a_followed_neighbor_table_keeps_valid_edges_and_finds_the_nearest(k, seed, spread, dup):
+    """``follow`` reuses the table built for the centroids before a move; whatever the moves
+    (tiny, typical, or large enough to force a rebuild) and with duplicate centroids, its edges
+    stay lower bounds, and a search through it finds the nearest centroid."""
+    rng = np.random.default_rng(seed)
+    C = rng.uniform(0, 255, (k, 3))
+    if dup:
+        C[: k // 3] = C[0]  # many centroids on one spot
+    new_C = C + rng.normal(0, spread, C.shape)
+    new_C[rng.random(k) < 0.05] += rng.normal(0, 10 * spread, 3)  # a few far movers
+    table = CentroidNeighbors(C).follow(new_C).follow(new_C + rng.normal(0, spread, C.shape))
+    C2 = table.C
+    _assert_valid_table(table, C2)
+    X = rng.uniform(0, 255, (300, 3))
+    d = np.sqrt(sq_distances(X, C2))
+    labels = rng.integers(0, k, len(X))
+    rows = np.arange(len(X))
+    new, d1, d2 = table.nearest_two(X, labels, d[rows, labels])
+    np.testing.assert_allclose(d1, d.min(axis=1), rtol=0, atol=1e-9)
+    d[rows, new] = np.inf
+    assert np.all(d2 <= d.min(axis=1) + 1e-9)
+
+
+def test_following_small_moves_keeps_the_exact_order_and_large_moves_rebuild():
+    rng = np.random.default_rng(5)
+    C = rng.uniform(0, 255, (256, 3))
+    small = C + rng.normal(0, 0.3, C.shape)
+    table = CentroidNeighbors(C)
+    followed, fresh = table.follow(small), CentroidNeighbors(small)
+    assert followed._base_C is table._base_C  # the build for C is reused, not redone
+    np.testing.assert_array_equal(followed.order[:, :32], fresh.order[:, :32])
+    np.testing.assert_allclose(followed.half_gap, fresh.half_gap, rtol=0, atol=1e-9)
+    far = C + rng.normal(0, 40.0, C.shape)
+    rebuilt = CentroidNeighbors(C).follow(far)
+    np.testing.assert_array_equal(rebuilt._base_C, far)  # a fresh build for the new centroids
+    np.testing.assert_allclose(rebuilt.sorted_dist, CentroidNeighbors(far).sorted_dist, rtol=0, atol=1e-12)
+
+
+def test_lloyd_is_the_same_whether_neighbor_tables_follow_or_are_rebuilt(monkeypatch):
+    """Following the table only saves work: labels, centroids and inertia are those of a
+    table rebuilt on every update (continuous data, so no exact ties)."""
+    from core.lloyd import lloyd
+
+    rng = np.random.default_rng(11)
+    X = np.concatenate([rng.normal(c, 9.0, (400, 3)) for c in rng.uniform(30, 225, (60, 3))])
+    w = rng.uniform(1, 5, len(X))
+    C0 = X[rng.choice(len(X), 200, replace=False)]
+    calls = {"follow": 0}
+    real_follow = CentroidNeighbors.follow
+
+    def counting(self, C):
+        calls["follow"] += 1
+        return real_follow(self, C)
+
+    monkeypatch.setattr(CentroidNeighbors, "follow", counting)
+    a = lloyd(X, w, C0, max_iter=40)
+    assert calls["follow"] >= 10
+    monkeypatch.setattr(CentroidNeighbors, "follow", lambda self, C: CentroidNeighbors(C))
+    b = lloyd(X, w, C0, max_iter=40)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.centroids, b.centroids)
+    assert a.n_iter == b.n_iter and a.inertia == b.inertia
