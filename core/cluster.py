@@ -125,7 +125,7 @@ def coarse_to_fine(
             "tol_abs": tolerance(lv.X, lv.w, tol * (plan.final_tol_factor if final else plan.coarse_tol_factor)),
             "min_gain": plan.final_gain(k) if final else (
                 plan.lone_start_min_gain if i == start and n_init == 1 and plan.lone_start_min_gain
-                else plan.coarse_min_gain),
+                else plan.coarse_gain(k)),
             "should_stop": should_stop,
             "n_fixed": n_fixed,
             "relax": plan.relax,

@@ -43,3 +43,12 @@ def test_a_seven_bit_level_that_saves_little_is_dropped_only_at_large_k():
     assert plan.seven_bit_max_points(100_000, plan.SEVEN_BIT_SHARE_ABOVE_K) is None
     assert plan.seven_bit_max_points(100_000, plan.SEVEN_BIT_SHARE_ABOVE_K + 1) == int(
         plan.SEVEN_BIT_MAX_SHARE * 100_000)
+
+
+def test_large_k_loosens_only_its_own_levels_and_only_in_full_mode():
+    p = plan.FULL_PLAN
+    assert p.coarse_gain(p.large_k) == p.coarse_min_gain and p.final_gain(p.large_k) == p.final_min_gain
+    assert p.coarse_min_gain < p.coarse_gain(p.large_k + 1) <= 1e-2
+    assert p.final_min_gain < p.final_gain(p.large_k + 1) <= 1e-2
+    for preview in (plan.PREVIEW_PLAN, plan.PREVIEW_PLAN_SMALL_K, plan.DRAFT_PLAN):
+        assert preview.coarse_gain(256) == 0 and preview.final_gain(256) == 0
