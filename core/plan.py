@@ -7,7 +7,8 @@ Three modes share one pipeline and differ only in a :class:`Plan`:
   cluster's mean; the inertia still never increases, and a run always ends on a plain update),
   which reaches a lower inertia in the same number of updates. Coarse levels stop once an
   update lowers the inertia by less than ``coarse_min_gain`` (1e-3) of its value, the exact
-  level at ``final_min_gain`` (3e-4) or the loose tolerance. Measured on scikit-image's photos
+  level at ``final_min_gain`` (3e-4) or the loose tolerance (above K = 128: 3e-3 and 1e-3,
+  see ``large_k``). Measured on scikit-image's photos
   (K = 16, 64, 256, one process, one thread): plain updates converged on every level took 169
   updates and 6.2 s at 12 MP K = 256 (MSE 9.473); plain with a 3e-4 gain rule 37 updates, 1.7 s
   (MSE 9.532); relaxed with 1e-3 / 3e-4, 28 updates, 1.2 s (MSE 9.524). On the five 0.25 MP
