@@ -111,10 +111,25 @@ def test_a_good_estimate_finds_the_same_k_with_fewer_exact_measurements(photo, s
     plain = fit_to_size(photo, limit, dithers=("none",))
     # A cheaper size that is off by a factor (as the fast encoding is): the scale absorbs it.
     guided = fit_to_size(photo, limit, dithers=("none",),
-                         estimate=lambda palette, indices: int(png_size(palette, indices) * 1.37))
+                         estimate=lambda palette, indices: 2 * png_size(palette, indices))
     _invariant_holds(guided, limit)
     assert guided.k == plain.k
     assert len(guided.trials) <= 3 < len(plain.trials)  # k_min, the boundary and one above it
+
+
+@pytest.mark.parametrize("fraction", [0.2, 0.6])
+@pytest.mark.parametrize("offset", [-40, -1, 1, 40])
+def test_an_estimate_slightly_off_costs_a_few_more_measurements_not_a_bisection(photo, sizes, fraction, offset):
+    """The scaled estimate is off by a few bytes (found when a limit fell exactly on one K's
+    size: rounding put the guess one K low and the search bisected all of K + 1..256)."""
+    small, large = sizes
+    limit = int(small + fraction * (large - small))
+    plain = fit_to_size(photo, limit, dithers=("none",))
+    guided = fit_to_size(photo, limit, dithers=("none",),
+                         estimate=lambda palette, indices: max(1, png_size(palette, indices) + offset * (len(palette) > 2)))
+    _invariant_holds(guided, limit)
+    assert guided.k == plain.k
+    assert len(guided.trials) <= 7 and len(guided.trials) < len(plain.trials)
 
 
 @pytest.mark.parametrize("wrong", ["constant", "reversed", "tiny"])
