@@ -1,0 +1,65 @@
+"""The smallest-PNG helper process: it encodes exactly, and closing stops it cleanly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from kmeans_gui import encoder_process
+
+
+def test_the_helper_encodes_a_png_that_decodes_to_the_same_indices():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
+    indices = rng.integers(0, 16, (40, 30), dtype=np.uint8)
+    try:
+        data = encoder_process.smallest_png(palette, indices, None)
+    finally:
+        encoder_process.shutdown()
+    img = Image.open(io.BytesIO(data))
+    assert img.mode == "P" and img.size == (30, 40)
+    np.testing.assert_array_equal(np.asarray(img), indices)
+    np.testing.assert_array_equal(np.asarray(img.getpalette()[:48], np.uint8).reshape(16, 3), palette)
+
+
+def test_shutdown_kills_a_busy_child_and_waits_for_the_pool_thread():
+    """The pool's manager thread must be gone when shutdown returns: left running, it could
+    close its wake-up pipe while the interpreter's exit hook wrote to it (a traceback after a
+    clean close, seen once in CI)."""
+    pool = encoder_process._get_pool()
+    busy = pool.submit(time.sleep, 60)
+    deadline = time.monotonic() + 30
+    while not busy.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    manager = pool._executor_manager_thread
+    children = list(pool._processes.values())
+    assert manager is not None and manager.is_alive() and children
+    started = time.monotonic()
+    encoder_process.shutdown()
+    assert time.monotonic() - started < 5.0  # the 60 s task is abandoned, not waited for
+    assert not manager.is_alive()
+    assert all(not p.is_alive() for p in children)
+    assert encoder_process._pool is None
+
+
+def test_a_process_that_closes_mid_encode_exits_without_a_traceback():
+    code = (
+        "import time\n"
+        "from kmeans_gui import encoder_process\n"
+        "pool = encoder_process._get_pool()\n"
+        "f = pool.submit(time.sleep, 60)\n"
+        "while not f.running(): time.sleep(0.01)\n"
+        "encoder_process.shutdown()\n"
+        "print('closed', flush=True)\n"
+    )
+    for _ in range(3):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and "closed" in proc.stdout, proc.stderr
+        assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
