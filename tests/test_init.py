@@ -56,3 +56,23 @@ def test_kmeans_plusplus_draws_its_numbers_in_stream_order():
         np.testing.assert_array_equal(block.uniform(size=257), [single.random() for _ in range(257)])
         assert block.random() == single.random()
         assert len(block.uniform(size=0)) == 0 and block.random() == single.random()
+
+
+def test_kmeans_plusplus_separates_close_points_far_from_the_origin():
+    """Points 0.01 apart around 10^7 (float32 would round them together) still seed K
+    distinct centers, one per tight group, as they do near the origin."""
+    rng = np.random.default_rng(4)
+    groups = rng.uniform(0, 1, (12, 2))
+    X = np.repeat(groups, 20, axis=0) + rng.normal(0, 1e-4, (240, 2))
+    w = np.ones(len(X))
+    for offset in (0.0, 1e7):
+        centers = init_kmeans_plusplus(X + offset, 12, w, SeedStream(3)) - offset
+        nearest_group = np.argmin(((centers[:, None, :] - groups[None]) ** 2).sum(-1), axis=1)
+        assert len(set(nearest_group.tolist())) == 12, offset
+
+
+def test_kmeans_plusplus_on_a_tiny_spread_does_not_collapse():
+    """Coordinates 1e-24 apart: float32 squares would underflow to zero and stop the seeding."""
+    X = np.arange(50, dtype=np.float64).reshape(-1, 1) * 1e-24
+    centers = init_kmeans_plusplus(X, 10, np.ones(50), SeedStream(0))
+    assert len(np.unique(centers)) == 10
