@@ -93,6 +93,17 @@ class FitResult:
         }
 
 
+def _bisect(fits: Callable[[int], bool], lo: int, hi: int) -> int:
+    """A K in lo..hi - 1 that fits while K + 1 does not, given that ``lo`` fits and ``hi`` does not."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def _largest_fitting(fits: Callable[[int], bool], k_min: int, k_max: int, hint: int | None) -> int | None:
     """Largest K in k_min..k_max with fits(K) and not fits(K + 1) (or K = k_max); None if
     k_min does not fit. ``hint`` is a first guess for the boundary (it saves steps)."""
@@ -108,13 +119,7 @@ def _largest_fitting(fits: Callable[[int], bool], k_min: int, k_max: int, hint: 
         if fits(k_max):
             return k_max
         hi = k_max
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return _bisect(fits, lo, hi)
 
 
 def _confirm(fits: Callable[[int], bool], k_min: int, k_max: int, guess: int) -> int | None:
@@ -143,13 +148,7 @@ def _confirm(fits: Callable[[int], bool], k_min: int, k_max: int, guess: int) ->
                 lo = probe
                 break
             hi, step = probe, 2 * step
-    while hi - lo > 1:  # lo fits, hi does not
-        mid = (lo + hi) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return _bisect(fits, lo, hi)
 
 
 def fit_to_size(
