@@ -187,10 +187,10 @@ class CentroidNeighbors:
 
         A build costs a K x K distance matrix and its sort (at K = 256, 5.6 ms against 1.8 ms
         to follow small moves, on one machine), and Lloyd needs a table on every update.
-        Instead, the current distances to each centroid's ``FOLLOW_PREFIX`` remembered neighbors are sorted; any centroid not
-        remembered was at least ``outer`` away at the build, so it is now at least
-        ``outer - drift_a - max drift`` away (triangle inequality), and every edge is capped by
-        that bound. The result is a valid table (the search and the bounds stay exact); once
+        Instead, the current distances to each centroid's ``FOLLOW_PREFIX`` remembered
+        neighbors are sorted; any centroid not remembered was at least ``outer`` away at the
+        build, so it is now at least ``outer - drift_a - max drift`` away (triangle
+        inequality), and every edge is capped by that bound. The result is a valid table (the search and the bounds stay exact); once
         more than ``FOLLOW_MAX_WEAK_SHARE`` of the rows would lose an edge to the cap, or when
         every centroid is remembered anyway, the table is built from scratch.
         """

@@ -6,8 +6,8 @@ rows are therefore cut into fixed pieces of about :data:`PIECE_BYTES`, each comp
 core's thread pool (the package releases the GIL), and the pieces' streams are joined into one
 (:mod:`core.deflate_join`). Measured on the 12 MP benchmark photo at K = 16, level 11, two
 cores: 1.4-1.8 s instead of 2.7-3.2 s in one piece, 391.9-392.3 KB instead of 391.5 KB (each
-piece starts without the previous one's history). The pieces depend only on the image, never on the thread count, so
-the file is the same with one thread or many.
+piece starts without the previous one's history). The pieces depend only on the image, never
+on the thread count, so the file is the same with one thread or many.
 
 Every row uses filter type 0 (none): palette indices of photos are not smooth, so prediction
 does not help (see :mod:`core.png_encode`).
