@@ -135,6 +135,13 @@ FOLLOW_PREFIX = 112
 FOLLOW_MAX_WEAK_SHARE = 1 / 16
 
 
+def _along_rows(a: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``np.take_along_axis(a, cols, axis=1)`` for a C-contiguous 2-D ``a``, as one flat gather
+    (half the time of take_along_axis on a 256 x 72 table, which builds an index per axis)."""
+    flat = cols + (np.arange(len(a)) * a.shape[1])[:, None]
+    return np.take(np.ascontiguousarray(a).ravel(), flat)
+
+
 class CentroidNeighbors:
     """For every centroid, its nearest centroids sorted by distance (self first, or an exact
     duplicate of it).
@@ -163,7 +170,7 @@ class CentroidNeighbors:
         self._base_outer = (np.sqrt(sq[rows, full[:, remembered]]) if remembered < k else np.full(k, np.inf))
         self._followable = bool(np.all(np.any(self._base_order == rows[:, None], axis=1)))
         order = full[:, : min(k, NEIGHBOR_PREFIX)]
-        self._finish(C, np.ascontiguousarray(order), np.sqrt(np.take_along_axis(sq, order, axis=1)))
+        self._finish(C, np.ascontiguousarray(order), np.sqrt(_along_rows(sq, order)))
 
     def _finish(self, C: np.ndarray, order: np.ndarray, sorted_dist: np.ndarray) -> None:
         """Set the table from its sorted neighbors and their distance bounds."""
@@ -207,13 +214,13 @@ class CentroidNeighbors:
             diff -= CT[j][:, None]
             sq += diff * diff
         order_in_base = np.argsort(sq, axis=1)[:, :NEIGHBOR_PREFIX]
-        exact = np.sqrt(np.take_along_axis(sq, order_in_base, axis=1))
+        exact = np.sqrt(_along_rows(sq, order_in_base))
         if np.count_nonzero(outer < exact[:, -1]) > FOLLOW_MAX_WEAK_SHARE * k:
             return CentroidNeighbors(C)
         table = object.__new__(CentroidNeighbors)
         table._base_C, table._base_order, table._base_outer = base, self._base_order, self._base_outer
         table._followable = True
-        order = np.ascontiguousarray(np.take_along_axis(self._base_order, order_in_base, axis=1))
+        order = _along_rows(self._base_order, order_in_base)
         table._finish(C, order, np.minimum(exact, np.maximum(outer, 0.0)[:, None]))
         return table
 

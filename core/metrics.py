@@ -138,9 +138,17 @@ def figures_from_histogram(colors: np.ndarray, counts: np.ndarray, labels: np.nd
     pixels each stands for and ``labels`` their palette index. Costs O(M), not O(pixels).
     """
     w = np.asarray(counts, dtype=np.float64)
-    recon = np.take(palette, labels, axis=0)
-    sq = float(np.einsum("i,i->", w, _sq_error(colors, recon)))
-    de = float(np.einsum("i,i->", w, _delta_e(_lab(colors), np.take(_lab(palette), labels, axis=0))))
+    pal_lab = _lab(palette)
+
+    def run(i: int, j: int) -> tuple[float, float]:
+        x, lab = colors[i:j], labels[i:j]
+        sq = float(np.einsum("i,i->", w[i:j], _sq_error(x, np.take(palette, lab, axis=0))))
+        return sq, float(np.einsum("i,i->", w[i:j], _delta_e(_lab(x), np.take(pal_lab, lab, axis=0))))
+
+    # In chunks on the pool: a 12 MP photo can have over a million distinct colors (0.27 s
+    # in one thread, most of it their CIELAB conversion).
+    parts = _chunked_sums(run, len(colors))
+    sq, de = sum(p[0] for p in parts), sum(p[1] for p in parts)
     return _from_sums(sq, de, int(np.sum(counts)), colors.shape[1], palette.shape[1])
 
 

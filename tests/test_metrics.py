@@ -106,3 +106,28 @@ def test_preview_results_have_no_histogram_but_figures_still_work(photo):
     assert q.histogram is None
     got = metrics.quantized_figures(photo, q)
     assert got.psnr == pytest.approx(metrics.psnr(photo, q.image()), rel=1e-9)
+
+
+def test_histogram_figures_of_many_colors_are_chunked_and_thread_independent():
+    """Above one chunk (2**18 distinct colors) the figures are summed chunk by chunk on the
+    pool: they still equal the per-pixel ones, and one thread gives the same bits as many."""
+    from core import parallel
+
+    rng = np.random.default_rng(7)
+    n = (1 << 18) + 40_000
+    colors = rng.integers(0, 256, (n, 3), dtype=np.uint8)
+    counts = rng.integers(1, 4, n)
+    palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
+    labels = rng.integers(0, 16, n)
+    pixels = np.repeat(colors, counts, axis=0)[:, None, :]
+    indices = np.repeat(labels, counts)[:, None]
+    per_pixel = metrics.figures(pixels, palette, indices)
+    many = metrics.figures_from_histogram(colors, counts, labels, palette)
+    assert many.mse == pytest.approx(per_pixel.mse, rel=1e-9)
+    assert many.delta_e == pytest.approx(per_pixel.delta_e, rel=1e-9)
+    parallel.set_threads(1)
+    try:
+        one = metrics.figures_from_histogram(colors, counts, labels, palette)
+    finally:
+        parallel.set_threads(None)
+    assert (one.mse, one.delta_e) == (many.mse, many.delta_e)
