@@ -15,7 +15,6 @@ False and callers compress in one piece.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 import threading
 
@@ -55,7 +54,10 @@ def _library() -> ctypes.CDLL | None:
             names = ("libz.so.1", "libz.1.dylib", None) if sys.platform != "win32" else ()
             for name in names:
                 if name is None:
-                    name = ctypes.util.find_library("z")
+                    # Imported here: ctypes.util imports subprocess and tempfile (~20 ms).
+                    from ctypes.util import find_library
+
+                    name = find_library("z")
                     if not name:
                         continue
                 try:

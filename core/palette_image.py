@@ -11,7 +11,7 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .palette_common import PaletteFile, PaletteFileError, compact, file_stem, hex_color, shares
 
@@ -24,6 +24,8 @@ MAX_SWATCH_PIXELS = 4096 * 4096
 def swatch_png(palette: np.ndarray, counts: np.ndarray | None = None, *, proportional: bool = False,
                labels: bool = False, swatch: int = 64, width: int = 800) -> bytes:
     """A PNG of the palette: a grid of equal swatches, or one strip with widths by share."""
+    from PIL import ImageDraw, ImageFont  # here: every command-line run would import them (~6 ms)
+
     n = len(palette)
     rgba = palette if palette.shape[1] == 4 else np.concatenate([palette, np.full((n, 1), 255, np.uint8)], axis=1)
     if proportional:
