@@ -64,13 +64,13 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
 
     for raw in inputs:
         path = Path(raw)
-        if str(raw) == STDIO or not path.is_dir():
+        if str(raw) == STDIO or not os.path.isdir(path):
             add(Item(Path(STDIO) if str(raw) == STDIO else path))
             continue
         walker = path.rglob("*") if recursive else path.iterdir()
         for p in sorted(walker):
             rel = p.relative_to(path)
-            if _hidden(rel) or p.suffix.lower() not in IMAGE_EXTENSIONS or not p.is_file():
+            if _hidden(rel) or p.suffix.lower() not in IMAGE_EXTENSIONS or not os.path.isfile(p):
                 continue
             if is_our_output(p):
                 found.ours.append(p)
@@ -156,7 +156,7 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
         try:
             if not stdin:
                 check_readable(item.path)  # missing, empty, unreadable: known before any work
-            if out is not None and out.is_dir():
+            if out is not None and os.path.isdir(out):
                 raise ValueError(f"{printable(out)} is a folder; give a file name, or use --out-dir")
             if out is not None and str(out) != STDIO:
                 format_for_path(out, options.format)
@@ -325,9 +325,9 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
     named = job.output is not None and str(job.output) != STDIO  # -o FILE: the run's only input
     target_folder = job.output.parent if named else job.folder
     created: list[Path] = []  # the folders this job made, deepest first
-    if target_folder is not None and not target_folder.is_dir():
+    if target_folder is not None and not os.path.isdir(target_folder):
         folder = target_folder
-        while not folder.exists() and folder != folder.parent:
+        while not os.path.lexists(folder) and folder != folder.parent:
             created.append(folder)
             folder = folder.parent
         try:
@@ -396,6 +396,9 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
         # Imported here: multiprocessing costs ~30 ms of every one-file run's start-up.
         from concurrent.futures import ProcessPoolExecutor
 
+        from .batch_written import found_result, snapshot
+
+        before = {i: snapshot(plan.jobs[i], options) for i in todo}  # to find files whose result was lost
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
                                  mp_context=_context()) as pool:
             futures = {pool.submit(_run_job_in_worker, plan.jobs[i], options,
@@ -426,5 +429,8 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                 for fut, i in futures.items():  # every file written is reported, also those done
                     if results[i] is None and fut.done() and not fut.cancelled() and fut.exception() is None:
                         done(i, fut.result())  # just before the signal
+                for i in todo:  # written, but stopped (or given up on) before its result came back
+                    if results[i] is None and (found := found_result(plan.jobs[i], options, before[i])):
+                        done(i, found)
                 raise
     return [r for r in results if r is not None]

@@ -29,6 +29,18 @@ class SaveError(Exception):
     """The image could not be saved; ``str(err)`` is one user-facing sentence."""
 
 
+#: The largest width or height each format can store (PNG, BMP and TIFF go past any real image).
+MAX_SIDE = {"gif": 65535, "jpeg": 65500, "webp": 16383}
+
+
+def check_size_fits(fmt: str, width: int, height: int) -> None:
+    """Refuse, in one sentence, an image too wide or tall for ``fmt`` (before any encoding)."""
+    limit = MAX_SIDE.get(fmt)
+    if limit is not None and max(width, height) > limit:
+        raise SaveError(f"{fmt.upper()} cannot hold {width} x {height} pixels (at most {limit} per side); "
+                        "save as PNG")
+
+
 def extension_mismatch(path: str | os.PathLike, fmt: str) -> str | None:
     """A note when ``path``'s extension names another format than ``fmt`` (the bytes follow
     ``fmt``: an explicit ``--format`` wins, but the user should know the name now misleads)."""
@@ -93,6 +105,7 @@ def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
         raise ValueError(f"effort must be one of {', '.join(EFFORTS)}, not {effort!r}")
     notes: list[str] = []
     palette = np.asarray(palette, np.uint8)
+    check_size_fits(fmt, indices.shape[1], indices.shape[0])
     if fmt == "png":
         fh.write(encode_png(palette, indices, effort=effort, icc_profile=icc_profile, exif=exif))
         return notes

@@ -103,7 +103,7 @@ def read_palette(path: str | os.PathLike, fmt: str | None = None) -> PaletteFile
     label = path.name
     try:
         size = path.stat().st_size
-        if path.is_dir():
+        if os.path.isdir(path):
             raise PaletteFileError(f"{label}: is a folder, not a palette file")
         if size > MAX_FILE_BYTES:
             raise PaletteFileError(f"{label}: {size // (1024 * 1024)} MB is too large for a palette file")

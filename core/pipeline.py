@@ -8,6 +8,7 @@ windows. Many files at once (planning, collisions, worker processes) live in :mo
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -268,6 +269,9 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.grew = bool(res.written and res.bytes_in and res.bytes_out and res.bytes_out > res.bytes_in)
         if res.written and not to_stdout and (palette_out is not None or palette_format is not None):
             target = palette_out or Path(res.output).with_suffix("." + palette_format)
+            if os.path.abspath(target) == os.path.abspath(res.output):
+                raise _PaletteFailed(f"palette not written: it would replace the image {printable(target)}; "
+                                     "choose another --palette-format")
             res.palette = _export_palette(target, q, options, [None if from_stdin else src, *protect], res.notes)
     except _PaletteFailed as e:
         res.error = str(e)
@@ -279,6 +283,8 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.error = "not enough memory"
     except OSError as e:
         res.error = describe_os_error(e)
+    except Exception as e:  # noqa: BLE001 - a codec's own failure: this file fails, the batch goes on
+        res.error = f"could not be compressed ({type(e).__name__}: {printable(str(e))})"
     res.seconds = time.perf_counter() - t0
     return res
 

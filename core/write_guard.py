@@ -114,7 +114,7 @@ def check_one(dest: PathLike, inputs: Iterable[PathLike] = (), overwrite: bool =
     if st is not None and not overwrite:
         raise WriteRefused(f"{printable(dest)}: already exists (use --force to replace it)")
     folder = dest.parent if str(dest.parent) else Path(".")
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         raise WriteRefused(f"{printable(dest)}: folder {printable(folder)} does not exist")
 
 

@@ -177,8 +177,12 @@ def _describe(r: CompressResult) -> str:
         return f"{src}: skipped, {printable('; '.join(r.notes[-1:]))}"
     ratio = f"{r.bytes_in / r.bytes_out:.2f}x" if r.bytes_in and r.bytes_out else "?"
     ssim = f", SSIM {r.ssim:.3f}" if r.ssim is not None else ""
-    line = (f"{src} -> {printable(r.output)}: {r.colors} colors, {human_bytes(r.bytes_in)} -> "
-            f"{human_bytes(r.bytes_out)} ({ratio}), PSNR {r.psnr:.1f} dB{ssim}, deltaE {r.delta_e:.2f}")
+    sizes = f"{human_bytes(r.bytes_in)} -> {human_bytes(r.bytes_out)} ({ratio})"
+    if r.psnr is None or r.delta_e is None:  # found written after a stop: no figures
+        line = f"{src} -> {printable(r.output)}: {sizes}"
+    else:
+        line = (f"{src} -> {printable(r.output)}: {r.colors} colors, {sizes}, PSNR {r.psnr:.1f} dB{ssim}, "
+                f"deltaE {r.delta_e:.2f}")
     if r.palette:
         line += f", palette {printable(r.palette)}"
     if r.grew:
@@ -193,13 +197,17 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_in
         parser.error("-o/--output takes a single input; use --out-dir for several")
     if args.palette_out is not None and n_inputs > 1:
         parser.error("--palette-out takes a single input; use --palette-format for several")
-    if str(args.output) == STDIO and args.json:
-        parser.error("--json and -o - both use standard output; choose one")
+    image_ext = SAVE_FORMATS.get(args.format or "png")
+    if args.palette_format is not None and args.output is None and "." + args.palette_format == image_ext:
+        parser.error(f"--palette-format {args.palette_format} would write the palette over the image "
+                     f"(both {image_ext}); choose another palette format")
     if args.suffix is not None and any(sep in args.suffix for sep in ("/", "\\", "\0")):
         parser.error("--suffix is part of a file name: it cannot contain / or \\")
     if args.inputs.count(STDIO) > 1:
         parser.error("standard input (-) can be read only once")
     to_stdout = str(args.output) == STDIO or (args.output is None and STDIO in args.inputs)
+    if to_stdout and args.json:  # -o -, or standard input without -o: the image goes to stdout
+        parser.error("--json and the image would both go to standard output; use -o FILE")
     if to_stdout and sys.stdout is None:
         parser.error("standard output is closed; use -o FILE")
     if to_stdout and sys.stdout.isatty():
@@ -214,9 +222,9 @@ def _prepare_out_dir(args: argparse.Namespace) -> str | None:
     d = args.out_dir
     if d is None:
         return None
-    if d.exists() and not d.is_dir():
+    if os.path.lexists(d) and not os.path.isdir(d):
         return f"--out-dir {printable(d)}: is a file, not a folder"
-    if args.dry_run or d.is_dir():
+    if args.dry_run or os.path.isdir(d):
         return None
     try:
         d.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,81 @@
+"""Hostile command lines from a second QA pass: each gets a one-line message, loses no other
+file of the run and never writes where the user did not ask (subprocesses, as a user runs it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+LONG = "x" * 300  # more than the 255 bytes a file name may have
+
+
+def cli(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", **kw.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "kmeans_gui.cli", *args], cwd=cwd, env=env,
+                          capture_output=kw.pop("capture_output", True), timeout=120, **kw)
+
+
+def noise(path: Path, w: int = 40, h: int = 30, seed: int = 0) -> Path:
+    Image.fromarray(np.random.default_rng(seed).integers(0, 255, (h, w, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def lines(r: subprocess.CompletedProcess) -> list[str]:
+    return r.stderr.decode().strip().splitlines()
+
+
+def test_a_name_too_long_fails_that_file_alone(tmp_path):
+    noise(tmp_path / "a.png")
+    noise(tmp_path / "b.png", seed=1)
+    r = cli("a.png", "-o", LONG + ".png", cwd=tmp_path)
+    assert r.returncode == 1 and b"internal error" not in r.stderr
+    assert lines(r) == [f"a.png: {LONG}.png: cannot be written (File name too long)"]
+    r = cli(LONG + ".png", "a.png", "--out-dir", "out", cwd=tmp_path)  # the other input is still done
+    assert r.returncode == 1 and b"internal error" not in r.stderr
+    assert b"File name too long" in r.stderr and (tmp_path / "out" / "a-k16.png").is_file()
+    r = cli("a.png", "b.png", "--out-dir", LONG, cwd=tmp_path)
+    assert r.returncode == 1 and lines(r) == [f"kmeans-compress: --out-dir {LONG}: cannot create the folder "
+                                              "(file name too long)"]
+
+
+def test_an_image_too_wide_for_gif_fails_alone_in_one_line(tmp_path):
+    noise(tmp_path / "wide.png", w=70_000, h=2)
+    noise(tmp_path / "a.png")
+    r = cli("wide.png", "a.png", "--format", "gif", "--out-dir", "out", "-k", "4", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "wide.png: GIF cannot hold 70000 x 2 pixels (at most 65535 per side); save as PNG" in lines(r)
+    assert sorted(os.listdir(tmp_path / "out")) == ["a-k4.gif"]
+
+
+def test_json_is_refused_whenever_the_image_goes_to_standard_output(tmp_path):
+    src = noise(tmp_path / "a.png")
+    for args in (["-", "--json"], ["a.png", "-o", "-", "--json"]):
+        with open(src, "rb") as stdin:
+            r = cli(*args, cwd=tmp_path, stdin=stdin)
+        assert r.returncode == 2 and r.stdout == b""
+        assert len(lines(r)) == 1 and "--json" in r.stderr.decode()
+
+
+def test_a_palette_swatch_never_replaces_the_image_it_describes(tmp_path):
+    noise(tmp_path / "a.png")
+    for target in (["--quality", "20"], ["-k", "8"], ["--max-bytes", "5000"]):
+        r = cli("a.png", *target, "--palette-format", "png", "--force", cwd=tmp_path)
+        assert r.returncode == 2 and len(lines(r)) == 1 and "palette over the image" in r.stderr.decode()
+    assert os.listdir(tmp_path) == ["a.png"]
+
+
+def test_the_core_also_refuses_a_palette_named_like_its_image(tmp_path):
+    """The GUI batch and other callers go through compress_file without the CLI's usage check."""
+    from core.pipeline import CompressOptions, compress_file
+
+    src = noise(tmp_path / "a.png")
+    res = compress_file(src, None, CompressOptions(target_psnr=20.0, overwrite=True), palette_format="png")
+    assert res.written and res.error.startswith("palette not written: it would replace the image")
+    with Image.open(res.output) as im:
+        assert im.size == (40, 30) and im.mode == "P"  # the image, not a swatch
