@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
 from .ssim import ssim
-from .write_guard import WriteRefused, describe_os_error, printable, protected
+from .write_guard import WriteRefused, describe_os_error, file_key, printable, protected
 
 #: The name that means standard input (as an input) or standard output (as ``-o``).
 STDIO = "-"
@@ -196,6 +197,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         if mismatch:
             res.notes.append(mismatch)
         if from_stdin:
+            stdin_file = _regular_file_behind(stdin)
             image = load_image_bytes((stdin.read() if stdin else b""), name)
         else:
             image = load_image(src)
@@ -235,6 +237,10 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         # every ``s``-th pixel each way above SSIM_FULL_PIXELS (what ``ssim(step=s)`` compares).
         s = 1 if image.width * image.height <= SSIM_FULL_PIXELS else 2
         similarity = parallel.start(lambda: ssim(image.pixels[::s, ::s], np.take(q.palette, indices[::s, ::s], axis=0)))
+        if from_stdin and stdin_file is not None and out is not None and not to_stdout \
+                and file_key(out) == ("inode", *stdin_file):
+            raise WriteRefused(f"{printable(out)}: is the file standard input was read from; "
+                               "refusing to overwrite it")
         try:
             with protected([None if from_stdin else src, *protect]):
                 if to_stdout:
@@ -242,9 +248,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                                                   exif=image.exif if options.keep_metadata else None,
                                                   effort=options.effort)
                     check_fits(len(data), options.max_bytes)
-                    stream = stdout if stdout is not None else sys.stdout.buffer
-                    stream.write(data)
-                    stream.flush()
+                    write_all(stdout if stdout is not None else sys.stdout.buffer, data)
                     res.notes += notes
                     res.bytes_out, res.written, res.output = len(data), True, STDIO
                 else:
@@ -287,6 +291,28 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         res.error = f"could not be compressed ({type(e).__name__}: {printable(str(e))})"
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _regular_file_behind(stream: BinaryIO | None) -> tuple[int, int] | None:
+    """(device, inode) of the file ``stream`` reads (``< photo.png``), None for a pipe or terminal."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's BytesIO), or closed
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write every byte of ``data`` to ``stream`` and flush: an unbuffered stream (``python -u``)
+    may take only part of it per call; one that takes nothing is an error, not a short file."""
+    view = memoryview(data)
+    while view:
+        n = stream.write(view)
+        if not n:  # None: a non-blocking stream would block; 0: it takes nothing more
+            raise SaveError(f"standard output took no more bytes after {len(data) - len(view)} of "
+                            f"{len(data)}: the image is incomplete")
+        view = view[n:]
+    stream.flush()
 
 
 class _PaletteFailed(Exception):

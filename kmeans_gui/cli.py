@@ -208,6 +208,12 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_in
     to_stdout = str(args.output) == STDIO or (args.output is None and STDIO in args.inputs)
     if to_stdout and args.json:  # -o -, or standard input without -o: the image goes to stdout
         parser.error("--json and the image would both go to standard output; use -o FILE")
+    if STDIO in args.inputs and sys.stdin is None:
+        parser.error("standard input is closed; give an image file, or pipe one in")
+    if STDIO in args.inputs and sys.stdin.isatty():
+        parser.error("refusing to read an image from the terminal; pipe one in (< photo.png) or give its name")
+    if args.json and sys.stdout is None:
+        parser.error("standard output is closed: --json has nowhere to go")
     if to_stdout and sys.stdout is None:
         parser.error("standard output is closed; use -o FILE")
     if to_stdout and sys.stdout.isatty():
@@ -288,7 +294,8 @@ def run(argv: list[str] | None = None) -> int:
         progress.show(finished, Path(res.input).name)
 
     results = run_plan(plan, options, jobs=args.jobs, on_result=report,
-                       stdin=sys.stdin.buffer, stdout=sys.stdout.buffer)
+                       stdin=sys.stdin.buffer if sys.stdin is not None else None,
+                       stdout=sys.stdout.buffer if sys.stdout is not None else None)
     progress.close()
     if args.json:
         payload = [r.to_json() for r in results]
@@ -329,8 +336,22 @@ def _on_termination_signals() -> None:
                 pass
 
 
+def _fill_closed_std_streams() -> None:
+    """Put /dev/null on a closed descriptor 0, 1 or 2 (``>&-``), so no file this run opens takes
+    its number and receives text meant for it; without stderr, messages go to /dev/null, never
+    into the image or JSON on stdout (``print(file=None)`` would write to stdout)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+
+
 def main(argv: list[str] | None = None) -> int:
     _on_termination_signals()
+    _fill_closed_std_streams()
     try:
         return run(argv)
     except Terminated as e:

@@ -79,3 +79,80 @@ def test_the_core_also_refuses_a_palette_named_like_its_image(tmp_path):
     assert res.written and res.error.startswith("palette not written: it would replace the image")
     with Image.open(res.output) as im:
         assert im.size == (40, 30) and im.mode == "P"  # the image, not a swatch
+
+
+class _Trickle:
+    """A raw stream that takes at most ``per_call`` bytes per write (an unbuffered pipe can)."""
+
+    def __init__(self, per_call: int) -> None:
+        self.per_call, self.got, self.flushed = per_call, bytearray(), False
+
+    def write(self, data) -> int:
+        part = bytes(data)[: self.per_call]
+        self.got += part
+        return len(part)
+
+    def flush(self) -> None:
+        self.flushed = True
+
+
+def test_an_image_on_a_stream_that_takes_part_of_each_write_arrives_whole(tmp_path):
+    from core.pipeline import CompressOptions, compress_file
+
+    src = noise(tmp_path / "a.png", w=200, h=150)
+    whole = compress_file(src, tmp_path / "ref.png", CompressOptions(k=8))
+    out = _Trickle(1000)
+    res = compress_file(src, "-", CompressOptions(k=8), stdout=out)
+    assert res.written and res.bytes_out == len(out.got) > 3000 and out.flushed
+    assert bytes(out.got) == (tmp_path / "ref.png").read_bytes() and whole.bytes_out == len(out.got)
+    stuck = _Trickle(0)
+    res = compress_file(src, "-", CompressOptions(k=8), stdout=stuck)
+    assert not res.written and res.error and "no more bytes" in res.error
+
+
+def test_the_file_behind_standard_input_is_never_overwritten(tmp_path):
+    original = noise(tmp_path / "victim.png").read_bytes()
+    os.link(tmp_path / "victim.png", tmp_path / "alias.png")
+    for target in ("victim.png", "alias.png"):
+        with open(tmp_path / "victim.png", "rb") as stdin:
+            r = cli("-", "-o", target, "--force", cwd=tmp_path, stdin=stdin)
+        assert r.returncode == 1 and "standard input was read from" in r.stderr.decode()
+        assert (tmp_path / "victim.png").read_bytes() == original
+    with open(tmp_path / "victim.png", "rb") as stdin:  # another name is written as usual
+        assert cli("-", "-o", "copy.png", cwd=tmp_path, stdin=stdin).returncode == 0
+
+
+def shell(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m kmeans_gui.cli`` run through a shell (for ``>&-`` and friends)."""
+    return subprocess.run(f'"{sys.executable}" -m kmeans_gui.cli {command}', shell=True, cwd=cwd, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+
+
+def test_closed_standard_streams_get_one_line_and_never_mix_text_into_the_image(tmp_path):
+    noise(tmp_path / "a.png")
+    r = shell("- -o z.png <&-", tmp_path)
+    assert r.returncode == 2 and lines(r) == ["kmeans-compress: standard input is closed; give an image file, "
+                                              "or pipe one in (see --help)"]
+    r = shell("a.png -o z.png --json >&-", tmp_path)
+    assert r.returncode == 2 and "--json has nowhere to go" in r.stderr.decode()
+    assert not (tmp_path / "z.png").exists()
+    r = shell("a.png -o - 2>&- > piped.png", tmp_path)  # no stderr: its lines must not land in the image
+    assert r.returncode == 0
+    with Image.open(tmp_path / "piped.png") as im:
+        im.load()
+        assert im.size == (40, 30)
+    assert (tmp_path / "piped.png").read_bytes().endswith(b"IEND\xaeB`\x82")
+    r = shell("a.png -o j.png --json 2>&-", tmp_path)
+    assert r.returncode == 0 and r.stdout.decode().startswith('{"input": "a.png"') and r.stdout.count(b"\n") == 1
+
+
+def test_reading_an_image_from_a_terminal_is_refused_instead_of_waiting(tmp_path):
+    import pty
+
+    main_fd, terminal = pty.openpty()
+    try:
+        r = cli("-", "-o", "z.png", cwd=tmp_path, stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(main_fd)
+    assert r.returncode == 2 and len(lines(r)) == 1 and "from the terminal" in r.stderr.decode()

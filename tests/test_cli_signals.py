@@ -35,7 +35,14 @@ def photos(tmp_path_factory, photo) -> Path:
 def start(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.Popen([sys.executable, "-m", "kmeans_gui.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """Ctrl-C as at a terminal, even when pytest runs in the background (SIGINT ignored there,
+    which the CLI would inherit and rightly keep)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_outputs(out: Path, n: int, timeout: float = 60.0) -> None:
