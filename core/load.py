@@ -18,6 +18,7 @@ import io
 import os
 import stat
 import struct
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from PIL import (  # noqa: F401 - importing the plugins registers them with Imag
 
 from . import pngchunks
 from .load_pixels import convert_icc, to_pixels
+from .write_guard import printable
 
 #: Formats we decode (decided by content, not by extension).
 LOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "TGA", "ICO")
@@ -196,6 +198,25 @@ def _open_and_load(fh, name: str, max_pixels: int, notes: list[str]) -> Image.Im
 
 
 def _decode(fh, path: Path | None, size: int, max_pixels: int, name: str) -> LoadedImage:
+    """Decode with Pillow's warnings caught and turned into notes (never Python warning text on
+    the user's terminal). Cut-short pixel data fails in Pillow itself; a warning that says
+    "truncated" is about metadata (a TIFF directory, an EXIF block): the pixels are whole."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = _decode_pixels(fh, path, size, max_pixels, name)
+    said = sorted({str(w.message).strip().rstrip(".") for w in caught
+                   if not issubclass(w.category, (Image.DecompressionBombWarning, DeprecationWarning))})
+    for text in said:
+        if "truncated" in text.lower():
+            text = "the file is cut short: part of its metadata could not be read"
+        else:
+            text = f"the decoder warned: {printable(text)}"
+        if text not in loaded.notes:
+            loaded.notes.append(text)
+    return loaded
+
+
+def _decode_pixels(fh, path: Path | None, size: int, max_pixels: int, name: str) -> LoadedImage:
     notes: list[str] = []
     try:
         im = _open_and_load(fh, name, max_pixels, notes)

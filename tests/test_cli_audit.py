@@ -156,3 +156,39 @@ def test_reading_an_image_from_a_terminal_is_refused_instead_of_waiting(tmp_path
         os.close(terminal)
         os.close(main_fd)
     assert r.returncode == 2 and len(lines(r)) == 1 and "from the terminal" in r.stderr.decode()
+
+
+def _tiff_with_directory_last(path: Path, cut: int = 0) -> np.ndarray:
+    """An uncompressed RGB TIFF whose directory follows the pixels (as libtiff writes), with the
+    last ``cut`` bytes of the directory missing."""
+    import struct
+
+    h, w = 30, 40
+    pixels = np.random.default_rng(3).integers(0, 255, (h, w, 3), dtype=np.uint8)
+    data = pixels.tobytes()
+    tags = [(256, 3, w), (257, 3, h), (258, 3, 8), (259, 3, 1), (262, 3, 2), (273, 4, 8), (277, 3, 3),
+            (278, 3, h), (279, 4, len(data))]
+    ifd = struct.pack("<H", len(tags)) + b"".join(
+        struct.pack("<HHI", tag, kind, 1) + (struct.pack("<HH", v, 0) if kind == 3 else struct.pack("<I", v))
+        for tag, kind, v in tags) + struct.pack("<I", 0)
+    whole = b"II*\x00" + struct.pack("<I", 8 + len(data)) + data + ifd
+    path.write_bytes(whole[: len(whole) - cut])
+    return pixels
+
+
+def test_decoder_warnings_become_notes_never_python_warning_text(tmp_path):
+    from core.load import load_image
+
+    pixels = _tiff_with_directory_last(tmp_path / "cut.tif", cut=10)
+    loaded = load_image(tmp_path / "cut.tif")
+    assert np.array_equal(loaded.pixels, pixels)  # the pixels are whole: only a tag was cut
+    assert any(n.startswith("the decoder warned: ") for n in loaded.notes)
+    Image.fromarray(pixels).resize((64, 64)).save(tmp_path / "x.ico", sizes=[(64, 64)])
+    data = bytearray((tmp_path / "x.ico").read_bytes())
+    data[6] = 32  # the directory says 32 pixels wide; the image inside is 64
+    (tmp_path / "odd.ico").write_bytes(bytes(data))
+    for name in ("cut.tif", "odd.ico"):
+        r = cli(name, "-o", name + ".png", cwd=tmp_path)
+        err = r.stderr.decode()
+        assert r.returncode == 0, err
+        assert "note: the decoder warned" in err and "Warning" not in err and "warnings.warn" not in err
