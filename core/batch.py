@@ -323,30 +323,39 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
     if job.refusal is not None:
         return CompressResult(input=str(job.input), error=job.refusal)
     named = job.output is not None and str(job.output) != STDIO  # -o FILE: the run's only input
-    target_folder = job.output.parent if named else job.folder
     created: list[Path] = []  # the folders this job made, deepest first
-    if target_folder is not None and not os.path.isdir(target_folder):
-        folder = target_folder
+    # The mirrored tree under --out-dir, the folder of -o FILE and that of --palette-out FILE.
+    for target_folder in (job.output.parent if named else job.folder, job.palette.parent if job.palette else None):
+        if target_folder is None or os.path.isdir(target_folder):
+            continue
+        folder, new = target_folder, []
         while not os.path.lexists(folder) and folder != folder.parent:
-            created.append(folder)
+            new.append(folder)
             folder = folder.parent
         try:
-            target_folder.mkdir(parents=True, exist_ok=True)  # the mirrored tree under --out-dir
+            target_folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             from .write_guard import describe_os_error
 
+            _remove_empty(created)
             return CompressResult(input=str(job.input),
                                   error=f"cannot create folder {printable(target_folder)} ({describe_os_error(e)})")
+        created = new + created  # deepest first, across both
     result = compress_file(job.input, job.output, options, out_dir=job.folder if job.output is None else None,
                            palette_out=job.palette, palette_format=job.palette_format, protect=protect,
                            stdin=stdin, stdout=stdout)
     if named and not result.written:  # nothing written: the folders made for -o go again
-        for folder in created:  # (a batch's shared folders stay: another job may be writing there)
-            try:
-                folder.rmdir()
-            except OSError:  # not empty, or not ours to remove any more
-                break
+        _remove_empty(created)  # (a batch's shared folders stay: another job may be writing there)
     return result
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (made by this job, deepest first) while they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or not ours to remove any more
+            continue
 
 
 def _inputs_near(plan: Plan, job: Job, options: CompressOptions) -> tuple[Path, ...]:

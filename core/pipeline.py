@@ -248,6 +248,11 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                                                   exif=image.exif if options.keep_metadata else None,
                                                   effort=options.effort)
                     check_fits(len(data), options.max_bytes)
+                    if options.skip_if_larger and image.file_bytes is not None and len(data) >= image.file_bytes:
+                        res.bytes_out = len(data)  # as for a file: nothing written (here: nothing on stdout)
+                        res.notes += [*notes, f"not written: {len(data):,} bytes is not smaller than the "
+                                              f"original {image.file_bytes:,}"]
+                        raise _NothingWritten
                     write_all(stdout if stdout is not None else sys.stdout.buffer, data)
                     res.notes += notes
                     res.bytes_out, res.written, res.output = len(data), True, STDIO
@@ -277,6 +282,8 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                 raise _PaletteFailed(f"palette not written: it would replace the image {printable(target)}; "
                                      "choose another --palette-format")
             res.palette = _export_palette(target, q, options, [None if from_stdin else src, *protect], res.notes)
+    except _NothingWritten:
+        pass
     except _PaletteFailed as e:
         res.error = str(e)
     except (ImageLoadError, SaveError, WriteRefused) as e:
@@ -313,6 +320,10 @@ def write_all(stream: BinaryIO, data: bytes) -> None:
                             f"{len(data)}: the image is incomplete")
         view = view[n:]
     stream.flush()
+
+
+class _NothingWritten(Exception):
+    """Nothing to write, by the user's own rule (``--skip-if-larger``): not an error."""
 
 
 class _PaletteFailed(Exception):

@@ -63,6 +63,18 @@ def _whole(name: str, lo: int, hi: int | None = None):
     return parse
 
 
+def _path(text: str) -> Path:
+    """A file or folder name; an empty one (``""``) is refused, not taken for the current folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name is not a file or folder")
+    return Path(text)
+
+
+def _input_name(text: str) -> str:
+    _path(text)
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="kmeans-compress",
@@ -79,14 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
                "99 below the PSNR minimum of --quality MIN-MAX or --min-quality (nothing written).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders; - reads standard input")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", type=_input_name, help="image files or folders; - reads standard input")
     # Clustering flags default to None: --preset fills what was not given (cli_args.resolve_settings).
     p.add_argument("-k", "--colors", dest="k", type=_whole("K", 1, 256), help="palette size K, 1..256 (default 16)")
     p.add_argument("--seed", type=_whole("the seed", 0), help="random seed >= 0 (default 0); same seed, same output")
     p.add_argument("--preset", metavar="NAME", help="start from a named preset (built-in or saved); flags given win")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", type=Path, help="output file (single input only); - writes standard output")
-    where.add_argument("--out-dir", type=Path, help="folder for the outputs (created if missing; -r mirrors the tree)")
+    where.add_argument("-o", "--output", type=_path, help="output file (single input only); - writes standard output")
+    where.add_argument("--out-dir", type=_path, help="folder for the outputs (created if missing; -r mirrors the tree)")
     p.add_argument("--format", choices=sorted(SAVE_FORMATS), help="output format (default: from -o, else png)")
     p.add_argument("--color-space", choices=["rgb", "oklab"], help="clustering space (default rgb)")
     p.add_argument("--dither", choices=["none", "fs", "ordered"], help="dithering (default none)")
@@ -99,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     colors = p.add_mutually_exclusive_group()
     colors.add_argument("--lock", type=cli_args.colors, metavar="COLORS",
                         help='colors kept exactly in the palette, counted in K, e.g. "#ff0000,#ffffff"')
-    colors.add_argument("--palette", type=Path, metavar="FILE",
+    colors.add_argument("--palette", type=_path, metavar="FILE",
                         help="map to this palette file's colors, K-means off (-k ignored); "
                              ".gpl .ase .aco .act .pal .txt .hex or a swatch .png")
     target = p.add_mutually_exclusive_group()
@@ -113,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "exit 1 if nothing fits")
     p.add_argument("--min-quality", type=cli_args.min_quality, metavar="DB",
                    help="write nothing below this PSNR, e.g. 30dB (exit 99, as --quality MIN-MAX)")
-    p.add_argument("--palette-out", type=Path, metavar="FILE",
+    p.add_argument("--palette-out", type=_path, metavar="FILE",
                    help="also write the palette (format from the extension: "
                         + " ".join(sorted(EXPORT_FORMATS.values())) + "); single input only")
     p.add_argument("--palette-format", choices=sorted(EXPORT_FORMATS),

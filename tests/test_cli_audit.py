@@ -192,3 +192,32 @@ def test_decoder_warnings_become_notes_never_python_warning_text(tmp_path):
         err = r.stderr.decode()
         assert r.returncode == 0, err
         assert "note: the decoder warned" in err and "Warning" not in err and "warnings.warn" not in err
+
+
+def test_an_empty_name_is_refused_not_taken_for_the_current_folder(tmp_path):
+    noise(tmp_path / "a.png")
+    for args in ([""], ["a.png", "--out-dir", ""], ["a.png", "-o", ""], ["a.png", "--palette-out", ""]):
+        r = cli(*args, cwd=tmp_path)
+        assert r.returncode == 2 and len(lines(r)) == 1 and "an empty name" in r.stderr.decode(), args
+    assert os.listdir(tmp_path) == ["a.png"]
+
+
+def test_the_folder_of_palette_out_is_made_like_that_of_the_output(tmp_path):
+    noise(tmp_path / "a.png")
+    r = cli("a.png", "-o", "img/out.png", "--palette-out", "pal/sub/p.gpl", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "img" / "out.png").is_file()
+    assert (tmp_path / "pal" / "sub" / "p.gpl").read_text().startswith("GIMP Palette")
+    (tmp_path / "bad.png").write_text("not an image")
+    r = cli("bad.png", "-o", "img2/out.png", "--palette-out", "pal2/sub/p.gpl", cwd=tmp_path)
+    assert r.returncode == 1 and not (tmp_path / "img2").exists() and not (tmp_path / "pal2").exists()
+
+
+def test_skip_if_larger_also_holds_for_standard_output(tmp_path):
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(
+        tmp_path / "q.jpg", quality=10)  # a tiny JPEG: its PNG is larger
+    r = cli("q.jpg", "-o", "-", "--skip-if-larger", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout == b""
+    assert "not written" in r.stderr.decode() and "not smaller than the original" in r.stderr.decode()
+    r = cli("q.jpg", "-o", "-", cwd=tmp_path)  # without it, the image is on stdout
+    assert r.stdout.startswith(b"\x89PNG")
