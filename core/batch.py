@@ -44,6 +44,7 @@ class Item:
 class Collected:
     items: list[Item]
     ours: list[Path] = field(default_factory=list)  # our own outputs, skipped
+    same: list[tuple[Path, Path]] = field(default_factory=list)  # (name, first name) of one file named twice
 
 
 def _hidden(rel: Path) -> bool:
@@ -54,13 +55,15 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
     """Files as given (and ``-``); folders expanded to the images inside, skipping hidden
     files and folders and our own outputs (by marker)."""
     found = Collected([])
-    seen: set[tuple] = set()
+    seen: dict[tuple, Path] = {}
 
     def add(item: Item) -> None:
         key = ("stdin",) if str(item.path) == STDIO else file_key(item.path)
-        if key not in seen:  # the same file named twice is compressed once
-            seen.add(key)
+        if key not in seen:  # the same file named twice (or hard-linked) is compressed once
+            seen[key] = item.path
             found.items.append(item)
+        elif os.path.abspath(item.path) != os.path.abspath(seen[key]):  # another name: say so
+            found.same.append((item.path, seen[key]))
 
     for raw in inputs:
         path = Path(raw)
@@ -94,6 +97,7 @@ class Job:
 class Plan:
     jobs: list[Job]
     ours: list[Path] = field(default_factory=list)
+    same: list[tuple[Path, Path]] = field(default_factory=list)  # see Collected.same
 
     @property
     def runnable(self) -> list[Job]:
@@ -110,11 +114,17 @@ class Plan:
             else:
                 out.append(f"{printable(j.input)}: would write {printable(dest)}{pal}")
         out += [f"{printable(p)}: skipped, one of our outputs" for p in self.ours]
+        out += [same_file_line(p, first) for p, first in self.same]
         refused = sum(1 for j in self.jobs if j.refusal)
         skipped = sum(1 for j in self.jobs if j.skip and not j.refusal)
         out.append(f"{len(self.runnable)} to compress, {refused} refused, "
                    + (f"{skipped} already done, " if skipped else "") + f"{len(self.ours)} of our outputs skipped")
         return out
+
+
+def same_file_line(path: Path, first: Path) -> str:
+    """What is said of an input that is another name (a hard link) for an earlier one."""
+    return f"{printable(path)}: skipped, the same file as {printable(first)} (compressed once)"
 
 
 _K_SUFFIX = r"-k\d+"
@@ -135,7 +145,7 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
     """Decide every destination and every refusal before any work."""
     from .palette import export_format_for
 
-    plan = Plan([], list(collected.ours))
+    plan = Plan([], list(collected.ours), list(collected.same))
     for item in collected.items:
         folder = out_dir / item.subdir if out_dir is not None else None
         stdin = str(item.path) == STDIO

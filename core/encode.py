@@ -46,7 +46,7 @@ def extension_mismatch(path: str | os.PathLike, fmt: str) -> str | None:
     ``fmt``: an explicit ``--format`` wins, but the user should know the name now misleads)."""
     ext = Path(path).suffix.lower()
     named = _BY_EXTENSION.get(ext)
-    if named is None or named == fmt:
+    if named is None or named == fmt or SAVE_FORMATS[fmt] == ext:  # png24 is a .png
         return None
     return f"{Path(path).name} holds {fmt.upper()} data (--format {fmt}), not what its extension {ext} says"
 
@@ -116,6 +116,9 @@ def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
     if exif:
         extra["exif"] = exif
     has_alpha = "transparency" in im.info
+    if exif and fmt in ("gif", "bmp", "tiff"):
+        notes.append(f"{'indexed TIFF' if fmt == 'tiff' else fmt.upper()} output keeps no EXIF: "
+                     "the metadata was dropped")
     if fmt == "gif":
         if has_alpha:
             alphas = palette[:, 3] if palette.shape[1] == 4 else np.full(len(palette), 255)

@@ -152,6 +152,8 @@ def load_user_presets(path: str | os.PathLike | None = None) -> tuple[list[Prese
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         where = f" (line {e.lineno})" if isinstance(e, json.JSONDecodeError) else ""
         return [], f"{path}: not a valid JSON presets file{where}"
+    except RecursionError:  # lists in lists thousands deep: no presets file looks like that
+        return [], f"{path}: nested too deeply to be a presets file"
     if not isinstance(doc, dict) or not isinstance(doc.get("presets"), list):
         return [], f"{path}: expected {{\"version\": 1, \"presets\": [...]}}"
     version = doc.get("version", FORMAT_VERSION)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from core import __version__
-from core.batch import collect, make_plan, run_plan
+from core.batch import collect, make_plan, run_plan, same_file_line
 from core.io import SAVE_FORMATS
 from core.palette import EXPORT_FORMATS
 from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
@@ -270,6 +270,8 @@ def run(argv: list[str] | None = None) -> int:
         return 1
     if notes and not args.quiet:  # after every usage check: a refused run prints one line
         print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
+    if collected.same and not args.quiet and not args.dry_run:  # (a dry run lists them itself)
+        print("\n".join(same_file_line(p, first) for p, first in collected.same), file=sys.stderr)
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         n_init=args.n_init, dither_strength=args.dither_strength, dither_flat=args.dither_flat,

@@ -221,3 +221,28 @@ def test_skip_if_larger_also_holds_for_standard_output(tmp_path):
     assert "not written" in r.stderr.decode() and "not smaller than the original" in r.stderr.decode()
     r = cli("q.jpg", "-o", "-", cwd=tmp_path)  # without it, the image is on stdout
     assert r.stdout.startswith(b"\x89PNG")
+
+
+def test_hard_linked_inputs_are_compressed_once_and_said_to_be_one_file(tmp_path):
+    (tmp_path / "in").mkdir()
+    noise(tmp_path / "in" / "p1.png")
+    os.link(tmp_path / "in" / "p1.png", tmp_path / "in" / "p2.png")
+    r = cli("in", "--dry-run", cwd=tmp_path)  # the plan is on stdout
+    assert "in/p2.png: skipped, the same file as in/p1.png (compressed once)" in r.stdout.decode().splitlines()
+    r = cli("in", "--out-dir", "out", cwd=tmp_path)
+    assert r.returncode == 0
+    assert "in/p2.png: skipped, the same file as in/p1.png (compressed once)" in lines(r)
+    assert os.listdir(tmp_path / "out") == ["p1-k16.png"]
+
+
+def test_formats_that_drop_kept_metadata_say_so_and_png24_in_a_png_is_no_mismatch(tmp_path):
+    im = Image.fromarray(np.random.default_rng(0).integers(0, 255, (30, 40, 3), dtype=np.uint8))
+    exif = im.getexif()
+    exif[0x010F] = "Camera maker"
+    im.save(tmp_path / "e.jpg", exif=exif.tobytes())
+    for ext, says in (("gif", True), ("tif", True), ("bmp", True), ("png", False), ("webp", False)):
+        r = cli("e.jpg", "-o", f"out.{ext}", "--keep-metadata", cwd=tmp_path)
+        assert r.returncode == 0
+        assert ("keeps no EXIF" in r.stderr.decode()) == says, ext
+    r = cli("e.jpg", "-o", "p.png", "--format", "png24", cwd=tmp_path)
+    assert r.returncode == 0 and "holds" not in r.stderr.decode()

@@ -130,6 +130,7 @@ def test_missing_file_is_no_presets_and_no_error(tmp_path):
     b'{"presets": [{"name": "x", "k": true}]}', b'{"presets": [{"name": "x", "k": 1000}]}',
     b'{"presets": [{"name": "", "k": 8}]}', b'{"presets": [{"name": "x", "k": 8, "dither": "lots"}]}',
     b'{"presets": [{"name": "x", "k": 8, "dither_strength": NaN}]}',
+    b'{"presets": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # nested past Python's recursion limit
 ])
 def test_malformed_file_gives_one_line_and_no_crash(tmp_path, content):
     path = tmp_path / "presets.json"
