@@ -21,8 +21,10 @@ def to_8bit(im: Image.Image) -> Image.Image:
         return Image.fromarray(((a * 255 + 32767) // 65535).astype(np.uint8), "L")
     if im.mode == "F":
         a = np.asarray(im, dtype=np.float32)
-        top = 1.0 if np.nanmax(a) <= 1.0 else 255.0
-        return Image.fromarray(np.clip(np.nan_to_num(a) * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
+        finite = a[np.isfinite(a)]  # the scale (0..1 or 0..255) from real values, not an infinity
+        top = 1.0 if finite.size == 0 or finite.max() <= 1.0 else 255.0
+        a = np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0)  # +inf white, -inf and NaN black
+        return Image.fromarray(np.clip(a * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
     return im
 
 

@@ -246,3 +246,15 @@ def test_formats_that_drop_kept_metadata_say_so_and_png24_in_a_png_is_no_mismatc
         assert ("keeps no EXIF" in r.stderr.decode()) == says, ext
     r = cli("e.jpg", "-o", "p.png", "--format", "png24", cwd=tmp_path)
     assert r.returncode == 0 and "holds" not in r.stderr.decode()
+
+
+def test_a_float_image_with_an_infinity_keeps_its_scale(tmp_path):
+    """A 0..1 float TIFF with one +inf pixel is still read as 0..1 (not as 0..255: all black)."""
+    from core.load import load_image
+
+    values = np.linspace(0.0, 1.0, 40 * 30, dtype=np.float32).reshape(30, 40)
+    values[0, 0], values[0, 1], values[0, 2] = np.inf, -np.inf, np.nan
+    Image.fromarray(values, "F").save(tmp_path / "f.tif")
+    px = load_image(tmp_path / "f.tif").pixels[..., 0].astype(int)
+    assert px[0, 0] == 255 and px[0, 1] == 0 and px[0, 2] == 0
+    assert px[-1, -1] == 255 and abs(px[15, 20] - round(values[15, 20] * 255)) <= 1
