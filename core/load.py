@@ -18,6 +18,7 @@ import io
 import os
 import stat
 import struct
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,11 +198,16 @@ def _open_and_load(fh, name: str, max_pixels: int, notes: list[str]) -> Image.Im
     return im
 
 
+#: ``warnings.catch_warnings`` swaps process-wide state: two threads decoding at once would
+#: restore each other's, so decodes that catch warnings take turns.
+_WARNINGS_LOCK = threading.Lock()
+
+
 def _decode(fh, path: Path | None, size: int, max_pixels: int, name: str) -> LoadedImage:
     """Decode with Pillow's warnings caught and turned into notes (never Python warning text on
     the user's terminal). Cut-short pixel data fails in Pillow itself; a warning that says
     "truncated" is about metadata (a TIFF directory, an EXIF block): the pixels are whole."""
-    with warnings.catch_warnings(record=True) as caught:
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:  # process-wide state: one at a time
         warnings.simplefilter("always")
         loaded = _decode_pixels(fh, path, size, max_pixels, name)
     said = sorted({str(w.message).strip().rstrip(".") for w in caught
