@@ -18,8 +18,6 @@ import io
 import os
 import stat
 import struct
-import threading
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from PIL import (  # noqa: F401 - importing the plugins registers them with Imag
 
 from . import pngchunks
 from .load_pixels import convert_icc, to_pixels
+from .warn_capture import captured
 from .write_guard import printable
 
 #: Formats we decode (decided by content, not by extension).
@@ -198,20 +197,14 @@ def _open_and_load(fh, name: str, max_pixels: int, notes: list[str]) -> Image.Im
     return im
 
 
-#: ``warnings.catch_warnings`` swaps process-wide state: two threads decoding at once would
-#: restore each other's, so decodes that catch warnings take turns.
-_WARNINGS_LOCK = threading.Lock()
-
-
 def _decode(fh, path: Path | None, size: int, max_pixels: int, name: str) -> LoadedImage:
     """Decode with Pillow's warnings caught and turned into notes (never Python warning text on
     the user's terminal). Cut-short pixel data fails in Pillow itself; a warning that says
     "truncated" is about metadata (a TIFF directory, an EXIF block): the pixels are whole."""
-    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:  # process-wide state: one at a time
-        warnings.simplefilter("always")
+    with captured() as caught:  # this thread's warnings only
         loaded = _decode_pixels(fh, path, size, max_pixels, name)
-    said = sorted({str(w.message).strip().rstrip(".") for w in caught
-                   if not issubclass(w.category, (Image.DecompressionBombWarning, DeprecationWarning))})
+    said = sorted({text.strip().rstrip(".") for category, text in caught
+                   if not issubclass(category, (Image.DecompressionBombWarning, DeprecationWarning))})
     for text in said:
         if "truncated" in text.lower():
             text = "the file is cut short: part of its metadata could not be read"

@@ -8,12 +8,12 @@ reads back in its own order.
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .palette_common import PaletteFile, PaletteFileError, compact, file_stem, hex_color, shares
+from .warn_capture import captured
 
 #: A swatch image with more distinct colors than this is a picture, not a palette.
 MAX_SWATCH_COLORS = 4096
@@ -66,8 +66,7 @@ def read_swatch_image(data: bytes, filename: str) -> PaletteFile:
     if data.startswith(b"\x89PNG") and b"IEND\xaeB`\x82" not in data:  # Pillow decodes a cut file silently
         raise PaletteFileError(f"{filename}: truncated PNG (no end chunk)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with captured():  # Pillow's warnings about a bad file: the errors below say enough
             im = Image.open(io.BytesIO(data), formats=["PNG"])
             if im.width * im.height > MAX_SWATCH_PIXELS:
                 raise PaletteFileError(f"{filename}: {im.width}x{im.height} is too large for a swatch image")
