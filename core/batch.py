@@ -15,7 +15,6 @@ memory. Results do not depend on the number of workers.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .encode import SaveError, format_for_path
+from .k_named import KNamedFiles
 from .load import ImageLoadError, check_readable
 from .pipeline import STDIO, CompressOptions, CompressResult, compress_file, default_output
 from .pngchunks import is_our_output
@@ -127,16 +127,9 @@ def same_file_line(path: Path, first: Path) -> str:
     return f"{printable(path)}: skipped, the same file as {printable(first)} (compressed once)"
 
 
-_K_SUFFIX = r"-k\d+"
-
-
-def _existing_targets(folder: Path, stem: str, ext: str) -> list[Path]:
+def _existing_targets(folder: Path, stem: str, ext: str, names: KNamedFiles) -> list[Path]:
     """Our outputs of an earlier run with a quality target (``stem-k<K>``, K unknown in advance)."""
-    pattern = re.compile(re.escape(stem) + _K_SUFFIX + re.escape(ext) + "$")
-    try:
-        return sorted(p for p in folder.iterdir() if pattern.match(p.name) and is_our_output(p))
-    except OSError:
-        return []
+    return [p for p in names.find(folder, stem, ext) if is_our_output(p)]
 
 
 def make_plan(collected: Collected, options: CompressOptions, *, output: Path | None = None,
@@ -195,6 +188,7 @@ def _dests(job: Job, options: CompressOptions) -> list[tuple[tuple, Path]]:
 
 
 def _refuse_conflicts(plan: Plan, options: CompressOptions) -> None:
+    names = KNamedFiles()  # each output folder listed once, however many inputs
     inputs = {file_key(j.input): j.input for j in plan.jobs if str(j.input) != STDIO}
     owner: dict[tuple, Job] = {}
     for job in plan.jobs:
@@ -210,16 +204,16 @@ def _refuse_conflicts(plan: Plan, options: CompressOptions) -> None:
                 other.refusal = other.refusal or msg
             owner.setdefault(key, job)
             if job.refusal is None and job.skip is None:
-                found = _existing(dest, key, job, options)
+                found = _existing(dest, key, job, options, names)
                 if found and options.skip_existing and "exists" in found:
                     job.skip = found.split(" (use --force")[0]
                 else:
                     job.refusal = found
 
 
-def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions) -> str | None:
+def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions, names: KNamedFiles) -> str | None:
     if key[0] == "pattern":
-        found = _existing_targets(Path(key[1]), key[2], key[3])
+        found = _existing_targets(Path(key[1]), key[2], key[3], names)
         if found and not options.overwrite:
             return f"{printable(found[0])} already exists (use --force to make it again)"
         return None
@@ -347,7 +341,7 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
         except OSError as e:
             from .write_guard import describe_os_error
 
-            _remove_empty(created)
+            _remove_empty(new + created)  # also what mkdir made before it failed
             return CompressResult(input=str(job.input),
                                   error=f"cannot create folder {printable(target_folder)} ({describe_os_error(e)})")
         created = new + created  # deepest first, across both
@@ -417,21 +411,36 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
 
         from .batch_written import found_result, snapshot
 
-        before = {i: snapshot(plan.jobs[i], options) for i in todo}  # to find files whose result was lost
+        before = snapshot({i: plan.jobs[i] for i in todo}, options)  # to find files whose result was lost
+
+        def report_the_rest() -> None:
+            """After a stop: each job that wrote its files is reported, with its figures when its
+            result came back, found by its files when not (stopped, or its worker died)."""
+            found = found_result({i: plan.jobs[i] for i in todo if results[i] is None}, options, before)
+            for fut, i in futures.items():
+                if results[i] is not None:
+                    continue
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
+                    done(i, fut.result())
+                elif i in found:
+                    done(i, found[i])
+
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
                                  mp_context=_context()) as pool:
             futures = {pool.submit(_run_job_in_worker, plan.jobs[i], options,
                                    _inputs_near(plan, plan.jobs[i], options)): i for i in todo}
             try:
                 for fut in as_completed(futures):
-                    if stop():
+                    if stop():  # the GUI's Cancel: jobs running finish, the others never start
                         pool.shutdown(wait=True, cancel_futures=True)
+                        report_the_rest()
                         break
                     i = futures[fut]
                     try:
                         done(i, fut.result())
                     except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
-                        done(i, CompressResult(input=str(plan.jobs[i].input), error=f"worker failed ({e})"))
+                        found = found_result({i: plan.jobs[i]}, options, before).get(i)
+                        done(i, found or CompressResult(input=str(plan.jobs[i].input), error=f"worker failed ({e})"))
             except BaseException:
                 # Ctrl-C or SIGTERM here: no job starts any more; the running ones get a short
                 # grace to finish (and are reported), then are stopped (each removes its temp
@@ -445,11 +454,6 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                     pass
                 finally:  # a second Ctrl-C during the grace still stops the workers
                     _stop_workers(workers)
-                for fut, i in futures.items():  # every file written is reported, also those done
-                    if results[i] is None and fut.done() and not fut.cancelled() and fut.exception() is None:
-                        done(i, fut.result())  # just before the signal
-                for i in todo:  # written, but stopped (or given up on) before its result came back
-                    if results[i] is None and (found := found_result(plan.jobs[i], options, before[i])):
-                        done(i, found)
+                report_the_rest()
                 raise
     return [r for r in results if r is not None]

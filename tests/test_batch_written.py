@@ -1,13 +1,18 @@
 """A batch stopped between a worker's write and its report still reports the file: the files
-a job may write are told apart by their identity before and after (core/batch_written.py)."""
+a job may write are told apart by their identity before and after (core/batch_written.py),
+and the GUI's Cancel reports every file its running jobs finished (core/batch.run_plan)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from core.batch import Job
+import numpy as np
+from PIL import Image
+
+from core.batch import Job, collect, make_plan, run_plan
 from core.batch_written import FOUND_NOTE, found_result, snapshot
+from core.k_named import KNamedFiles
 from core.pipeline import CompressOptions
 
 
@@ -21,15 +26,15 @@ def _replace(path: Path, data: bytes) -> None:
 def test_a_named_output_written_after_the_snapshot_is_found_with_its_palette(tmp_path):
     src = tmp_path / "a.jpg"
     src.write_bytes(b"x" * 1000)
-    job = Job(src, tmp_path / "out" / "a-k16.png", tmp_path / "out", palette=tmp_path / "out" / "a-k16.gpl")
     (tmp_path / "out").mkdir()
-    before = snapshot(job, CompressOptions(k=16))
-    assert found_result(job, CompressOptions(k=16), before) is None  # nothing written yet
-    _replace(job.output, b"p" * 300)
-    _replace(job.palette, b"GIMP Palette\n")
-    found = found_result(job, CompressOptions(k=16), before)
-    assert found is not None and found.written
-    assert (found.output, found.palette) == (str(job.output), str(job.palette))
+    jobs = {0: Job(src, tmp_path / "out" / "a-k16.png", tmp_path / "out", palette=tmp_path / "out" / "a-k16.gpl")}
+    options = CompressOptions(k=16)
+    before = snapshot(jobs, options)
+    assert found_result(jobs, options, before) == {}  # nothing written yet
+    _replace(jobs[0].output, b"p" * 300)
+    _replace(jobs[0].palette, b"GIMP Palette\n")
+    found = found_result(jobs, options, before)[0]
+    assert found.written and (found.output, found.palette) == (str(jobs[0].output), str(jobs[0].palette))
     assert (found.bytes_in, found.bytes_out) == (1000, 300)
     assert found.notes == [FOUND_NOTE]
 
@@ -39,37 +44,73 @@ def test_an_existing_output_counts_only_once_replaced(tmp_path):
     (same size, even) it was."""
     src = tmp_path / "a.jpg"
     src.write_bytes(b"x")
-    job = Job(src, tmp_path / "a-k16.png", tmp_path)
-    job.output.write_bytes(b"old!")
-    before = snapshot(job, CompressOptions(k=16))
-    assert found_result(job, CompressOptions(k=16), before) is None
-    _replace(job.output, b"new!")
-    assert found_result(job, CompressOptions(k=16), before).output == str(job.output)
+    jobs = {3: Job(src, tmp_path / "a-k16.png", tmp_path)}
+    jobs[3].output.write_bytes(b"old!")
+    before = snapshot(jobs, CompressOptions(k=16))
+    assert found_result(jobs, CompressOptions(k=16), before) == {}
+    _replace(jobs[3].output, b"new!")
+    assert found_result(jobs, CompressOptions(k=16), before)[3].output == str(jobs[3].output)
 
 
-def test_an_output_named_after_the_chosen_k_is_found_among_its_folder(tmp_path):
-    src = tmp_path / "in" / "cat.jpg"
-    src.parent.mkdir()
-    src.write_bytes(b"x" * 10)
+def test_outputs_named_after_the_chosen_k_are_found_among_their_folder(tmp_path):
+    (tmp_path / "in").mkdir()
     out = tmp_path / "out"
     out.mkdir()
+    jobs = {}
+    for i, stem in enumerate(("cat", "my-kitten", "dog")):
+        (tmp_path / "in" / f"{stem}.jpg").write_bytes(b"x" * 10)
+        jobs[i] = Job(tmp_path / "in" / f"{stem}.jpg", None, out, palette_format="gpl")
     (out / "cat-k12.png").write_bytes(b"from an earlier run")
-    (out / "dog-k40.png").write_bytes(b"another input's")
     options = CompressOptions(target_psnr=35.0)
-    job = Job(src, None, out, palette_format="gpl")
-    before = snapshot(job, options)
-    (out / ".kmeans-tmp-cat-k31.png").write_bytes(b"a temp file is not an output")
-    (out / "dog-k41.png").write_bytes(b"not this job's")
-    assert found_result(job, options, before) is None
+    before = snapshot(jobs, options)
+    (out / "dog-k41.txt").write_bytes(b"not a name this run writes")  # (a palette, it would be)
+    (out / "cat-k31x.png").write_bytes(b"no K")
+    (out / "cats-k31.png").write_bytes(b"another stem")
     _replace(out / "cat-k31.png", b"i" * 77)
     _replace(out / "cat-k31.gpl", b"GIMP Palette\n")
-    found = found_result(job, options, before)
-    assert (found.output, found.palette, found.bytes_out) == (str(out / "cat-k31.png"), str(out / "cat-k31.gpl"), 77)
+    _replace(out / "my-kitten-k7.png", b"k" * 5)
+    found = found_result(jobs, options, before)
+    assert (found[0].output, found[0].palette, found[0].bytes_out) == (str(out / "cat-k31.png"),
+                                                                       str(out / "cat-k31.gpl"), 77)
+    assert found[1].output == str(out / "my-kitten-k7.png") and found[1].palette is None
+    assert not found[2].written and found[2].palette == str(out / "dog-k41.txt")
+
+
+def test_k_named_files_are_listed_once_per_folder(tmp_path, monkeypatch):
+    for name in ("a-k1.png", "a-k22.gpl", "a-b-k3.png", "a.png", "a-kx.png", "b-k4.png"):
+        (tmp_path / name).write_bytes(b"")
+    calls = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p: calls.append(p) or real(p))
+    names = KNamedFiles()
+    assert names.find(tmp_path, "a") == [tmp_path / "a-k1.png", tmp_path / "a-k22.gpl"]
+    assert names.find(tmp_path, "a", ".png") == [tmp_path / "a-k1.png"]
+    assert names.find(tmp_path, "a-b") == [tmp_path / "a-b-k3.png"]
+    assert names.find(tmp_path, "c") == [] and len(calls) == 1
 
 
 def test_standard_output_has_no_file_to_find(tmp_path):
     src = tmp_path / "a.jpg"
     src.write_bytes(b"x")
-    job = Job(src, Path("-"), None)
-    assert snapshot(job, CompressOptions(k=8)) == {}
-    assert found_result(job, CompressOptions(k=8), {}) is None
+    jobs = {0: Job(src, Path("-"), None)}
+    assert snapshot(jobs, CompressOptions(k=8)) == {0: {}}
+    assert found_result(jobs, CompressOptions(k=8), {0: {}}) == {}
+
+
+def test_cancel_reports_every_file_the_running_jobs_finished(tmp_path):
+    """The GUI's Cancel (should_stop) with two workers: the job that finished alongside the one
+    that triggered the stop is reported too, and nothing on disk goes unreported."""
+    (tmp_path / "in").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(14):
+        Image.fromarray(rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)).save(tmp_path / "in" / f"p{i}.png")
+    options = CompressOptions(k=32)
+    plan = make_plan(collect([tmp_path / "in"]), options, out_dir=tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    reported = []
+    results = run_plan(plan, options, jobs=2, on_result=lambda _i, r: reported.append(r),
+                       should_stop=lambda: len(reported) >= 1)
+    on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert 1 <= len(on_disk) < 14  # (the pool queues a few jobs beyond those running: they run too)
+    assert sorted(Path(r.output).name for r in results if r.written) == on_disk
+    assert len(reported) == len(results)

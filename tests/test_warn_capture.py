@@ -26,7 +26,7 @@ def test_each_thread_gets_its_own_warnings_and_the_printer_comes_back():
         def capturing(name: str) -> None:
             with captured() as sink:
                 inside.wait()
-                warnings.warn(f"from {name}", UserWarning)
+                warnings.warn(f"from {name}", UserWarning, stacklevel=1)
                 leave.wait()
             got[name] = [text for _, text in sink]
 
