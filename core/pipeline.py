@@ -101,6 +101,7 @@ class CompressResult:
     grew: bool = False
     target_met: bool | None = None  # None: no quality target was asked for
     below_min_quality: bool = False  # not written: the quality floor (min_psnr) was not reached
+    not_smaller: bool = False  # not written: no smaller than the original (skip_if_larger)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -249,7 +250,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                                                   effort=options.effort)
                     check_fits(len(data), options.max_bytes)
                     if options.skip_if_larger and image.file_bytes is not None and len(data) >= image.file_bytes:
-                        res.bytes_out = len(data)  # as for a file: nothing written (here: nothing on stdout)
+                        res.bytes_out, res.not_smaller = len(data), True  # as for a file: nothing on stdout
                         res.notes += [*notes, f"not written: {len(data):,} bytes is not smaller than the "
                                               f"original {image.file_bytes:,}"]
                         raise _NothingWritten
@@ -264,6 +265,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                                          effort=options.effort)
                     res.notes += saved.notes
                     res.bytes_out, res.written = saved.bytes, saved.written
+                    res.not_smaller = not saved.written  # (skip_if_larger is its only reason)
                     res.output = str(saved.path) if saved.written else None
                     if saved.written:
                         check_fits(saved.bytes, options.max_bytes, saved.path)

@@ -4,7 +4,9 @@ Exit codes: 0 every input done (a quality target that was not reached is noted, 
 error), 1 some inputs failed or were refused (one ``path: reason`` line each on stderr, names
 with control characters escaped; also nothing fitting ``--max-bytes``), 2 bad usage (one line,
 before any work), 99 the only failures were results below the PSNR floor of ``--quality
-MIN-MAX`` or ``--min-quality`` (not written, as pngquant), 130 interrupted.
+MIN-MAX`` or ``--min-quality`` (not written, as pngquant), 98 nothing failed but
+``--skip-if-larger`` left some results unwritten (as pngquant; with ``-o -`` nothing reached
+stdout), 130 interrupted.
 A traceback never reaches the user. Every write goes through :mod:`core.write_guard`.
 """
 
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  kmeans-compress - < in.png > out.png\n"
                "  kmeans-compress -- -weird-name.png\n"
                "Exit codes: 0 done, 1 some files failed or were refused (or nothing fits --max-bytes), 2 bad usage,\n"
+               "98 some results not written by --skip-if-larger (not smaller than the original),\n"
                "99 below the PSNR minimum of --quality MIN-MAX or --min-quality (nothing written).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -323,7 +326,9 @@ def run(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.error]
     if failed and all(r.below_min_quality for r in failed):
         return 99  # as pngquant: only quality floors were missed
-    return 1 if failed else 0
+    if failed:
+        return 1
+    return 98 if any(r.not_smaller for r in results) else 0  # as pngquant: --skip-if-larger skipped some
 
 
 class Terminated(KeyboardInterrupt):

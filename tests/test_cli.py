@@ -124,9 +124,9 @@ def test_skip_if_larger(tmp_path, capsys):
 
     src = tmp_path / "flat.png"  # already an optimized indexed PNG: we cannot beat it
     save_indexed(src, np.array([[0, 0, 0], [255, 255, 255]], np.uint8), np.eye(50, dtype=np.uint8))
-    assert main([str(src), "--skip-if-larger", "--json"]) == 0
+    assert main([str(src), "--skip-if-larger", "--json"]) == 98  # as pngquant
     data = json.loads(capsys.readouterr().out)
-    assert data["output"] is None and not data["written"]
+    assert data["output"] is None and not data["written"] and data["not_smaller"]
     assert not (tmp_path / "flat-k16.png").exists()
 
 
