@@ -180,6 +180,8 @@ def atomic_write_bytes(
                 os.unlink(tmp)
             except OSError:
                 pass
+        if isinstance(e, OSError) and e.filename is not None and os.fspath(e.filename) == os.fspath(tmp):
+            e.filename, e.filename2 = os.fspath(dest), None  # the user's file, not our hidden temp name
         raise
     _fsync_folder(folder)
     return dest

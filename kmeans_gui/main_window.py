@@ -259,9 +259,20 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         self.choose_k.raise_()
 
     @Slot(object, object)
-    def _close_when_written(self, *_args) -> None:
-        if not self.controller.writes.pending:
-            self.close()
+    def _close_when_written(self, done, _kind=None) -> None:
+        """Close once every waited-for write is written; one that failed keeps the window open
+        with its reason, so the user can save elsewhere instead of losing the work."""
+        if done.error and not self._close_blocked_by:
+            self._close_blocked_by = done.error
+        if self.controller.writes.pending:
+            return
+        self.controller.writes.finished.disconnect(self._close_when_written)
+        self._closing_anyway = False
+        failure, self._close_blocked_by = self._close_blocked_by, ""
+        if failure:
+            self.show_error(f"Not closed: {failure.rstrip('.')}. Save again, or close again to quit without it.")
+            return
+        self.close()
 
     def about(self) -> None:
         dialogs.about(self)
@@ -286,6 +297,7 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
             # A save the user asked for is not dropped silently: the window stays until it is
             # written (then closes by itself); closing again discards it.
             self._closing_anyway = True
+            self._close_blocked_by = ""  # the first failure among the writes waited for
             self.controller.writes.finished.connect(self._close_when_written)
             self.show_error("Finishing the save before closing… (close again to discard it)")
             event.ignore()

@@ -6,11 +6,15 @@ renderer, which is free far more often); if the live loop is about to render it
 (same document and settings still shown) the request waits for that render instead of doing
 the work twice; if the settings or the document change first, the request goes to the writer,
 which renders its own full result. Esc cancels requests that still need computing (they end as
-"cancelled"); requests whose result is known are completed.
+"cancelled"); requests whose result is known are completed. Requests for one file are written
+in the order they were made: one goes out only once the one before it has ended (the renderer
+and the writer are two queues, and a fast export would otherwise land before a slow older one,
+which would then replace it).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +37,11 @@ if TYPE_CHECKING:
 WriteJob = SaveJob | ExportJob
 
 
+def _file(path: Path) -> str:
+    """One key for the names of one file (``./a.png`` and ``a.png``; symlinked folders)."""
+    return os.path.realpath(path)
+
+
 def _kind(job: WriteJob) -> str:
     return "save" if isinstance(job, SaveJob) else "export"
 
@@ -46,10 +55,11 @@ class WriteRequests(QObject):
         self._c = controller
         self._parked: list[WriteJob] = []  # waiting for the live loop's full render
         self._sent: dict[int, WriteJob] = {}  # request -> job in the writer
+        self._queued: list[WriteJob] = []  # ready, waiting for an earlier request for its file
 
     @property
     def pending(self) -> bool:
-        return bool(self._parked or self._sent)
+        return bool(self._parked or self._sent or self._queued)
 
     # -- new requests ------------------------------------------------------------------------
 
@@ -88,6 +98,10 @@ class WriteRequests(QObject):
             self._send(job)
 
     def _send(self, job: WriteJob) -> None:
+        target = _file(job.path)
+        if any(_file(j.path) == target for j in (*self._sent.values(), *self._queued)):
+            self._queued.append(job)  # after the request in flight for this file
+            return
         self._sent[job.request] = job
         if isinstance(job, ExportJob) and job.result is not None:
             # Writing a known palette takes milliseconds: the renderer does it, so it never
@@ -122,7 +136,9 @@ class WriteRequests(QObject):
     def cancel_all(self, reason: str) -> None:
         """Esc: requests still waiting for a render end as cancelled; known results are written."""
         parked, self._parked = self._parked, []
-        for job in parked:
+        waiting = [j for j in self._queued if j.result is None]
+        self._queued = [j for j in self._queued if j.result is not None]
+        for job in (*parked, *waiting):
             self._end(WriteDone(job.request, job.path, "", f"{_kind(job).capitalize()} {reason}"), _kind(job))
         for job in self._sent.values():
             if job.result is None:
@@ -132,6 +148,7 @@ class WriteRequests(QObject):
         job = self._sent.pop(done.request, None)
         if job is not None:
             self._end(done, _kind(job))
+            self._next_for(job.path)
 
     def on_cancelled(self, job) -> bool:
         if self._sent.get(getattr(job, "request", None)) is not job:
@@ -139,6 +156,7 @@ class WriteRequests(QObject):
         del self._sent[job.request]
         self._end(WriteDone(job.request, job.path, "", f"{_kind(job).capitalize()} cancelled: {job.path.name} "
                             "was not written"), _kind(job))
+        self._next_for(job.path)
         return True
 
     def on_failed(self, job, message: str) -> bool:
@@ -146,11 +164,22 @@ class WriteRequests(QObject):
             return False
         del self._sent[job.request]
         self._end(WriteDone(job.request, job.path, "", message), _kind(job))
+        self._next_for(job.path)
         return True
+
+    def _next_for(self, path: Path) -> None:
+        """A request for ``path`` ended: send the next one waiting for that file, if any."""
+        target = _file(path)
+        for job in self._queued:
+            if _file(job.path) == target:
+                self._queued.remove(job)
+                self._send(job)
+                return
 
     def shutdown(self) -> None:
         """The window closes: nothing new starts; a write already running may finish."""
         self._parked.clear()
+        self._queued.clear()
         for job in self._sent.values():
             if job.result is None:
                 job.token.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -76,3 +77,23 @@ def test_protection_is_per_thread(files):
 def test_printable_escapes_controls_only():
     assert printable("a\nb\tc\x1b\x7fd é") == "a\\nb\\tc\\x1b\\x7fd é"
     assert printable("C:\\Users\\me") == "C:\\Users\\me"
+
+
+def test_a_failed_write_names_the_users_file_not_the_temporary_one(tmp_path, monkeypatch):
+    """A read-only folder fails at the temporary file: the error names the file asked for."""
+    import errno
+
+    from core.atomic import TEMP_PREFIX, atomic_write_bytes
+
+    real_open = os.open
+
+    def read_only(path, flags, mode=0o777):
+        if os.path.basename(path).startswith(TEMP_PREFIX):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(OSError) as caught:
+        atomic_write_bytes(tmp_path / "out.png", b"data")
+    assert caught.value.filename == str(tmp_path / "out.png") and caught.value.errno == errno.EROFS
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,62 @@
+"""Saves and exports as a user makes them on a large photo: requests for one file are written
+in the order they were made, and closing the window never loses a save that failed."""
+
+from __future__ import annotations
+
+import json
+
+from PIL import Image
+from PySide6.QtCore import QSettings
+
+from kmeans_gui.main_window import MainWindow
+
+from .gui_helpers import big_photo, open_and_wait, wait_settled
+
+
+def test_the_last_export_to_a_file_is_what_the_file_holds(qtbot, window, tmp_path, photo):
+    """A known palette is written in milliseconds, one that needs its own render takes seconds:
+    the older, slower request must not land last and replace the newer one."""
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big_photo(photo)).save(path, quality=90)  # 12 MP
+    window.controls.k_spin.setValue(16)
+    open_and_wait(qtbot, window, path)
+    qtbot.waitUntil(lambda: window.controller.full_for(window.controller.options) is not None, timeout=120_000)
+    out = tmp_path / "pal.json"
+    done = []
+    window.exportFinished.connect(lambda p, e: done.append(e))
+    window.controls.k_spin.setValue(40)
+    window.export_palette_to(out)  # needs a K = 40 render of its own
+    window.controls.k_spin.setValue(16)
+    window.export_palette_to(out)  # K = 16 is known: quick
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=120_000)
+    assert done == ["", ""]
+    assert len(json.loads(out.read_text())["colors"]) == 16  # the last request's palette
+    wait_settled(qtbot, window)
+
+
+def test_closing_while_a_save_fails_keeps_the_window_and_says_why(qtbot, tmp_path, photo):
+    path = tmp_path / "medium.jpg"
+    Image.fromarray(big_photo(photo, (1600, 1200))).save(path, quality=90)
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.controls.k_spin.setValue(9)
+    win.open_path(path)
+    qtbot.waitUntil(lambda: win.controller.shown is not None, timeout=30_000)
+    out = tmp_path / "out.png"
+    done = []
+    win.saveFinished.connect(lambda p, e: done.append(e))
+    win.save_to(out)
+    out.mkdir()  # the name became a folder before the writer got to it: the save fails
+    win.close()  # the user closes at once
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    assert done[0] != ""
+    qtbot.wait(200)
+    assert win.isVisible()  # the work is not lost with the window
+    assert win.banner.text().startswith("Not closed:") and "Save again" in win.banner.text()
+    good = tmp_path / "elsewhere.png"
+    win.save_to(good)  # the user saves elsewhere, then closes: now it closes
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=60_000)
+    assert done[1] == "" and Image.open(good).size == (1600, 1200)
+    win.close()
+    assert not win.isVisible()
