@@ -31,6 +31,7 @@ from .jobs import (
     CallJob,
     Document,
     ErrorMapDone,
+    ExportJob,
     FiguresDone,
     JobCancelled,
     JobFailed,
@@ -38,11 +39,14 @@ from .jobs import (
     LoadFailed,
     LoadJob,
     RenderResult,
+    SaveJob,
     WriteDone,
 )
 from .render_loop import RenderLoop
 from .worker import WorkerThread
 from .write_requests import WriteRequests
+
+_WRITING = {SaveJob: "saving", ExportJob: "exporting"}
 
 
 class Controller(QObject):
@@ -67,6 +71,7 @@ class Controller(QObject):
         self._requests = 0
         self._batch: BatchJob | None = None
         self._call: CallJob | None = None
+        self._writing: SaveJob | ExportJob | None = None  # the write whose progress the bar shows
 
         self.renderer = WorkerThread("kmeans-render", self)
         self.writer = WorkerThread("kmeans-writer", self)
@@ -251,8 +256,15 @@ class Controller(QObject):
 
     @Slot(object, float, str)
     def _on_progress(self, job, fraction: float, stage: str) -> None:
-        if job is self.loop.inflight and job.stage == "full":
-            self.progressChanged.emit(0.9 * fraction, stage)
+        if isinstance(job, (SaveJob, ExportJob)):
+            if self.writes.in_flight(job):
+                # A write rendering its own result (its settings are no longer shown): the bar
+                # is its own until it ends; the live loop's renders meanwhile are not shown.
+                self._writing = job
+                self.progressChanged.emit(0.9 * fraction, f"{_WRITING[type(job)]} {job.path.name}: {stage}")
+        elif job is self.loop.inflight and job.stage == "full":
+            if self._writing is None or not self.writes.in_flight(self._writing):
+                self.progressChanged.emit(0.9 * fraction, stage)
         elif job is self._batch or job is self._call:
             self.progressChanged.emit(fraction, stage)
 

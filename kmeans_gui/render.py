@@ -137,9 +137,10 @@ def build_result(job: RenderJob, q: Quantized, indices: np.ndarray, seconds: flo
                         orders, q.distinct_colors, q.n_iter, seconds, image, display, q)
 
 
-def full_result(document: Document, options, token: CancelToken, serial: int = -1) -> RenderResult:
+def full_result(document: Document, options, token: CancelToken, serial: int = -1,
+                progress: Progress | None = None) -> RenderResult:
     """The full-resolution result for a save or export whose settings are no longer rendered."""
-    return render(RenderJob(serial, "full", document, options, token=token))
+    return render(RenderJob(serial, "full", document, options, token=token), progress)
 
 
 # ---------------------------------------------------------------------------------- figures

@@ -56,8 +56,8 @@ class Worker(QObject):
             RenderJob: self._render,
             FiguresJob: self._figures,
             ErrorMapJob: self._error_map,
-            SaveJob: writing.save,
-            ExportJob: writing.export,
+            SaveJob: lambda job: writing.save(job, self._reporter(job)),
+            ExportJob: lambda job: writing.export(job, self._reporter(job)),
             BatchJob: self._batch,
             CallJob: self._call,
         }

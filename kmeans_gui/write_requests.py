@@ -61,6 +61,10 @@ class WriteRequests(QObject):
     def pending(self) -> bool:
         return bool(self._parked or self._sent or self._queued)
 
+    def in_flight(self, job) -> bool:
+        """Whether ``job`` is a request sent and not yet ended (not a stale one)."""
+        return self._sent.get(getattr(job, "request", None)) is job
+
     # -- new requests ------------------------------------------------------------------------
 
     def save(self, path: Path, fmt: str | None, skip_if_larger: bool) -> int:

@@ -17,11 +17,13 @@ from core.pipeline import human_bytes
 from core.write_guard import WriteRefused, check_one, protected
 
 from .jobs import Document, ExportJob, RenderResult, SaveJob, WriteDone
-from .render import encoded_png, full_result
+from .render import Progress, encoded_png, full_result
 
 
-def _result_for(job: SaveJob | ExportJob) -> RenderResult:
-    result = job.result if job.result is not None else full_result(job.document, job.options, job.token)
+def _result_for(job: SaveJob | ExportJob, progress: Progress | None = None) -> RenderResult:
+    """The job's full result: the one it carries, or rendered here (seconds at 12 MP: with progress)."""
+    result = job.result if job.result is not None else full_result(job.document, job.options, job.token,
+                                                                   progress=progress)
     if job.token.cancelled:
         raise Cancelled()
     return result
@@ -33,13 +35,15 @@ def check_destination(path: Path, document: Document) -> None:
     check_one(path, [document.path] if document.path is not None else [], overwrite=True)
 
 
-def save(job: SaveJob) -> WriteDone:
+def save(job: SaveJob, progress: Progress | None = None) -> WriteDone:
     """Write the compressed image; the PNG bytes counted by the figures are reused as they are."""
     fmt = format_for_path(job.path, job.fmt)
     check_destination(job.path, job.document)
-    result = _result_for(job)
+    result = _result_for(job, progress)
     loaded = job.document.loaded
     original = loaded.file_bytes
+    if progress is not None:
+        progress(1.0, "encoding")
     if fmt == "png":
         data = encoded_png(result, job.document, job.token)
         if job.skip_if_larger and original is not None and len(data) >= original:
@@ -69,10 +73,10 @@ def _protect(document: Document) -> list[Path]:
     return [document.path] if document.path is not None else []
 
 
-def export(job: ExportJob) -> WriteDone:
+def export(job: ExportJob, progress: Progress | None = None) -> WriteDone:
     """Write the palette of the requested settings in the format the file name asks for."""
     check_destination(job.path, job.document)
-    result = _result_for(job)
+    result = _result_for(job, progress)
     with protected(_protect(job.document)):
         written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True)
     return WriteDone(job.request, written, f"Palette of {len(result.palette)} colors exported to {written.name}")

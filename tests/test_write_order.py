@@ -60,3 +60,24 @@ def test_closing_while_a_save_fails_keeps_the_window_and_says_why(qtbot, tmp_pat
     assert done[1] == "" and Image.open(good).size == (1600, 1200)
     win.close()
     assert not win.isVisible()
+
+
+def test_a_save_that_renders_its_own_result_shows_its_progress(qtbot, window, tmp_path, photo):
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big_photo(photo)).save(path, quality=90)  # 12 MP
+    window.controls.k_spin.setValue(16)
+    open_and_wait(qtbot, window, path)
+    wait_settled(qtbot, window)
+    seen = []
+    window.controller.progressChanged.connect(lambda f, stage: seen.append((f, stage)))
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    window.controls.k_spin.setValue(64)
+    window.save_to(tmp_path / "k64.png")  # parked for the K = 64 render...
+    window.controls.k_spin.setValue(16)  # ...which is dropped: the writer renders K = 64 itself
+    qtbot.waitUntil(lambda: bool(done), timeout=120_000)
+    assert done == [""]
+    saving = [(f, stage) for f, stage in seen if stage.startswith("saving k64.png")]
+    assert len(saving) >= 2 and saving[-1][1] == "saving k64.png: encoding"
+    assert all(0.0 <= f <= 0.9 for f, _ in saving)
+    assert len(Image.open(tmp_path / "k64.png").getcolors(256)) == 64
