@@ -163,7 +163,6 @@ class Controller(QObject):
             self.optionsReverted.emit(self.options)
         self.loop.reset()
         self.writes.settings_changed()
-        encoder_process.warm_up()
         self.documentChanged.emit(out.document)
         self.request_render()
 
