@@ -9,6 +9,7 @@ cuts a large palette to the colors an image uses most, before remapping to it.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,12 +103,20 @@ def read_palette(path: str | os.PathLike, fmt: str | None = None) -> PaletteFile
     path = Path(path)
     label = path.name
     try:
-        size = path.stat().st_size
         if os.path.isdir(path):
             raise PaletteFileError(f"{label}: is a folder, not a palette file")
-        if size > MAX_FILE_BYTES:
-            raise PaletteFileError(f"{label}: {size // (1024 * 1024)} MB is too large for a palette file")
-        data = path.read_bytes()
+        # Opened without blocking (a FIFO would wait for a writer forever), then checked to be
+        # a regular file (a pipe or /dev/zero has no end and no size), and read with a cap.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise PaletteFileError(f"{label}: is not a regular file (a pipe, socket or device)")
+            if st.st_size > MAX_FILE_BYTES:
+                raise PaletteFileError(f"{label}: {st.st_size // (1024 * 1024)} MB is too large for a palette file")
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:  # grew while being read
+            raise PaletteFileError(f"{label}: too large for a palette file")
     except OSError as e:
         raise PaletteFileError(f"{label}: cannot read ({e.strerror or e})") from None
     if not data:

@@ -8,6 +8,7 @@ reads back in its own order.
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -48,9 +49,33 @@ def swatch_png(palette: np.ndarray, counts: np.ndarray | None = None, *, proport
             draw.rectangle([x, y, x + swatch - 1, y + swatch - 1], fill=tuple(int(v) for v in rgba[i]))
             if labels:
                 draw.text((x + 2, y + swatch + 2), hex_color(rgba[i]), fill=(0, 0, 0, 255), font=font)
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()  # the exact colors, in order: read back as they are, labels or strip widths aside
+    info.add_text(PALETTE_TEXT_KEY, " ".join(_exact_hex(c) for c in rgba))
     buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=True)
+    img.save(buf, "PNG", optimize=True, pnginfo=info)
     return buf.getvalue()
+
+
+#: The PNG text chunk holding a swatch image's exact colors (``#rrggbb`` or ``#rrggbbaa`` each).
+PALETTE_TEXT_KEY = "kmeans-palette"
+_HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+
+
+def _exact_hex(rgba: np.ndarray) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in (rgba if rgba[3] != 255 else rgba[:3]))
+
+
+def _colors_from_text(text: object) -> np.ndarray | None:
+    """The colors our swatch images store in their text chunk; None when absent or malformed."""
+    if not isinstance(text, str) or len(text) > 10 * MAX_SWATCH_COLORS:
+        return None
+    tokens = text.split()
+    if not tokens or len(tokens) > MAX_SWATCH_COLORS or not all(_HEX_COLOR.fullmatch(t) for t in tokens):
+        return None
+    rows = [bytes.fromhex(t[1:] + ("ff" if len(t) == 7 else "")) for t in tokens]
+    return np.frombuffer(b"".join(rows), np.uint8).reshape(-1, 4)
 
 
 def write_swatch(colors: np.ndarray, name: str = "") -> tuple[bytes, list[str]]:
@@ -80,6 +105,9 @@ def read_swatch_image(data: bytes, filename: str) -> PaletteFile:
     except Exception as e:  # Pillow raises many types for corrupt files
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise PaletteFileError(f"{filename}: not a readable PNG image ({reason})") from None
+    stored = _colors_from_text(im.info.get(PALETTE_TEXT_KEY))
+    if stored is not None:  # one of ours: its exact colors, whatever the labels drew
+        return PaletteFile(compact(stored), file_stem(filename), [])
     has_alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
     rgba = np.asarray(im.convert("RGBA" if has_alpha else "RGB").convert("RGBA")).reshape(-1, 4)
     visible = rgba[rgba[:, 3] != 0]

@@ -37,7 +37,7 @@ def _text(data: bytes) -> str:
 
 
 def _byte(token: str, where: str) -> int:
-    if not token.isdigit() or int(token) > 255:
+    if not (token.isascii() and token.isdigit()) or len(token.lstrip("0")) > 3 or int(token) > 255:
         raise PaletteFileError(f"{where}: {token!r} is not a number from 0 to 255")
     return int(token)
 
@@ -103,7 +103,7 @@ def read_gpl(data: bytes, filename: str) -> PaletteFile:
             value = value.strip()
             if key.strip() == "Name" and value:
                 title = value
-            elif key.strip() == "Columns" and not (value.isdigit() and int(value) <= 256):
+            elif key.strip() == "Columns" and not (value.isascii() and value.isdigit() and len(value) <= 6 and int(value) <= 256):
                 raise PaletteFileError(f"{where}: Columns must be a number from 0 to 256, not {value!r}")
             elif key.strip() == "Channels":
                 if value not in ("RGB", "RGBA") or rows:
@@ -135,7 +135,7 @@ def read_jasc(data: bytes, filename: str) -> PaletteFile:
         raise PaletteFileError(f"{filename}: truncated (the version and color count are missing)")
     if lines[1] != "0100":
         raise PaletteFileError(f"{filename}: unsupported JASC-PAL version {lines[1][:10]!r} (expected 0100)")
-    if not lines[2].isdigit():
+    if not (lines[2].isascii() and lines[2].isdigit() and len(lines[2]) <= 9):
         raise PaletteFileError(f"{filename}: line 3: the color count {lines[2][:20]!r} is not a number")
     count = int(lines[2])
     body = lines[3:]

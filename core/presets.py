@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -57,9 +58,23 @@ class Preset:
         object.__setattr__(self, "name", self.name.strip())  # " Web 64 " and "Web 64" are one preset
 
 
+def _encodable(text: str) -> bool:
+    """Whether ``text`` can be saved as UTF-8 (a lone surrogate from a bad file cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: A presets file is a few kilobytes; anything past this is not one (and is not read whole).
+MAX_PRESETS_BYTES = 4 * 1024 * 1024
+
+
 def _check(p: Preset) -> None:
     """Raise PresetError naming the first field out of range."""
-    if not isinstance(p.name, str) or not p.name.strip() or len(p.name) > MAX_NAME or "\n" in p.name:
+    if (not isinstance(p.name, str) or not p.name.strip() or len(p.name) > MAX_NAME
+            or not p.name.isprintable() or not _encodable(p.name)):  # one line, no control codes
         raise PresetError(f"a preset needs a one-line name of 1..{MAX_NAME} characters, not {p.name!r}")
     label = f"preset {p.name!r}"
     if not _is_int(p.k) or not MIN_K <= p.k <= MAX_K:
@@ -142,11 +157,18 @@ def load_user_presets(path: str | os.PathLike | None = None) -> tuple[list[Prese
     """
     path = Path(path) if path is not None else presets_path()
     try:
-        raw = path.read_bytes()
+        # Without blocking (a FIFO would wait for a writer forever), a regular file, capped.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return [], f"{path}: is not a regular file; presets not read"
+            raw = fh.read(MAX_PRESETS_BYTES + 1)
     except FileNotFoundError:
         return [], None
     except OSError as e:
         return [], f"{path}: cannot read ({e.strerror or e})"
+    if len(raw) > MAX_PRESETS_BYTES:
+        return [], f"{path}: over {MAX_PRESETS_BYTES // (1024 * 1024)} MB, too large to be a presets file; not read"
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -154,6 +176,8 @@ def load_user_presets(path: str | os.PathLike | None = None) -> tuple[list[Prese
         return [], f"{path}: not a valid JSON presets file{where}"
     except RecursionError:  # lists in lists thousands deep: no presets file looks like that
         return [], f"{path}: nested too deeply to be a presets file"
+    except ValueError:  # a number of thousands of digits (Python's int limit)
+        return [], f"{path}: holds a number too long to be a setting; not read"
     if not isinstance(doc, dict) or not isinstance(doc.get("presets"), list):
         return [], f"{path}: expected {{\"version\": 1, \"presets\": [...]}}"
     version = doc.get("version", FORMAT_VERSION)
@@ -183,7 +207,10 @@ def save_user_presets(presets: Iterable[Preset], path: str | os.PathLike | None 
     """Write the user's presets atomically (the folder is created); PresetError on failure."""
     path = Path(path) if path is not None else presets_path()
     doc = {"version": FORMAT_VERSION, "presets": [preset_to_dict(p) for p in presets]}
-    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    except (UnicodeEncodeError, ValueError) as e:  # a name no check let through: say so, save nothing
+        raise PresetError(f"{path}: cannot save presets ({e})") from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return atomic_write_bytes(path, data, overwrite=True)

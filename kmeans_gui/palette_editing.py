@@ -20,6 +20,7 @@ from core.palette_edit import describe
 from core.palette_formats import PaletteFileError, limit_colors, read_palette
 from core.palette_text import parse_color
 from core.pipeline import CompressOptions
+from core.write_guard import printable
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -59,6 +60,7 @@ class PaletteEditing(QObject):
         pv.mergeRequested.connect(self.merge_colors)
         win.view.pointPicked.connect(self._picked)
         win.controller.callFinished.connect(self._on_call)
+        win.controller.callEnded.connect(self._on_call_ended)
 
     # -- the settings ---------------------------------------------------------------------------
 
@@ -198,7 +200,8 @@ class PaletteEditing(QObject):
         try:
             pf = read_palette(path)
         except (PaletteFileError, OSError) as e:
-            self.win.show_error(str(e) if isinstance(e, PaletteFileError) else f"{Path(path).name}: {e.strerror or e}")
+            self.win.show_error(printable(str(e) if isinstance(e, PaletteFileError)
+                                          else f"{Path(path).name}: {e.strerror or e}"))
             return False
         doc = self.win.controller.document
         pixels = doc.preview_source if doc is not None else None
@@ -215,14 +218,22 @@ class PaletteEditing(QObject):
         if tag == "import":
             self._use_palette(*payload)
 
+    @Slot(str, str)
+    def _on_call_ended(self, tag: str, why: str) -> None:
+        """An import of a large palette that was cancelled (Esc, another task) or failed: said."""
+        if tag == "import":
+            self.win.show_error(f"Palette not imported: {printable(why)}" if why != "cancelled"
+                                else "Palette import cancelled: the colors in use were kept")
+
     def _use_palette(self, path: Path, file_notes, colors, note: str | None) -> None:
         o = self.win.controller.options
         palette = tuple(tuple(int(v) for v in c) for c in colors)
         self._push(replace(o, palette=palette, edits=()), f"Use palette {path.name}")
         notes = [n for n in (note, *file_notes) if n]
-        self.win._notify(f"Palette {path.name}: {len(palette)} colors" + (f" — {'; '.join(notes)}" if notes else ""))
+        name = printable(path.name)
+        self.win._notify(f"Palette {name}: {len(palette)} colors" + (f" — {printable('; '.join(notes))}" if notes else ""))
         if note:
-            self.win.banner.show_message(f"{path.name}: {note}", "info", 8000)
+            self.win.banner.show_message(f"{name}: {printable(note)}", "info", 8000)
 
     def use_kmeans(self) -> None:
         """Back to K-means colors (drops an imported palette)."""

@@ -78,8 +78,11 @@ def export(job: ExportJob, progress: Progress | None = None) -> WriteDone:
     check_destination(job.path, job.document)
     result = _result_for(job, progress)
     with protected(_protect(job.document)):
-        written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True)
-    return WriteDone(job.request, written, f"Palette of {len(result.palette)} colors exported to {written.name}")
+        notes: list[str] = []  # what the format could not keep (alpha in .gpl, Paint.NET's 96 colors)
+        written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True,
+                                 notes=notes)  # a swatch PNG keeps its hex labels and reads back exactly
+    said = f" ({'; '.join(notes)})" if notes else ""
+    return WriteDone(job.request, written, f"Palette of {len(result.palette)} colors exported to {written.name}{said}")
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ from core import presets as pr
 from core.pipeline import CompressOptions, compress_file
 
 names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), min_size=1,
-                max_size=pr.MAX_NAME).filter(lambda s: s.strip())
+                max_size=pr.MAX_NAME).filter(lambda s: s.strip() and s.isprintable())
 valid_presets = st.builds(
     pr.Preset,
     name=names,

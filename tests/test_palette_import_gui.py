@@ -1,0 +1,34 @@
+"""Palette import and export in the window, as a user does them (from a QA pass)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .gui_helpers import big_photo, open_and_wait, wait_settled
+
+
+def test_a_large_palette_import_cut_short_says_so(qtbot, window, tmp_path, photo):
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big_photo(photo)).save(path, quality=90)  # 12 MP: ranking 65,535 colors takes a while
+    open_and_wait(qtbot, window, path)
+    pal = tmp_path / "many.gpl"
+    pal.write_text("GIMP Palette\n" + "".join(f"{i >> 8} {i & 255} {(i * 7) & 255}\n" for i in range(65_535)))
+    assert window.import_palette(pal)
+    window.controller.cancel()  # Esc before the ranking ends
+    qtbot.waitUntil(lambda: "Palette import cancelled" in window.banner.text(), timeout=60_000)
+    assert window.controller.options.palette is None
+    wait_settled(qtbot, window)
+
+
+def test_an_export_says_what_the_format_lost(qtbot, window, tmp_path, photo):
+    path = tmp_path / "see-through.png"
+    rgba = big_photo(photo, (400, 300))
+    alpha = (rgba[..., :1] * 0 + 128).astype(rgba.dtype)
+    Image.fromarray(np.concatenate([rgba, alpha], axis=2), "RGBA").save(path)
+    open_and_wait(qtbot, window, path)
+    done = []
+    window.exportFinished.connect(lambda p, e: done.append(e))
+    window.export_palette_to(tmp_path / "pal.gpl")
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    assert done == [""] and "no alpha" in window.statusBar().currentMessage()
