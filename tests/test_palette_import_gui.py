@@ -32,3 +32,17 @@ def test_an_export_says_what_the_format_lost(qtbot, window, tmp_path, photo):
     window.export_palette_to(tmp_path / "pal.gpl")
     qtbot.waitUntil(lambda: bool(done), timeout=60_000)
     assert done == [""] and "no alpha" in window.statusBar().currentMessage()
+
+
+def test_a_large_palette_file_is_read_off_the_gui_thread(qtbot, window, tmp_path, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    pal = tmp_path / "huge.gpl"
+    pal.write_text("GIMP Palette\n" + "1 2 3\n" * 300_000)  # 1.8 MB, more colors than a palette may hold
+    assert window.import_palette(pal)
+    assert window.controller._call is not None  # returned at once: the writer reads it
+    qtbot.waitUntil(lambda: window.banner.text().startswith("Palette not imported: huge.gpl"), timeout=60_000)
+    assert "colors" in window.banner.text() and window.controller.options.palette is None
+    small = tmp_path / "small.gpl"
+    small.write_text("GIMP Palette\n0 0 0\n255 255 255\n")
+    assert window.import_palette(small)  # a small file: at once
+    assert window.controller.options.palette == ((0, 0, 0), (255, 255, 255))
