@@ -29,7 +29,13 @@ PAINT_NET_SLOTS = 96
 
 
 def _text(data: bytes) -> str:
-    """Decode as UTF-8 (BOM allowed); old files with Latin-1 names still read."""
+    """Decode as UTF-8 (BOM allowed), UTF-16 with its BOM (Windows editors save that);
+    old files with Latin-1 names still read."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -66,3 +66,9 @@ def test_a_preset_name_with_control_characters_or_a_lone_surrogate_is_refused(tm
     assert [p.name for p in loaded] == ["ok"] and "entry 1" in problem
     pr.save_user_presets([*loaded, pr.Preset(name="Mine", k=12)], path)
     assert [p.name for p in pr.load_user_presets(path)[0]] == ["ok", "Mine"]
+
+
+@pytest.mark.parametrize("name, text", [("u.gpl", "GIMP Palette\n10 20 30\n"), ("u.hex", "#0a141e\n")])
+def test_a_utf16_palette_with_its_bom_reads(tmp_path, name, text):
+    (tmp_path / name).write_bytes(text.encode("utf-16"))  # BOM first, as Windows Notepad saves
+    assert read_palette(tmp_path / name).colors.tolist() == [[10, 20, 30]]
