@@ -50,8 +50,9 @@ def smallest_png(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | 
     is then dropped). Falls back to encoding here if the helper process cannot start.
     """
     try:
-        future: Future = _get_pool().submit(_encode, np.ascontiguousarray(palette),
-                                            np.ascontiguousarray(indices), icc_profile)
+        pool = _get_pool()
+        future: Future = pool.submit(_encode, np.ascontiguousarray(palette),
+                                     np.ascontiguousarray(indices), icc_profile)
     except (OSError, RuntimeError):
         return _encode(palette, indices, icc_profile)
     while True:
@@ -63,7 +64,9 @@ def smallest_png(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | 
         except FutureTimeout:
             continue
         except BrokenProcessPool:  # the helper died (killed, out of memory): a new one next time
-            shutdown()
+            if getattr(pool, "_stopped_by_shutdown", False):  # the window closed: not a failure
+                raise Cancelled() from None
+            shutdown(closing=False)
             raise OSError("the PNG encoder process stopped unexpectedly; try again") from None
 
 
@@ -86,7 +89,7 @@ def warm_up() -> None:
 MANAGER_EXIT_WAIT_S = 1.0
 
 
-def shutdown() -> None:
+def shutdown(closing: bool = True) -> None:
     """Stop the helper process now (the window is closing); a running encode is abandoned.
 
     The child is killed, then the pool's manager thread (which notices the death at once) is
@@ -100,6 +103,7 @@ def shutdown() -> None:
         pool, _pool = _pool, None
     if pool is None:
         return
+    pool._stopped_by_shutdown = closing  # the window closing: an encode waiting ends as cancelled
     manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets it
     for proc in list(getattr(pool, "_processes", {}).values()):
         proc.kill()  # do not wait seconds for an encode nobody wants any more

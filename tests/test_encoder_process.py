@@ -63,3 +63,34 @@ def test_a_process_that_closes_mid_encode_exits_without_a_traceback():
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0 and "closed" in proc.stdout, proc.stderr
         assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_an_encode_abandoned_by_the_window_closing_ends_as_cancelled_not_as_a_crash():
+    """Closing twice discards a save mid-encode: it must end as cancelled ("was not written"),
+    not as "the PNG encoder process stopped unexpectedly"."""
+    import threading
+
+    from core.kmeans import Cancelled
+
+    rng = np.random.default_rng(1)
+    palette = rng.integers(0, 256, (256, 3), dtype=np.uint8)
+    y, x = np.mgrid[0:3000, 0:4000]
+    indices = ((x // 3 + (y // 5) * 7 + (x * y) // 9001) % 256).astype(np.uint8)  # 12 MP: ~2 s to encode
+    encoder_process._get_pool().submit(encoder_process._ready).result(timeout=60)
+    outcome = []
+
+    def encode() -> None:
+        try:
+            encoder_process.smallest_png(palette, indices, None)
+            outcome.append("written")
+        except Cancelled:
+            outcome.append("cancelled")
+        except OSError as e:
+            outcome.append(str(e))
+
+    t = threading.Thread(target=encode)
+    t.start()
+    time.sleep(0.3)  # the child is encoding (it takes ~2 s here, longer on a loaded machine)
+    encoder_process.shutdown()  # as the window does when it closes
+    t.join(30)
+    assert outcome == ["cancelled"]
