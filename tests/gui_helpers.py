@@ -62,3 +62,21 @@ def saved_colors(path) -> np.ndarray:
     """The distinct RGB colors of a saved image, sorted."""
     rgb = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
     return np.unique(rgb, axis=0)
+
+
+def shown_window_with_photo(qtbot, tmp_path, photo, k: int = 9):
+    """A shown main window of its own (own settings file) on a 2 MP JPEG, a first result shown;
+    for tests that close the window themselves."""
+    from PySide6.QtCore import QSettings
+
+    from kmeans_gui.main_window import MainWindow
+
+    path = tmp_path / "medium.jpg"
+    Image.fromarray(big_photo(photo, (1600, 1200))).save(path, quality=90)
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.controls.k_spin.setValue(k)
+    win.open_path(path)
+    qtbot.waitUntil(lambda: win.controller.shown is not None, timeout=30_000)
+    return win

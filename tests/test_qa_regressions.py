@@ -6,11 +6,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QSettings
 
-from kmeans_gui.main_window import MainWindow
-
-from .gui_helpers import big_photo, open_and_wait, wait_settled
+from .gui_helpers import big_photo, open_and_wait, shown_window_with_photo, wait_settled
 
 
 def test_k_below_the_locked_colors_is_refused_and_controls_agree(qtbot, window, photo_path):
@@ -62,14 +59,7 @@ def test_fit_in_size_is_cancelled_by_a_later_choice(qtbot, window, photo_path):
 
 
 def test_closing_with_a_pending_save_finishes_it_first(qtbot, tmp_path, photo):
-    path = tmp_path / "medium.jpg"
-    Image.fromarray(big_photo(photo, (1600, 1200))).save(path, quality=90)
-    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.controls.k_spin.setValue(9)
-    win.open_path(path)
-    qtbot.waitUntil(lambda: win.controller.shown is not None, timeout=30_000)
+    win = shown_window_with_photo(qtbot, tmp_path, photo)
     out = tmp_path / "kept.png"
     done = []
     win.saveFinished.connect(lambda p, e: done.append(e))

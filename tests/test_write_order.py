@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 
 from PIL import Image
-from PySide6.QtCore import QSettings
 
-from kmeans_gui.main_window import MainWindow
-
-from .gui_helpers import big_photo, open_and_wait, wait_settled
+from .gui_helpers import big_photo, open_and_wait, shown_window_with_photo, wait_settled
 
 
 def test_the_last_export_to_a_file_is_what_the_file_holds(qtbot, window, tmp_path, photo):
@@ -35,14 +32,7 @@ def test_the_last_export_to_a_file_is_what_the_file_holds(qtbot, window, tmp_pat
 
 
 def test_closing_while_a_save_fails_keeps_the_window_and_says_why(qtbot, tmp_path, photo):
-    path = tmp_path / "medium.jpg"
-    Image.fromarray(big_photo(photo, (1600, 1200))).save(path, quality=90)
-    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.controls.k_spin.setValue(9)
-    win.open_path(path)
-    qtbot.waitUntil(lambda: win.controller.shown is not None, timeout=30_000)
+    win = shown_window_with_photo(qtbot, tmp_path, photo)
     out = tmp_path / "out.png"
     done = []
     win.saveFinished.connect(lambda p, e: done.append(e))
