@@ -83,10 +83,11 @@ class _SampleSizes(NamedTuple):
 def _sample_sizes(palette: np.ndarray, indices: np.ndarray) -> _SampleSizes:
     """Encodings of ~1/16 of the rows (20-110 ms at 12 MP), to choose the full ones."""
     sample = _row_sample(indices)
-    fast = sum(len(data) for kind, data, _ in pngchunks.iter_chunks(_pil_png(palette, sample, None, None))
-               if kind == b"IDAT")
+    # Pillow's encoder releases the GIL: the fast encoding runs on the pool beside the others.
+    pil = parallel.start(lambda: _pil_png(palette, sample, None, None))
     packed = len(png_write.zlib_stream(png_write.filtered_rows(sample, smallest_depth(len(palette))), 6))
     plain = len(png_write.zlib_stream(png_write.filtered_rows(sample, 8), 9))
+    fast = sum(len(data) for kind, data, _ in pngchunks.iter_chunks(pil.result()) if kind == b"IDAT")
     return _SampleSizes(fast, packed, plain, sample.size)
 
 

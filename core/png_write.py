@@ -5,8 +5,11 @@ one call is single-threaded: ~3 s for the 12 MB of a 12 MP image at level 11. Th
 rows are therefore cut into fixed pieces of about :data:`PIECE_BYTES`, each compressed on the
 core's thread pool (the package releases the GIL), and the pieces' streams are joined into one
 (:mod:`core.deflate_join`). Measured on the 12 MP benchmark photo at K = 16, level 11, two
-cores: 1.4-1.8 s instead of 2.7-3.2 s in one piece, 391.9-392.3 KB instead of 391.5 KB (each
-piece starts without the previous one's history). The pieces depend only on the image, never
+cores: 1.4-1.8 s instead of 2.7-3.2 s in one piece, 391.9-393.1 KB instead of 391.5 KB (each
+piece starts without the previous one's history). Pieces of 1 MB rather than 2 MB (2026-12-03,
+same run, best of 3): astronaut 8 bits 1.49 -> 1.44 s for +0.2 % (392,311 -> 393,105 B),
+rocket 4 bits 0.70 -> 0.57 s (three pieces on two cores became six) for +0.2 %; images of 1-2 MB
+of rows, which were one piece, now use both cores. The pieces depend only on the image, never
 on the thread count, so the file is the same with one thread or many.
 
 Every row uses filter type 0 (none): palette indices of photos are not smooth, so prediction
@@ -24,7 +27,7 @@ from . import deflate_join, parallel
 from .pngchunks import PNG_SIGNATURE, chunk
 
 #: Target size of one independently compressed piece of the filtered rows.
-PIECE_BYTES = 2 << 20
+PIECE_BYTES = 1 << 20
 #: Largest IDAT chunk written (any size up to 2 GB is valid; each chunk adds 12 bytes).
 IDAT_BYTES = 1 << 20
 #: zlib header: deflate with a 32 KB window, "maximum compression" (a multiple of 31).
