@@ -26,7 +26,7 @@ from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
 from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_for, limited_palette
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
-from .ssim import ssim
+from .ssim import ssim_indexed
 from .write_guard import WriteRefused, describe_os_error, file_key, printable, protected
 
 #: The name that means standard input (as an input) or standard output (as ``-o``).
@@ -237,7 +237,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         # SSIM is only reported: it runs on the pool beside the encoding (0.3 s at 12 MP), on
         # every ``s``-th pixel each way above SSIM_FULL_PIXELS (what ``ssim(step=s)`` compares).
         s = 1 if image.width * image.height <= SSIM_FULL_PIXELS else 2
-        similarity = parallel.start(lambda: ssim(image.pixels[::s, ::s], np.take(q.palette, indices[::s, ::s], axis=0)))
+        similarity = parallel.start(lambda: ssim_indexed(image.pixels, q.palette, indices, step=s))
         if from_stdin and stdin_file is not None and out is not None and not to_stdout \
                 and file_key(out) == ("inode", *stdin_file):
             raise WriteRefused(f"{printable(out)}: is the file standard input was read from; "

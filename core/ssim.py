@@ -125,3 +125,21 @@ def ssim(a: np.ndarray, b: np.ndarray, *, step: int = 1) -> float:
         la[top : top + rows] = luma(a[top : top + rows])
         lb[top : top + rows] = luma(b[top : top + rows])
     return ssim_luma(la, lb)
+
+
+def ssim_indexed(pixels: np.ndarray, palette: np.ndarray, indices: np.ndarray, *, step: int = 1) -> float:
+    """``ssim(pixels, palette[indices], step=step)`` without building the reconstruction.
+
+    The palette image's luma is a lookup of each entry's luma (the same float32 values
+    :func:`luma` gives pixel by pixel), so no (H, W, 3) copy and no per-pixel conversion.
+    """
+    if pixels.shape[:2] != indices.shape:
+        raise ValueError(f"images differ in shape: {pixels.shape[:2]} vs {indices.shape}")
+    a = pixels[::step, ::step] if step > 1 else pixels
+    idx = indices[::step, ::step] if step > 1 else indices
+    rows = 1024
+    la = np.empty(a.shape[:2], np.float32)
+    for top in range(0, a.shape[0], rows):
+        la[top : top + rows] = luma(a[top : top + rows])
+    table = luma(np.asarray(palette, np.uint8)[:, None, :])[:, 0]
+    return ssim_luma(la, np.take(table, idx))

@@ -23,7 +23,7 @@ from core.kmeans import Cancelled
 from core.palette import hex_color, sort_order
 from core.quantize import DRAFT_PLAN, Quantized, draft_first, plan_for
 from core.remap import apply_palette
-from core.ssim import ssim
+from core.ssim import ssim_indexed
 
 from .encoder_process import smallest_png
 from .jobs import CancelToken, Document, ErrorMap, Figures, RenderJob, RenderResult, Stage
@@ -213,8 +213,8 @@ def figures(result: RenderResult, document: Document, token: CancelToken) -> Fig
     quality = metrics.quantized_figures(px, result.quantized, result.indices)
     if token.cancelled:
         raise Cancelled()
-    recon = np.take(result.palette, result.indices, axis=0)
-    structural = ssim(px, recon, step=1 if px.shape[0] * px.shape[1] <= 2_000_000 else 2)
+    structural = ssim_indexed(px, result.palette, result.indices,
+                              step=1 if px.shape[0] * px.shape[1] <= 2_000_000 else 2)
     if token.cancelled:
         raise Cancelled()
     if result.stage == "full":

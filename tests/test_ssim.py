@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from core.quantize import quantize
-from core.ssim import blur, luma, ssim
+from core.ssim import blur, luma, ssim, ssim_indexed
 
 skimage = pytest.importorskip("skimage")
 from skimage import data  # noqa: E402
@@ -68,3 +68,25 @@ def test_blur_matches_scipy_reflect():
     ndimage = pytest.importorskip("scipy.ndimage")
     x = np.random.default_rng(2).random((30, 41, 3)).astype(np.float32) * 255
     np.testing.assert_allclose(blur(x, 1.0), ndimage.gaussian_filter(x, (1, 1, 0), mode="reflect"), atol=1e-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.sampled_from([3, 4]), st.integers(1, 16), st.integers(1, 3),
+       st.integers(0, 2**32 - 1))
+def test_indexed_equals_the_reconstruction(h, w, channels, k, step, seed):
+    """The palette image's SSIM from its indices is exactly the SSIM of its reconstruction."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 256, (h, w, channels), dtype=np.uint8)
+    palette = rng.integers(0, 256, (k, channels), dtype=np.uint8)
+    indices = rng.integers(0, k, (h, w), dtype=np.uint8)
+    recon = np.take(palette, indices, axis=0)
+    assert ssim_indexed(pixels, palette, indices, step=step) == ssim(pixels, recon, step=step)
+
+
+def test_indexed_on_a_quantized_photo_equals_the_reconstruction():
+    img = data.astronaut()[:300, :280].copy()
+    q = quantize(img, 16, n_init=1)
+    for step in (1, 2):
+        assert ssim_indexed(img, q.palette, q.indices, step=step) == ssim(img, q.image(), step=step)
+    with pytest.raises(ValueError):
+        ssim_indexed(img, q.palette, q.indices[:, :-1])
