@@ -1,7 +1,8 @@
 """Coarse-to-fine weighted K-means over histogram levels: the clustering stage of quantize.
 
 Restarts (k-means++ and Lloyd) run on the coarsest level with enough points, where they are
-cheap; the best few are refined one level further and the winner continues level by level
+cheap, unless one of its bins hides too much spread for a single seed (:func:`hides_clusters`:
+then they run again one level finer); the best few are refined one level further and the winner continues level by level
 down to the finest, each time with Hamerly bounds inherited from the parent bins (a point's
 distance to its parent is added to the bounds). After a level of 7-bit bins the exact colors
 get a single update (:func:`polish`), or none on very large histograms (see :mod:`core.plan`).
@@ -100,6 +101,21 @@ def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], conv
     return cl
 
 
+def hides_clusters(lv: Level, inertia: float, k: int, limit: float) -> bool:
+    """Whether one bin of ``lv`` hides more than ``limit`` average clusters' worth of inertia.
+
+    A coarse level gets at most one seed per bin, and Lloyd on the finer levels rarely pulls
+    centroids away from where they settled, so a heavy bin with a wide spread inside it (the
+    dark, noisy sky of an astronomical photo) stays under-served. ``inertia`` is the level's
+    clustering inertia; with every bin's hidden spread added, it estimates the inertia on the
+    base points. ``limit`` 0 never says so.
+    """
+    if not limit or lv.spread is None or not len(lv.spread):
+        return False
+    estimate = inertia + float(lv.spread.sum())
+    return float(lv.spread.max()) > limit * estimate / k
+
+
 def coarse_to_fine(
     levels: list[Level], k: int, *, seed: int, init: str, n_init: int, max_iter: int, tol: float,
     should_stop: Callable[[], bool] | None, progress: ProgressFn, plan: Plan,
@@ -131,11 +147,19 @@ def coarse_to_fine(
             "relax": plan.relax,
         }
 
-    first = levels[start]
     rng = SeedStream(seed)  # seeds drawn in order, so the pool cannot change them
-    seeds = [initial_centroids(first.X, k, first.w, rng, init, fixed=fixed) for _ in range(n_init)]
-    runs = _each(lambda i: lloyd(first.X, first.w, seeds[i], **args(start)), n_init, len(first.X))
-    runs.sort(key=lambda r: r.inertia)  # stable: ties keep the restart order
+
+    def restarts(i: int) -> list[LloydResult]:
+        """The ``n_init`` seeded runs on level ``i``, best first."""
+        lv = levels[i]
+        seeds = [initial_centroids(lv.X, k, lv.w, rng, init, fixed=fixed) for _ in range(n_init)]
+        runs = _each(lambda r: lloyd(lv.X, lv.w, seeds[r], **args(i)), n_init, len(lv.X))
+        return sorted(runs, key=lambda r: r.inertia)  # stable: ties keep the restart order
+
+    runs = restarts(start)
+    while start < last and hides_clusters(levels[start], runs[0].inertia, k, plan.max_hidden_clusters):
+        start += 1  # seeded again one level finer, where the heavy bins are split
+        runs = restarts(start)
     level = start
     if len(runs) > 1 and finalists(k) > 1 and start < last - 1:  # compare on the next (cheap) level
         level = start + 1

@@ -111,6 +111,7 @@ class Level:
     w: np.ndarray
     parent: np.ndarray | None = None  # index into the next coarser level
     radius: np.ndarray | None = None  # distance from each point to its parent's point
+    spread: np.ndarray | None = None  # per point: weighted squared distance of its base points to it
     bits: int = 8  # bits per channel of the bins (8 = the base histogram's own points)
 
 
@@ -215,4 +216,11 @@ def build_levels(base: BaseHistogram, X_base: np.ndarray, coarse_bits: list[int]
         diff = levels[i].X - levels[i - 1].X[parent]
         levels[i].parent = parent
         levels[i].radius = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    # What each bin hides: the weighted squared distances of its base points to its mean (its
+    # children's own spread plus their weighted squared distance to it; no cancellation).
+    levels[-1].spread = np.zeros(len(X_base))
+    for i in range(len(levels) - 1, 0, -1):
+        fine = levels[i]
+        hidden = fine.w * fine.radius * fine.radius + fine.spread
+        levels[i - 1].spread = np.bincount(fine.parent, weights=hidden, minlength=len(levels[i - 1].X))
     return levels

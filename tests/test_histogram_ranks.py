@@ -55,3 +55,22 @@ def test_levels_built_from_each_other_equal_levels_built_from_the_colors(bits, c
         np.testing.assert_allclose(finer.radius, np.linalg.norm(finer.X - coarser.X[finer.parent], axis=1))
         bin_of = finer.parent[bin_of]
         np.testing.assert_array_equal(bin_of, coarse_groups(base, coarser.bits))
+
+
+@given(st.lists(st.integers(3, 7), min_size=1, max_size=3, unique=True), st.integers(1, 3000), st.integers(0, 2**31))
+def test_each_bins_spread_is_its_colors_weighted_squared_distance_to_its_mean(bits, n, seed):
+    """``Level.spread``: what a bin hides, summed over the pixels of the colors it holds."""
+    from core.histogram import build_levels
+
+    rng = np.random.default_rng(seed)
+    px = rng.integers(0, 256, size=(n, 3), dtype=np.uint8)
+    px[: n // 3] = px[0]
+    base = base_histogram(px, 8)
+    X = base.means.astype(np.float64)
+    levels = build_levels(base, X, sorted(bits))
+    np.testing.assert_array_equal(levels[-1].spread, 0.0)
+    w = base.counts.astype(np.float64)
+    for lv in levels[:-1]:
+        g = coarse_groups(base, lv.bits)
+        brute = np.bincount(g, weights=w * np.sum((X - lv.X[g]) ** 2, axis=1), minlength=len(lv.X))
+        np.testing.assert_allclose(lv.spread, brute, rtol=1e-9, atol=1e-6)
