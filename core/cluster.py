@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import parallel
-from .distances import CentroidNeighbors
+from .distances import CentroidNeighbors, nearest_two, sq_distance_to_assigned
+from .gray import optimal_runs
 from .histogram import Level
 from .kmeans import initial_centroids, tolerance
 from .lloyd import LloydResult, bounded_reassign, lloyd, shrink_lower
@@ -45,6 +46,23 @@ class Clustering:
         """Every point is its own centroid (no more distinct colors than K)."""
         n = len(X)
         return cls(X, np.arange(n), np.zeros(n), np.full(n, np.inf))
+
+
+def exact_on_gray_axis(X: np.ndarray, w: np.ndarray, k: int) -> Clustering:
+    """The optimal clustering of gray points (``X`` rows with R = G = B, see :mod:`core.gray`),
+    with exact Hamerly bounds for the palette stage."""
+    order = np.argsort(X[:, 0], kind="stable")
+    labels = np.empty(len(X), dtype=np.intp)
+    labels[order] = optimal_runs(X[order, 0], w[order], k)
+    m = int(labels.max()) + 1
+    W = np.bincount(labels, weights=w, minlength=m)
+    C = np.stack([np.bincount(labels, weights=w * X[:, j], minlength=m) for j in range(X.shape[1])], axis=1)
+    C = np.rint(C / W[:, None])  # the whole-number centers the runs were chosen for
+    upper = np.sqrt(sq_distance_to_assigned(X, C, labels))
+    nearest, d1, d2 = nearest_two(X, C)
+    lower = np.where(nearest == labels, d2, d1)  # the nearest other centroid is at least this far
+    inertia = float(np.sum(w * upper * upper))
+    return Clustering(C, labels, upper, lower, 0, [inertia], True)
 
 
 def _refine(prev: LloydResult | Clustering, lv: Level, **kw) -> LloydResult:

@@ -12,7 +12,8 @@ This is the engine's entry point for images; :func:`quantize` runs libimagequant
    colors, each level starting from the previous centroids with Hamerly bounds inherited from
    the parent bins. Each level stops when an update gains almost nothing (see :mod:`core.plan`);
    after a level of 7-bit bins (large histograms), the exact colors get one update, or none.
-   Fixed colors (:mod:`core.fixed`) are centroids that never move.
+   Fixed colors (:mod:`core.fixed`) are centroids that never move. Grayscale images (every
+   color R = G = B) get the exact optimum instead, by dynamic programming (:mod:`core.gray`).
 3. Palette (:func:`_finalize_palette`): centroids are rounded to 8-bit colors, colors are
    re-assigned to the rounded palette, empty and duplicate entries are dropped, entries are
    ordered by pixel count.
@@ -32,10 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import Clustering, coarse_to_fine
+from .cluster import Clustering, coarse_to_fine, exact_on_gray_axis
 from .colorspace import COLOR_SPACES, from_features, to_features
 from .distances import CentroidNeighbors, sq_distance_to_assigned
 from .fixed import check_fixed_colors
+from .gray import on_gray_axis
 from .histogram import base_histogram, build_levels
 from .lloyd import Cancelled, bounded_reassign, shrink_lower
 from .plan import (  # noqa: F401 - DRAFT_PLAN, FINALISTS and PREVIEW_PLAN are re-exported
@@ -218,6 +220,8 @@ def quantize(
             cl = Clustering.exact(np.concatenate([F, X_base]))
             cl.labels = cl.labels[len(F):]
             cl.upper, cl.lower = cl.upper[len(F):], cl.lower[len(F):]
+        elif color_space == "rgb" and not len(F) and on_gray_axis(X_base):
+            cl = exact_on_gray_axis(X_base, base.counts.astype(np.float64), k_visible)
         else:
             cap = seven_bit_max_points(distinct, k_visible)
             levels = build_levels(base, X_base, coarse_bits(plan, base.bits, distinct, k_visible),
