@@ -120,18 +120,23 @@ def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], conv
 
 
 def hides_clusters(lv: Level, inertia: float, k: int, limit: float) -> bool:
-    """Whether one bin of ``lv`` hides more than ``limit`` average clusters' worth of inertia.
+    """Whether the bins of ``lv`` hide too much spread for one seed each.
 
     A coarse level gets at most one seed per bin, and Lloyd on the finer levels rarely pulls
-    centroids away from where they settled, so a heavy bin with a wide spread inside it (the
-    dark, noisy sky of an astronomical photo) stays under-served. ``inertia`` is the level's
-    clustering inertia; with every bin's hidden spread added, it estimates the inertia on the
-    base points. ``limit`` 0 never says so.
+    centroids away from where they settled, so heavy bins with a wide spread inside them (the
+    dark, noisy sky of an astronomical photo, the paper of a scanned page) stay under-served.
+    ``inertia`` is the level's clustering inertia; with every bin's hidden spread added, it
+    estimates the inertia on the base points, and ``est / k`` is an average cluster's share.
+    True when what the bins hide beyond one average cluster each is more than ``limit`` of
+    the estimate. ``limit`` 0 never says so.
     """
     if not limit or lv.spread is None or not len(lv.spread):
         return False
     estimate = inertia + float(lv.spread.sum())
-    return float(lv.spread.max()) > limit * estimate / k
+    if estimate <= 0.0:
+        return False
+    beyond = np.maximum(lv.spread - estimate / k, 0.0)
+    return float(beyond.sum()) > limit * estimate
 
 
 def coarse_to_fine(
@@ -175,7 +180,7 @@ def coarse_to_fine(
         return sorted(runs, key=lambda r: r.inertia)  # stable: ties keep the restart order
 
     runs = restarts(start)
-    while start < last and hides_clusters(levels[start], runs[0].inertia, k, plan.max_hidden_clusters):
+    while start < last and hides_clusters(levels[start], runs[0].inertia, k, plan.max_hidden_share):
         start += 1  # seeded again one level finer, where the heavy bins are split
         runs = restarts(start)
     level = start
