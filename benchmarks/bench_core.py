@@ -1,8 +1,8 @@
 """Speed and quality of the core against scikit-learn, libimagequant and Pillow.
 
 Every measurement runs in a fresh process (first call, imports included, honest peak memory).
-Photos come from scikit-image's bundled data; the 12-megapixel image is astronaut upscaled
-with Lanczos. ``ours`` uses all cores (the shared pool of core.parallel), ``ours_1t`` the same
+Photos come from scikit-image's bundled data (among them the Hubble deep field, a dark noisy
+sky, and camera, a grayscale photo); the 12-megapixel image is astronaut upscaled with Lanczos. ``ours`` uses all cores (the shared pool of core.parallel), ``ours_1t`` the same
 code forced to one thread (KMEANS_THREADS=1). The timed methods of the ratio table (ours,
 ours_1t, imagequant) are measured ``--repeat`` times, each in a fresh process, and the best
 is kept: the machines are shared and noisy, so compare ratios from one run.
@@ -38,7 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PHOTOS = ["astronaut", "coffee", "chelsea", "rocket", "motorcycle_left", "astronaut_12mp"]
+PHOTOS = ["astronaut", "coffee", "chelsea", "rocket", "motorcycle_left", "hubble_deep_field", "camera",
+          "astronaut_12mp"]
 KS = [8, 16, 64, 256]
 METHODS = ["ours", "ours_1t", "ours_preview", "sklearn", "imagequant", "pil_median", "pil_octree"]
 #: Methods of the side-by-side ratio table: measured ``--repeat`` times (fresh processes), best kept.
@@ -65,6 +66,8 @@ def load_photo(name: str, cache: Path) -> Path:
         img = np.asarray(Image.fromarray(data.astronaut()).resize((6000, 4000), Image.LANCZOS))
     else:
         img = getattr(data, name)()
+        if img.ndim == 2:  # a grayscale photo (camera), as the app loads it: three equal channels
+            img = np.stack([img] * 3, axis=-1)
     np.save(path, np.ascontiguousarray(img[..., :3]))
     return path
 
