@@ -281,7 +281,11 @@ def print_ratios(summary: list[tuple[str, int, dict]]) -> None:
             return f"{r['seconds']:.3f}" if _ok(r) else "-"
 
         def ratio(a, b, key="seconds"):
-            return a[key] / b[key] if _ok(a) and _ok(b) else None
+            if not (_ok(a) and _ok(b)):
+                return None
+            if b[key] == 0:  # both lossless (camera at K = 256: 256 grays) compare as equal
+                return 1.0 if a[key] == 0 else float("inf")
+            return a[key] / b[key]
 
         t_all, t_one = ratio(ours, iq), ratio(one, iq)
         m_sk, m_iq = ratio(ours, sk, "mse"), ratio(ours, iq, "mse")
