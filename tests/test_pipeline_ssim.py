@@ -25,7 +25,7 @@ def _no_memory(*_args, **_kwargs):
 def test_a_failed_ssim_leaves_the_file_written_and_says_so(tmp_path, monkeypatch, threads):
     src = tmp_path / "in.png"
     Image.fromarray(gradient(64, 48)).save(src)
-    monkeypatch.setattr(pipeline, "ssim", _no_memory)
+    monkeypatch.setattr(pipeline, "ssim_indexed", _no_memory)
     res = compress_file(src, tmp_path / "out.png", CompressOptions(k=8))
     assert res.error is None and res.written
     assert (tmp_path / "out.png").is_file()
@@ -38,7 +38,7 @@ def test_the_saves_own_error_is_reported_when_ssim_fails_too(tmp_path, monkeypat
     Image.fromarray(gradient(64, 48)).save(src)
     out = tmp_path / "out.png"
     out.write_bytes(b"someone's file")
-    monkeypatch.setattr(pipeline, "ssim", _no_memory)
+    monkeypatch.setattr(pipeline, "ssim_indexed", _no_memory)
     res = compress_file(src, out, CompressOptions(k=8))  # no --force: the save refuses
     assert not res.written
     assert res.error and "memory" not in res.error
