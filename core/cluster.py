@@ -2,7 +2,8 @@
 
 Restarts (k-means++ and Lloyd) run on the coarsest level with enough points, where they are
 cheap, unless one of its bins hides too much spread for a single seed (:func:`hides_clusters`:
-then they run again one level finer); the best few are refined one level further and the winner continues level by level
+then they run again one level finer); histograms with a few colors per cluster also get
+Ward's agglomerative seeds as one more restart (:mod:`core.ward`). The best few are refined one level further and the winner continues level by level
 down to the finest, each time with Hamerly bounds inherited from the parent bins (a point's
 distance to its parent is added to the bounds). After a level of 7-bit bins the exact colors
 get a single update (:func:`polish`), or none on very large histograms (see :mod:`core.plan`).
@@ -25,6 +26,7 @@ from .kmeans import initial_centroids, tolerance
 from .lloyd import LloydResult, bounded_reassign, lloyd, shrink_lower
 from .plan import FINALIST_ITERS, POLISH_MAX_COLORS, Plan, finalists
 from .seeds import SeedStream
+from .ward import ward_seeds, worth_trying
 
 ProgressFn = Callable[[float, str], None]
 
@@ -176,7 +178,9 @@ def coarse_to_fine(
         """The ``n_init`` seeded runs on level ``i``, best first."""
         lv = levels[i]
         seeds = [initial_centroids(lv.X, k, lv.w, rng, init, fixed=fixed) for _ in range(n_init)]
-        runs = _each(lambda r: lloyd(lv.X, lv.w, seeds[r], **args(i)), n_init, len(lv.X))
+        if plan.ward_seeds and i == last and not n_fixed and init == "k-means++" and worth_trying(len(lv.X), k):
+            seeds.append(ward_seeds(lv.X, lv.w, k))  # few colors per cluster: one more restart
+        runs = _each(lambda r: lloyd(lv.X, lv.w, seeds[r], **args(i)), len(seeds), len(lv.X))
         return sorted(runs, key=lambda r: r.inertia)  # stable: ties keep the restart order
 
     runs = restarts(start)
