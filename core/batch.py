@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import TimeoutError, as_completed
+from concurrent.futures import as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -308,6 +308,15 @@ def _stop_workers(procs: list, timeout: float = 10.0) -> None:
             p.join(1.0)
 
 
+def _grace(running: list, hurry: Callable[[], bool] | None) -> None:
+    """Wait up to STOP_GRACE_S for the ``running`` futures, in 0.1 s steps so that ``hurry()``
+    (a second Ctrl-C) ends the wait at once."""
+    end = time.monotonic() + STOP_GRACE_S
+    pending = set(running)
+    while pending and time.monotonic() < end and not (hurry and hurry()):
+        _, pending = wait(pending, timeout=min(0.1, max(0.0, end - time.monotonic())))
+
+
 def _context():
     """Workers forked from a fresh single-threaded server with the core preloaded (POSIX), so
     no lock held by a thread of this process is copied into them; spawned elsewhere."""
@@ -376,12 +385,14 @@ def _inputs_near(plan: Plan, job: Job, options: CompressOptions) -> tuple[Path, 
 
 def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
              on_result: Callable[[int, CompressResult], None] | None = None,
-             should_stop: Callable[[], bool] | None = None,
+             should_stop: Callable[[], bool] | None = None, hurry: Callable[[], bool] | None = None,
              stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> list[CompressResult]:
     """Run every job of ``plan`` (refused ones become failed results at once), in input order
     in the returned list; ``on_result(index, result)`` is called as each one finishes.
     ``should_stop`` is polled between files: when it says so, files not started are dropped
-    (those in flight finish, atomically) and the results so far are returned."""
+    (those in flight finish, atomically) and the results so far are returned. After Ctrl-C or
+    SIGTERM the running jobs get STOP_GRACE_S to finish, cut short once ``hurry()`` says so
+    (the user pressed Ctrl-C again)."""
     stop = should_stop or (lambda: False)
     results: list[CompressResult | None] = [None] * len(plan.jobs)
 
@@ -447,13 +458,8 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                 # file) and waited for, so nothing is written after the run ends.
                 workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
                 pool.shutdown(wait=False, cancel_futures=True)
-                try:
-                    for _ in as_completed([f for f in futures if not f.done()], timeout=STOP_GRACE_S):
-                        pass
-                except TimeoutError:
-                    pass
-                finally:  # a second Ctrl-C during the grace still stops the workers
-                    _stop_workers(workers)
+                _grace([f for f in futures if not f.done()], hurry)
+                _stop_workers(workers)
                 report_the_rest()
                 raise
     return [r for r in results if r is not None]

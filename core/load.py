@@ -20,6 +20,7 @@ import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import (  # noqa: F401 - importing the plugins registers them with Image.OPEN
@@ -123,6 +124,32 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> Load
         raise ImageLoadError(f"{path.name}: image is too large") from None
     except _DECODE_ERRORS as e:
         raise ImageLoadError(_describe_decode_error(path.name, e)) from None
+
+
+#: Most bytes read from a stream (standard input): a 64-megapixel image as 16-bit RGBA
+#: uncompressed is 512 MB; anything beyond 1 GiB is refused before memory runs out
+#: (``cat /dev/zero | kmeans-compress -`` must end with a message, not by exhausting memory).
+MAX_STREAM_BYTES = 1 << 30
+_STREAM_CHUNK = 1 << 20
+
+
+def read_stream(stream: BinaryIO, name: str, *, limit: int | None = None) -> bytes:
+    """All of ``stream``, read in 1 MB chunks (so Ctrl-C is acted on between them), or
+    :class:`ImageLoadError` once it holds more than ``limit`` bytes (default MAX_STREAM_BYTES)."""
+    limit = MAX_STREAM_BYTES if limit is None else limit
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        try:
+            chunk = stream.read(_STREAM_CHUNK)
+        except OSError as e:
+            raise ImageLoadError(f"{name}: could not be read ({e.strerror or e})") from None
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise ImageLoadError(f"{name}: more than {limit // (1 << 20)} MB of data; give the image as a file")
+        chunks.append(chunk)
 
 
 def load_image_bytes(data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS) -> LoadedImage:

@@ -22,7 +22,7 @@ import numpy as np
 from . import metrics, parallel
 from .compress import edited, quantize_with
 from .encode import SAVE_FORMATS, SaveError, extension_mismatch, format_for_path
-from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes
+from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes, read_stream
 from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_for, limited_palette
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
@@ -199,7 +199,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
             res.notes.append(mismatch)
         if from_stdin:
             stdin_file = _regular_file_behind(stdin)
-            image = load_image_bytes((stdin.read() if stdin else b""), name)
+            image = load_image_bytes(read_stream(stdin, name) if stdin else b"", name)
         else:
             image = load_image(src)
         res.notes += image.notes

@@ -310,7 +310,7 @@ def run(argv: list[str] | None = None) -> int:
             print(_describe(res), file=sys.stderr)
         progress.show(finished, Path(res.input).name)
 
-    results = run_plan(plan, options, jobs=args.jobs, on_result=report,
+    results = run_plan(plan, options, jobs=args.jobs, on_result=report, hurry=_repeated_stop,
                        stdin=sys.stdin.buffer if sys.stdin is not None else None,
                        stdout=sys.stdout.buffer if sys.stdout is not None else None)
     progress.close()
@@ -340,19 +340,58 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
-def _raise_terminated(signum: int, _frame) -> None:
+#: Stop signals received so far in this process (only the first one raises).
+_signals_received = 0
+
+
+def _raise_for_signal(signum: int, _frame) -> None:
+    """The first stop signal raises where the process is: Ctrl-C KeyboardInterrupt, SIGTERM and
+    SIGHUP :class:`Terminated`. Later ones only count (:func:`_repeated_stop` tells a batch to
+    cut its grace short), so they can never interrupt the clean-up or print a traceback."""
+    global _signals_received
+    _signals_received += 1
+    if _signals_received > 1:
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated(signum)
 
 
-def _on_termination_signals() -> None:
-    """Turn SIGTERM and SIGHUP into :class:`Terminated` (the default would end the process
-    without running any clean-up: a temp file left beside the output, batch workers orphaned)."""
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            try:
-                signal.signal(getattr(signal, name), _raise_terminated)
-            except ValueError:  # not the main thread (an embedding caller): keep the default
-                pass
+def _repeated_stop() -> bool:
+    """True once a second stop signal has arrived (the user insists: stop the workers now)."""
+    return _signals_received > 1
+
+
+#: The signals that stop a run (those this platform has).
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _on_stop_signals() -> dict[int, object]:
+    """Route SIGINT, SIGTERM and SIGHUP through :func:`_raise_for_signal` (the default for
+    SIGTERM would end the process without any clean-up: a temp file left beside the output,
+    batch workers orphaned); returns the handlers they replace. A SIGINT ignored by the parent
+    (a shell's background job) stays ignored."""
+    global _signals_received
+    _signals_received = 0
+    previous: dict[int, object] = {}
+    for sig in STOP_SIGNALS:
+        try:
+            old = signal.getsignal(sig)
+            if sig == signal.SIGINT and old == signal.SIG_IGN:
+                continue
+            signal.signal(sig, _raise_for_signal)
+            previous[sig] = old
+        except ValueError:  # not the main thread (an embedding caller): keep the defaults
+            break
+    return previous
+
+
+def _restore_signals(previous: dict[int, object]) -> None:
+    for sig, handler in previous.items():
+        try:
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            pass
 
 
 def _fill_closed_std_streams() -> None:
@@ -369,7 +408,24 @@ def _fill_closed_std_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _on_termination_signals()
+    """Run the command with ``argv`` (default: the process's arguments) and return its exit
+    code; the signal handlers it sets are put back on return (callable from Python)."""
+    previous = _on_stop_signals()
+    try:
+        return _main(argv)
+    finally:
+        _restore_signals(previous)
+
+
+def entry() -> None:
+    """The ``kmeans-compress`` command. Unlike :func:`main` it leaves its signal handling in
+    place to the end: after a stop, further signals only count while the interpreter waits for
+    the pool's threads to finish their chunk, so a second Ctrl-C cannot print a traceback."""
+    _on_stop_signals()
+    sys.exit(_main(None))
+
+
+def _main(argv: list[str] | None) -> int:
     _fill_closed_std_streams()
     try:
         return run(argv)
@@ -390,4 +446,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

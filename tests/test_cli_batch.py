@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -165,3 +166,27 @@ def test_an_output_named_by_the_chosen_k_never_replaces_another_input(tmp_path):
     before = hashlib.sha256((tmp_path / "a-k2.png").read_bytes()).hexdigest()
     run([str(tmp_path), "--quality", "1dB", "--force", "-j", "1", "-q"])
     assert hashlib.sha256((tmp_path / "a-k2.png").read_bytes()).hexdigest() == before
+
+
+class _EndlessZeros:
+    """Standard input that never ends (``cat /dev/zero |``); reading it all at once is a bug."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def read(self, n: int = -1) -> bytes:
+        assert n is not None and n > 0, "standard input read without a bound"
+        self.read_bytes += n
+        return bytes(n)
+
+
+def test_endless_standard_input_is_refused_at_the_cap_in_one_line(monkeypatch):
+    import core.load
+    from core.pipeline import CompressOptions, compress_file
+
+    monkeypatch.setattr(core.load, "MAX_STREAM_BYTES", 8 << 20)
+    stream = _EndlessZeros()
+    res = compress_file("-", "-", CompressOptions(k=8), stdin=stream, stdout=io.BytesIO())
+    assert res.error == "more than 8 MB of data; give the image as a file"
+    assert stream.read_bytes <= (8 << 20) + (1 << 20)
+    assert not res.written

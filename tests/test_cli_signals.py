@@ -108,3 +108,49 @@ def test_sigterm_during_a_single_write_leaves_no_temporary_file(tmp_path, photo)
             assert err.splitlines()[-1] == "kmeans-compress: terminated"
         outcomes.add(proc.returncode)
     assert 143 in outcomes  # at least one signal landed during the run
+
+
+def test_a_second_ctrl_c_during_the_grace_still_reports_every_file_written(photos, tmp_path):
+    """The first Ctrl-C starts the batch's grace, a second one cuts it short: the workers are
+    still stopped, every file on disk is reported, and no traceback appears."""
+    out = tmp_path / "out"
+    proc = start(str(photos), "-j", "2", "--out-dir", str(out), "-k", "16")
+    wait_for_outputs(out, 1)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)  # inside the 1.5 s grace
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "kmeans-compress: interrupted"
+    right_after = listing(out)
+    time.sleep(2.0)
+    assert listing(out) == right_after
+    assert not [n for n in right_after if n.startswith(TEMP_PREFIX)]
+    reported = "\n".join(line for line in err.splitlines() if " -> " in line)
+    assert all(f"/{name}:" in reported for name in right_after)
+
+
+@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM])
+def test_a_repeated_signal_on_one_file_never_shows_a_traceback(tmp_path, photo, second):
+    """Two signals close together on a single 6 MP file: the run stops once, in one line."""
+    src = tmp_path / "big.png"
+    Image.fromarray(big_photo(photo, (3000, 2000))).save(src, compress_level=1)
+    stopped = 0
+    for delay in (0.6, 1.0, 1.4, 1.8):
+        proc = start(str(src), "-o", str(tmp_path / "out.png"), "--force", "-k", "64")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        for _ in range(3):
+            time.sleep(0.01)
+            proc.send_signal(second)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, (delay, err)
+        # -SIGINT / -second: a signal that came while the interpreter was shutting down (it
+        # puts the default handlers back then), after the run had stopped and cleaned up.
+        assert proc.returncode in (0, 130, -signal.SIGINT, -second), (delay, err)
+        if proc.returncode == 130:
+            stopped += 1
+            assert err.splitlines()[-1] == "kmeans-compress: interrupted", err
+        assert not [n for n in listing(tmp_path) if n.startswith(TEMP_PREFIX)]
+    assert stopped  # at least one run was stopped mid-way
