@@ -132,12 +132,16 @@ def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
         im.save(fh, "GIF", optimize=False, comment=pngchunks.MARKER_VALUE)
     elif fmt == "webp":
         rgb = im.convert("RGBA" if has_alpha else "RGB")
-        rgb.save(fh, "WEBP", lossless=True, quality=100, method=4, exact=False, **extra)
+        rgb.save(fh, "WEBP", lossless=True, quality=100, method=4, exact=False, xmp=pngchunks.WEBP_XMP, **extra)
     elif fmt == "bmp":
         if has_alpha:
             notes.append("BMP has no transparency: transparent areas saved opaque")
             im.info.pop("transparency", None)
-        im.save(fh, "BMP")
+        if len(palette) == 2:  # a third (unused) entry: Pillow reads a black-white pair as 1-bit
+            im.putpalette(np.concatenate([palette[:, :3], palette[:1, :3]]).tobytes())
+        buf = io.BytesIO()
+        im.save(buf, "BMP")
+        fh.write(pngchunks.mark_bmp(buf.getvalue()))
     elif fmt == "tiff":
         if has_alpha:
             notes.append("indexed TIFF has no transparency: transparent areas saved opaque")

@@ -29,6 +29,7 @@ from PIL import (  # noqa: F401 - importing the plugins registers them with Imag
     IcoImagePlugin,
     Image,
     ImageOps,
+    ImagePalette,
     JpegImagePlugin,
     PngImagePlugin,
     PpmImagePlugin,
@@ -215,13 +216,33 @@ def _open_and_load(fh, name: str, max_pixels: int, notes: list[str]) -> Image.Im
     if width * height > max_pixels:
         raise ImageLoadError(
             f"{name}: image is too large ({width} x {height}, "
-            f"{width * height / 1e6:.0f} megapixels; the limit is {max_pixels / 1e6:.0f})"
+            f"{width * height / 1e6:.2f} megapixels; the limit is {max_pixels / 1e6:g})"
         )
     frames = getattr(im, "n_frames", 1) or 1
     if frames > 1:
         notes.append(f"first {'page' if im.format == 'TIFF' else 'frame'} of {frames} used")
+    _read_black_white_bmp_as_indices(im, fh)
     im.load()
     return im
+
+
+def _read_black_white_bmp_as_indices(im: Image.Image, fh) -> None:
+    """Pillow 13 takes a 4- or 8-bit BMP whose palette is exactly black, white for 1-bit data
+    and decodes it all black. Such a file (uncompressed) is read as palette indices instead."""
+    if im.format != "BMP" or im.mode != "1" or len(im.tile) != 1 or im.tile[0].codec_name != "raw":
+        return
+    fh.seek(14)
+    header = fh.read(16)
+    if len(header) < 16:
+        return
+    info_size = struct.unpack("<I", header[:4])[0]
+    bits = struct.unpack("<H", header[10:12] if info_size == 12 else header[14:16])[0]
+    if bits not in (4, 8):
+        return
+    tile = im.tile[0]
+    im.tile = [tile._replace(args=("P" if bits == 8 else "P;4", *tile.args[1:]))]
+    im._mode = "P"  # what the file holds: indices into a two-color palette
+    im.palette = ImagePalette.raw("RGB", bytes([0, 0, 0, 255, 255, 255]))
 
 
 def _decode(fh, path: Path | None, size: int, max_pixels: int, name: str) -> LoadedImage:

@@ -96,3 +96,32 @@ def test_other_formats_carry_the_marker(tmp_path):
         plain = tmp_path / plain_name
         Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(plain)
         assert not pngchunks.is_our_output(plain)
+
+
+def test_webp_and_bmp_outputs_carry_the_marker_and_plain_ones_do_not(tmp_path):
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    for fmt, name in (("webp", "a.webp"), ("bmp", "b.bmp")):
+        p = tmp_path / name
+        with open(p, "wb") as fh:
+            encode_indexed(fh, palette, np.eye(4, dtype=np.uint8), fmt)
+        assert pngchunks.is_our_output(p)
+        assert np.array_equal(np.asarray(Image.open(p).convert("L")), np.eye(4, dtype=np.uint8) * 255)
+    for plain_name, extra in (("c.webp", {"lossless": True}), ("c.bmp", {})):
+        plain = tmp_path / plain_name
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(plain, **extra)
+        assert not pngchunks.is_our_output(plain)
+
+
+def test_a_jpeg_output_with_a_large_exif_block_is_still_recognized(tmp_path):
+    """The COM segment comes after 60 KB of EXIF: found by walking the segments."""
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 60_000  # ImageDescription
+    p = tmp_path / "big-exif.jpg"
+    with open(p, "wb") as fh:
+        encode_indexed(fh, np.array([[0, 0, 0], [255, 255, 255]], np.uint8), np.eye(64, dtype=np.uint8), "jpeg",
+                       exif=exif.tobytes())
+    assert p.stat().st_size > 60_000
+    assert pngchunks.is_our_output(p)
+    plain = tmp_path / "plain-big-exif.jpg"
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(plain, exif=exif.tobytes(), comment=b"other tool")
+    assert not pngchunks.is_our_output(plain)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -159,3 +161,51 @@ def test_non_srgb_profile_is_converted(tmp_path):
     img = load_image(p)
     assert img.pixels.shape == (30, 40, 3)
     assert img.icc_profile is not None or any("converted" in n for n in img.notes)
+
+
+@pytest.mark.parametrize("bits_mode", ["P", "P4"])
+def test_a_black_and_white_8_or_4_bit_bmp_keeps_its_white(tmp_path, bits_mode):
+    """Pillow decodes a 4/8-bit BMP with the palette black, white as 1-bit data (all black)."""
+    from core.load import load_image
+
+    idx = (np.arange(7 * 5).reshape(5, 7) % 3 == 0).astype(np.uint8)
+    p = tmp_path / "bw.bmp"
+    if bits_mode == "P":
+        im = Image.fromarray(idx, "P")
+        im.putpalette([0, 0, 0, 255, 255, 255])
+        im.save(p)
+    else:  # a 4-bit BMP written by hand (Pillow writes none): rows bottom-up, padded to 4 bytes
+        stride = ((7 * 4 + 31) // 32) * 4
+        rows = b""
+        for row in idx[::-1]:
+            nib = list(row) + [0]
+            packed = bytes((nib[i] << 4) | nib[i + 1] for i in range(0, 8, 2))
+            rows += packed + bytes(stride - len(packed))
+        pal = bytes([0, 0, 0, 0, 255, 255, 255, 0])
+        offset = 14 + 40 + len(pal)
+        header = struct.pack("<2sIHHI", b"BM", offset + len(rows), 0, 0, offset)
+        info = struct.pack("<IiiHHIIiiII", 40, 7, 5, 1, 4, 0, len(rows), 2835, 2835, 2, 0)
+        p.write_bytes(header + info + pal + rows)
+    loaded = load_image(p)
+    assert np.array_equal(loaded.pixels[..., 0], idx * 255)
+    assert np.array_equal(loaded.pixels[..., 0], loaded.pixels[..., 2])
+
+
+def test_bmp_output_of_two_colors_reads_back_the_same(tmp_path):
+    from core.encode import encode_indexed
+    from core.load import load_image
+
+    idx = np.eye(6, dtype=np.uint8)
+    p = tmp_path / "two.bmp"
+    with open(p, "wb") as fh:
+        encode_indexed(fh, np.array([[0, 0, 0], [255, 255, 255]], np.uint8), idx, "bmp")
+    assert np.array_equal(np.asarray(Image.open(p).convert("L")), idx * 255)  # Pillow itself, too
+    assert np.array_equal(load_image(p).pixels[..., 1], idx * 255)
+
+
+def test_just_over_the_pixel_limit_says_by_how_much(tmp_path):
+    """8001 x 8000 is 64.008 MP: "64 megapixels; the limit is 64" would read as a contradiction."""
+    p = tmp_path / "wide.png"
+    Image.new("L", (8001, 8000)).save(p)
+    with pytest.raises(ImageLoadError, match=r"64\.01 megapixels; the limit is 64\)"):
+        load_image(p)
