@@ -29,7 +29,7 @@ from .k_named import KNamedFiles
 from .load import ImageLoadError, check_readable
 from .pipeline import STDIO, CompressOptions, CompressResult, compress_file, default_output
 from .pngchunks import is_our_output
-from .write_guard import file_key, printable
+from .write_guard import describe_os_error, file_key, printable
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".ico"}
 
@@ -38,6 +38,7 @@ IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".
 class Item:
     path: Path
     subdir: Path = Path(".")  # folder relative to the folder input it was found in (for -r)
+    refusal: str | None = None  # a folder that could not be listed: reported, never silently skipped
 
 
 @dataclass
@@ -70,8 +71,8 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
         if str(raw) == STDIO or not os.path.isdir(path):
             add(Item(Path(STDIO) if str(raw) == STDIO else path))
             continue
-        walker = path.rglob("*") if recursive else path.iterdir()
-        for p in sorted(walker):
+        unlisted: list[tuple[Path, OSError]] = []
+        for p in _files_in(path, recursive, unlisted):
             rel = p.relative_to(path)
             if _hidden(rel) or p.suffix.lower() not in IMAGE_EXTENSIONS or not os.path.isfile(p):
                 continue
@@ -79,7 +80,29 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
                 found.ours.append(p)
             else:
                 add(Item(p, rel.parent))
+        for folder, err in unlisted:
+            found.items.append(Item(folder, refusal=f"cannot list this folder ({describe_os_error(err)})"))
     return found
+
+
+def _files_in(folder: Path, recursive: bool, unlisted: list[tuple[Path, OSError]]) -> list[Path]:
+    """The files in ``folder`` (and below it with ``recursive``, hidden folders pruned, folder
+    symlinks not followed), sorted; each folder that cannot be listed goes to ``unlisted``."""
+    if not recursive:
+        try:
+            return sorted(folder.iterdir())
+        except OSError as e:
+            unlisted.append((folder, e))
+            return []
+
+    def failed(e: OSError) -> None:
+        unlisted.append((Path(e.filename) if e.filename else folder, e))
+
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder, onerror=failed):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        files += [Path(root) / n for n in names]
+    return sorted(files)
 
 
 @dataclass
@@ -140,6 +163,9 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
 
     plan = Plan([], list(collected.ours), list(collected.same))
     for item in collected.items:
+        if item.refusal is not None:  # a folder that could not be listed
+            plan.jobs.append(Job(item.path, None, None, refusal=item.refusal))
+            continue
         folder = out_dir / item.subdir if out_dir is not None else None
         stdin = str(item.path) == STDIO
         if output is not None:

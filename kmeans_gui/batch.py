@@ -16,7 +16,7 @@ from core.pipeline import CompressOptions, CompressResult
 
 def collect_images(paths: list[Path]) -> list[Path]:
     """Dropped files and folders -> the image files to compress (folders not recursed)."""
-    return [item.path for item in collect([str(p) for p in paths]).items]
+    return [item.path for item in collect([str(p) for p in paths]).items if item.refusal is None]
 
 
 def plan_batch(paths: list[Path], options: CompressOptions, out_dir: Path | None = None,

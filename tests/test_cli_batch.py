@@ -190,3 +190,43 @@ def test_endless_standard_input_is_refused_at_the_cap_in_one_line(monkeypatch):
     assert res.error == "more than 8 MB of data; give the image as a file"
     assert stream.read_bytes <= (8 << 20) + (1 << 20)
     assert not res.written
+
+
+def _unlistable(monkeypatch, blocked: Path) -> None:
+    """Listing ``blocked`` fails with EACCES, as for another user's folder (these tests run as root)."""
+    import errno
+    import os
+
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(os.fsdecode(path)).resolve() == blocked.resolve():
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):
+        if self.resolve() == blocked.resolve():
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+
+
+def test_a_folder_that_cannot_be_listed_is_one_refusal_line_not_an_internal_error(folder, tmp_path, monkeypatch,
+                                                                                  capsys):
+    _unlistable(monkeypatch, folder)
+    assert main([str(folder), "--out-dir", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{folder}: cannot list this folder (permission denied)" in err.splitlines()
+    assert "internal error" not in err
+
+
+def test_recursion_reports_a_subfolder_it_cannot_list_and_does_the_rest(folder, tmp_path, monkeypatch, capsys):
+    _unlistable(monkeypatch, folder / "sub")
+    assert main(["-r", str(folder), "--out-dir", str(tmp_path / "out"), "-j", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"{folder / 'sub'}: cannot list this folder (permission denied)" in err.splitlines()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p0-k16.png", "p1-k16.png", "p2-k16.png"]
