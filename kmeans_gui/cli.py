@@ -220,6 +220,8 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_in
         parser.error("--suffix is part of a file name: it cannot contain / or \\")
     if args.inputs.count(STDIO) > 1:
         parser.error("standard input (-) can be read only once")
+    if STDIO in args.inputs and args.output is None and args.out_dir is not None:
+        parser.error("standard input (-) has no file name to write into --out-dir; name the output with -o FILE")
     to_stdout = str(args.output) == STDIO or (args.output is None and STDIO in args.inputs)
     if to_stdout and args.json:  # -o -, or standard input without -o: the image goes to stdout
         parser.error("--json and the image would both go to standard output; use -o FILE")
@@ -291,7 +293,7 @@ def run(argv: list[str] | None = None) -> int:
     plan = make_plan(collected, options, output=args.output, out_dir=args.out_dir,
                      palette_out=args.palette_out, palette_format=args.palette_format)
     if args.dry_run:
-        print("\n".join(plan.lines()))
+        _out("\n".join(plan.lines()))
         return 0 if len(plan.runnable) == len(plan.jobs) else 1
     t0 = time.perf_counter()
     chatty = not args.quiet and not args.json
@@ -316,7 +318,7 @@ def run(argv: list[str] | None = None) -> int:
     progress.close()
     if args.json:
         payload = [r.to_json() for r in results]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload))  # one line: JSON Lines friendly
+        _out(json.dumps(payload[0] if len(payload) == 1 else payload))  # one line: JSON Lines friendly
     elif not args.quiet and len(results) > 1:
         print(summarize(results, time.perf_counter() - t0), file=sys.stderr)
         for r in results:
@@ -394,6 +396,55 @@ def _restore_signals(previous: dict[int, object]) -> None:
             pass
 
 
+class StdoutFailed(Exception):
+    """Standard output refused the dry-run listing or the JSON (a full disk, /dev/full)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(describe_os_error(error))
+
+
+def _out(text: str) -> None:
+    """One line of the run's product (dry-run listing, JSON) on stdout, flushed at once so a
+    failure is known here and said in one line, not an internal error at exit."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise StdoutFailed(e) from None
+
+
+class _ForgivingStream:
+    """stderr that drops what it cannot write (``2>/dev/full``, a closed pipe): a message that
+    cannot be shown must not turn a run whose files are written into a failure."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _to_devnull(stream) -> None:
+    """Point ``stream``'s descriptor at /dev/null, so the interpreter's last flush cannot fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def _fill_closed_std_streams() -> None:
     """Put /dev/null on a closed descriptor 0, 1 or 2 (``>&-``), so no file this run opens takes
     its number and receives text meant for it; without stderr, messages go to /dev/null, never
@@ -427,8 +478,23 @@ def entry() -> None:
 
 def _main(argv: list[str] | None) -> int:
     _fill_closed_std_streams()
+    stderr = sys.stderr
+    sys.stderr = _ForgivingStream(stderr)
+    try:
+        return _run_reporting(argv)
+    finally:
+        sys.stderr.flush()
+        sys.stderr = stderr
+
+
+def _run_reporting(argv: list[str] | None) -> int:
+    """:func:`run`, with every way it can stop turned into an exit code and at most one line."""
     try:
         return run(argv)
+    except StdoutFailed as e:
+        print(f"kmeans-compress: standard output: could not write ({e})", file=sys.stderr)
+        _to_devnull(sys.stdout)  # the unflushed rest goes nowhere
+        return 1
     except Terminated as e:
         print("kmeans-compress: terminated", file=sys.stderr)
         return 128 + e.signum
@@ -436,7 +502,7 @@ def _main(argv: list[str] | None) -> int:
         print("kmeans-compress: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _to_devnull(sys.stdout)
         return 1
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
         return int(e.code or 0) if isinstance(e.code, int) else 2

@@ -258,3 +258,24 @@ def test_a_float_image_with_an_infinity_keeps_its_scale(tmp_path):
     px = load_image(tmp_path / "f.tif").pixels[..., 0].astype(int)
     assert px[0, 0] == 255 and px[0, 1] == 0 and px[0, 2] == 0
     assert px[-1, -1] == 255 and abs(px[15, 20] - round(values[15, 20] * 255)) <= 1
+
+
+def test_a_full_standard_output_is_one_line_and_a_full_stderr_fails_nothing(tmp_path):
+    noise(tmp_path / "a.png")
+    for command in ("a.png --dry-run >/dev/full", "a.png -o b.png --json -q >/dev/full"):
+        r = shell(command, tmp_path)
+        assert r.returncode == 1, command
+        assert lines(r) == ["kmeans-compress: standard output: could not write (disk full)"], command
+    r = subprocess.run(f'"{sys.executable}" -m kmeans_gui.cli a.png -o c.png 2>/dev/full; echo "rc=$?"',
+                       shell=True, cwd=tmp_path, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       capture_output=True)
+    assert r.stdout.decode().strip() == "rc=0"  # written, only its report could not be shown
+    assert Image.open(tmp_path / "c.png").size == (40, 30)
+
+
+def test_standard_input_with_an_output_folder_is_refused_before_any_work(tmp_path):
+    data = noise(tmp_path / "a.png").read_bytes()
+    r = cli("-", "--out-dir", "out", cwd=tmp_path, input=data)
+    assert r.returncode == 2 and r.stdout == b""
+    assert lines(r) == ["kmeans-compress: standard input (-) has no file name to write into --out-dir; "
+                        "name the output with -o FILE (see --help)"]
