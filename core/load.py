@@ -276,7 +276,7 @@ def _decode_pixels(fh, path: Path | None, size: int, max_pixels: int, name: str)
     if im.mode == "CMYK" and not im.info.get("icc_profile"):
         notes.append("CMYK converted to RGB without a color profile")
     im, icc = convert_icc(im, notes)
-    pixels, has_alpha = to_pixels(im)
+    pixels, has_alpha = to_pixels(im, notes)
     pixels.flags.writeable = False
     return LoadedImage(pixels=pixels, path=path, format=fmt, file_bytes=size, has_alpha=has_alpha,
                        icc_profile=icc, exif=exif if isinstance(exif, bytes) and exif else None, notes=notes)

@@ -209,3 +209,27 @@ def test_just_over_the_pixel_limit_says_by_how_much(tmp_path):
     Image.new("L", (8001, 8000)).save(p)
     with pytest.raises(ImageLoadError, match=r"64\.01 megapixels; the limit is 64\)"):
         load_image(p)
+
+
+@pytest.mark.parametrize("mode, values, kind", [
+    ("I", np.linspace(-5000, 250_000, 40 * 30).reshape(30, 40).astype(np.int32), "32-bit"),
+    ("F", np.linspace(-2.0, 1000.0, 40 * 30).reshape(30, 40).astype(np.float32), "floating-point"),
+    ("F", np.linspace(-9.0, -1.0, 40 * 30).reshape(30, 40).astype(np.float32), "floating-point"),
+])
+def test_high_bit_depth_values_outside_the_usual_range_are_stretched_with_a_note(tmp_path, mode, values, kind):
+    """Clipping would make these all white or all black: the gradient must survive, and be said."""
+    p = tmp_path / "deep.tif"
+    Image.fromarray(values, mode).save(p)
+    loaded = load_image(p)
+    gray = loaded.pixels[..., 0].astype(int).ravel()
+    assert gray[0] == 0 and gray[-1] == 255
+    assert np.all(np.diff(gray) >= 0)  # still a ramp
+    assert len(np.unique(gray)) > 200
+    assert any(n.startswith(f"{kind} grayscale values") and "stretched to 0-255" in n for n in loaded.notes)
+
+
+def test_sixteen_bit_values_in_a_32_bit_image_keep_their_16_bit_scale(tmp_path):
+    p = tmp_path / "sixteen.tif"
+    Image.fromarray(np.full((4, 4), 32768, np.int32), "I").save(p)
+    loaded = load_image(p)
+    assert np.all(loaded.pixels == 128) and not loaded.notes
