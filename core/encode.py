@@ -59,6 +59,9 @@ def format_for_path(path: str | os.PathLike, fmt: str | None = None) -> str:
             raise SaveError(f"unknown format '{fmt}' (choose from {', '.join(SAVE_FORMATS)})")
         return fmt
     ext = Path(path).suffix.lower()
+    if not ext and str(path).endswith("."):
+        raise SaveError(f"{Path(path).name}: the name ends with a dot and has no file type; "
+                        "use .png, .gif, .webp, .bmp, .tif or .jpg")
     if ext not in _BY_EXTENSION:
         raise SaveError(f"{Path(path).name}: unknown file type '{ext or '(none)'}'; "
                         "use .png, .gif, .webp, .bmp, .tif or .jpg")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from core import __version__
 from core.batch import collect, make_plan, run_plan, same_file_line
-from core.io import SAVE_FORMATS
+from core.io import SAVE_FORMATS, SaveError, format_for_path
 from core.palette import EXPORT_FORMATS
 from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
 from core.write_guard import describe_os_error, printable
@@ -72,6 +72,14 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _file_path(text: str) -> Path:
+    """A file name for ``-o``: one ending in a slash names a folder (Path would drop the slash)."""
+    if text != STDIO and text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{printable(text)} ends with a slash, which names a folder; "
+                                         "give a file name, or use --out-dir")
+    return _path(text)
+
+
 def _input_name(text: str) -> str:
     _path(text)
     return text
@@ -100,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_whole("the seed", 0), help="random seed >= 0 (default 0); same seed, same output")
     p.add_argument("--preset", metavar="NAME", help="start from a named preset (built-in or saved); flags given win")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", type=_path, help="output file (single input only); - writes standard output")
+    where.add_argument("-o", "--output", type=_file_path, help="output file (single input only); - writes standard output")
     where.add_argument("--out-dir", type=_path, help="folder for the outputs (created if missing; -r mirrors the tree)")
     p.add_argument("--format", choices=sorted(SAVE_FORMATS), help="output format (default: from -o, else png)")
     p.add_argument("--color-space", choices=["rgb", "oklab"], help="clustering space (default rgb)")
@@ -210,6 +218,11 @@ def _describe(r: CompressResult) -> str:
 def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_inputs: int) -> None:
     if args.output is not None and n_inputs > 1:
         parser.error("-o/--output takes a single input; use --out-dir for several")
+    if args.output is not None and str(args.output) != STDIO and not args.format and not os.path.isdir(args.output):
+        try:
+            format_for_path(args.output)
+        except SaveError as e:
+            parser.error(f"-o {e}")
     if args.palette_out is not None and n_inputs > 1:
         parser.error("--palette-out takes a single input; use --palette-format for several")
     image_ext = SAVE_FORMATS.get(args.format or "png")

@@ -279,3 +279,19 @@ def test_standard_input_with_an_output_folder_is_refused_before_any_work(tmp_pat
     assert r.returncode == 2 and r.stdout == b""
     assert lines(r) == ["kmeans-compress: standard input (-) has no file name to write into --out-dir; "
                         "name the output with -o FILE (see --help)"]
+
+
+def test_a_bad_output_name_is_a_usage_error_before_any_work(tmp_path):
+    noise(tmp_path / "a.png")
+    cases = {
+        "x.xyz": "kmeans-compress: -o x.xyz: unknown file type '.xyz'; use .png, .gif, .webp, .bmp, .tif or .jpg "
+                 "(see --help)",
+        "x.": "kmeans-compress: -o x.: the name ends with a dot and has no file type; use .png, .gif, .webp, .bmp, "
+              ".tif or .jpg (see --help)",
+        "o1/x.png/": "kmeans-compress: argument -o/--output: o1/x.png/ ends with a slash, which names a folder; "
+                     "give a file name, or use --out-dir (see --help)",
+    }
+    for name, message in cases.items():
+        r = cli("a.png", "-o", name, cwd=tmp_path)
+        assert r.returncode == 2 and lines(r) == [message], name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]  # nothing written, no folder made
