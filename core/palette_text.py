@@ -148,7 +148,8 @@ def read_jasc(data: bytes, filename: str) -> PaletteFile:
     while body and not body[-1]:
         body.pop()
     if len(body) != count:
-        raise PaletteFileError(f"{filename}: declares {count} colors but holds {len(body)} color lines")
+        held = f"{len(body)} color line{'' if len(body) == 1 else 's'}"
+        raise PaletteFileError(f"{filename}: declares {count:,} color{'' if count == 1 else 's'} but holds {held}")
     rows = []
     for number, line in enumerate(body, start=4):
         tokens, where = line.split(), f"{filename}: line {number}"
