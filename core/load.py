@@ -39,7 +39,7 @@ from PIL import (  # noqa: F401 - importing the plugins registers them with Imag
 )
 
 from . import pngchunks
-from .load_pixels import convert_icc, to_pixels
+from .load_pixels import convert_icc, to_8bit, to_pixels
 from .warn_capture import captured
 from .write_guard import printable
 
@@ -275,6 +275,7 @@ def _decode_pixels(fh, path: Path | None, size: int, max_pixels: int, name: str)
     im, exif = _upright(im, notes)
     if im.mode == "CMYK" and not im.info.get("icc_profile"):
         notes.append("CMYK converted to RGB without a color profile")
+    im = to_8bit(im, notes)  # before the profile: its conversion works on 8-bit samples
     im, icc = convert_icc(im, notes)
     pixels, has_alpha = to_pixels(im, notes)
     pixels.flags.writeable = False

@@ -19,22 +19,38 @@ def to_8bit(im: Image.Image, notes: list[str] | None = None) -> Image.Image:
     Integers within 0..65535 are 16-bit samples (a 16-bit PNG opens as mode "I"); floats
     within 0..1 or 0..255 keep that scale. Anything else (negative values, 32-bit counts, a
     float image in other units) is stretched from its darkest to its brightest value, and
-    ``notes`` says so: clipping would turn it all black or all white.
+    ``notes`` says so: clipping would turn it all black or all white. A transparent gray
+    value (a 16-bit PNG's tRNS chunk) becomes an alpha channel ("LA"): the scaled value could
+    match other, opaque grays. The embedded color profile, if any, stays in ``info``.
     """
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         a = np.asarray(im, dtype=np.uint32 if im.mode != "I" else np.int64)
         if a.size and (a.min() < 0 or a.max() > 65535):
-            return _stretched(a.astype(np.float64), "32-bit", notes)
-        return Image.fromarray(((a.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8), "L")
+            out = _stretched(a.astype(np.float64), "32-bit", notes)
+        else:
+            out = Image.fromarray(((a.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8), "L")
+        key = im.info.get("transparency")
+        if isinstance(key, int) and not isinstance(key, bool):
+            alpha = np.where(a == key, 0, 255).astype(np.uint8)
+            out = Image.fromarray(np.dstack([np.asarray(out), alpha]), "LA")
+        return _with_profile(out, im)
     if im.mode == "F":
         a = np.asarray(im, dtype=np.float32)
         finite = a[np.isfinite(a)]  # the scale (0..1 or 0..255) from real values, not an infinity
         if finite.size and (finite.min() < 0 or finite.max() > 255):
-            return _stretched(a.astype(np.float64), "floating-point", notes)
+            return _with_profile(_stretched(a.astype(np.float64), "floating-point", notes), im)
         top = 1.0 if finite.size == 0 or finite.max() <= 1.0 else 255.0
         a = np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0)  # +inf white, -inf and NaN black
-        return Image.fromarray(np.clip(a * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
+        return _with_profile(Image.fromarray(np.clip(a * (255.0 / top), 0, 255).round().astype(np.uint8), "L"), im)
     return im
+
+
+def _with_profile(out: Image.Image, original: Image.Image) -> Image.Image:
+    """``out`` carrying ``original``'s embedded color profile (a new image has none)."""
+    icc = original.info.get("icc_profile")
+    if icc:
+        out.info["icc_profile"] = icc
+    return out
 
 
 def _stretched(a: np.ndarray, kind: str, notes: list[str] | None) -> Image.Image:
@@ -50,7 +66,12 @@ def _stretched(a: np.ndarray, kind: str, notes: list[str] | None) -> Image.Image
 
 
 def convert_icc(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | None]:
-    """Convert an embedded ICC profile to sRGB; return the profile only if that failed."""
+    """Convert an embedded ICC profile to sRGB; return the profile only if that failed.
+
+    ``im`` must already be 8 bits per sample (:func:`to_8bit`): the conversion works on
+    8-bit modes, and converting a 16-bit image to one would clip it. Transparency survives:
+    the alpha channel (or the mask of a transparent color, tRNS) is put back on the result.
+    """
     icc = im.info.get("icc_profile")
     if not icc:
         return im, None
@@ -63,10 +84,14 @@ def convert_icc(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes |
         if "srgb" in desc:
             return im, None
         dst = ImageCms.createProfile("sRGB")
-        out_mode = "RGBA" if im.mode in ("RGBA", "LA", "PA") else "RGB"
-        if im.mode not in ("RGB", "RGBA", "CMYK", "L"):
-            im = im.convert(out_mode)
-        converted = ImageCms.profileToProfile(im, src, dst, outputMode=out_mode)
+        alpha = _alpha_of(im)
+        # The profile describes the color samples only: gray ones (L, LA, a gray palette)
+        # go in as L, the rest as RGB; alpha is set aside and put back afterwards.
+        gray = im.mode in ("L", "LA", "La") or src.profile.xcolor_space.strip().upper() == "GRAY"
+        source = im if im.mode in ("RGB", "CMYK", "L") else im.convert("L" if gray else "RGB")
+        converted = ImageCms.profileToProfile(source, src, dst, outputMode="RGB")
+        if alpha is not None:
+            converted.putalpha(alpha)
         notes.append(f"colors converted from '{desc}' to sRGB")
         return converted, None
     except Exception:  # noqa: BLE001 - a broken profile must not stop the load
@@ -74,10 +99,19 @@ def convert_icc(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes |
         return im, icc
 
 
+def _alpha_of(im: Image.Image) -> Image.Image | None:
+    """The alpha channel of ``im`` (from its mode or its transparent color), None if it has none."""
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        return im.getchannel("A") if im.mode in ("RGBA", "LA", "RGBa", "La") else im.convert("RGBA").getchannel("A")
+    if "transparency" in im.info:
+        return im.convert("RGBA").getchannel("A")
+    return None
+
+
 def to_pixels(im: Image.Image, notes: list[str] | None = None) -> tuple[np.ndarray, bool]:
     """Any Pillow mode -> (H, W, 3|4) uint8. Alpha is kept only if something is see-through;
     ``notes`` hears of a high-bit-depth image whose values had to be stretched."""
-    im = to_8bit(im, notes)
+    im = to_8bit(im, notes)  # a no-op when the loader already did it (before the profile)
     transparent_info = "transparency" in im.info
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or transparent_info:
         rgba = np.asarray(im.convert("RGBA"))

@@ -13,6 +13,7 @@ import re
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .load_pixels import to_8bit
 from .palette_common import PaletteFile, PaletteFileError, compact, file_stem, hex_color, shares
 from .warn_capture import captured
 
@@ -108,6 +109,7 @@ def read_swatch_image(data: bytes, filename: str) -> PaletteFile:
     stored = _colors_from_text(im.info.get(PALETTE_TEXT_KEY))
     if stored is not None:  # one of ours: its exact colors, whatever the labels drew
         return PaletteFile(compact(stored), file_stem(filename), [])
+    im = to_8bit(im)  # 16-bit gray scaled, not clipped to white by convert()
     has_alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
     rgba = np.asarray(im.convert("RGBA" if has_alpha else "RGB").convert("RGBA")).reshape(-1, 4)
     visible = rgba[rgba[:, 3] != 0]

@@ -273,6 +273,14 @@ def test_swatch_images_keep_first_appearance_order(tmp_path):
     assert f.colors.tolist() == [[255, 0, 0], [0, 0, 255]] and "transparent" in f.notes[0]
 
 
+def test_a_16_bit_gray_swatch_image_reads_its_grays(tmp_path):
+    """Pillow's convert() clips 16-bit samples to 0..255: every gray above 255/65535 read white."""
+    levels = np.array([0, 4112, 13107, 32896, 52428, 65535], np.uint16)  # 0, 16, 51, 128, 204, 255 in 8 bits
+    Image.fromarray(levels[None, :]).save(tmp_path / "g16.png")
+    f = read_palette(tmp_path / "g16.png")
+    assert f.colors.tolist() == [[v, v, v] for v in (0, 16, 51, 128, 204, 255)]
+
+
 def riff_pal(colors: list, extra: bytes = b"") -> bytes:
     """Microsoft RIFF palette: 'RIFF' size 'PAL ', chunks; 'data' = u16 0x0300, u16 n, n x RGBF (little-endian)."""
     data = struct.pack("<HH", 0x0300, len(colors)) + b"".join(struct.pack("<4B", *c, 0) for c in colors)
