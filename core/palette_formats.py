@@ -26,7 +26,7 @@ from .palette_binary import (
     write_act,
     write_ase,
 )
-from .palette_common import PaletteFile, PaletteFileError, as_rgba
+from .palette_common import PaletteFile, PaletteFileError, as_rgba, hex_color
 from .palette_image import read_swatch_image, write_swatch
 from .palette_text import (
     parse_colors,
@@ -161,9 +161,15 @@ def _usage(colors: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     padded = np.zeros((len(flat), 4), np.uint8)
     padded[:, :channels] = flat[:, :channels]
     points, weight = _distinct(padded, channels)
-    if len(points) * len(colors) > USAGE_BUDGET:
-        padded[:, :channels] = (padded[:, :channels] & 0xF8) | 4  # centre of each 8-level bin
-        points, weight = _distinct(padded, channels)
+    bits = 8
+    while len(points) * len(colors) > USAGE_BUDGET and bits > 1:
+        # Coarser bins until the table fits: 5 bits per channel first, fewer for huge
+        # palettes (65,535 colors against a noisy photo took 20 s at 5 bits).
+        bits = 5 if bits == 8 else bits - 1
+        mask = (0xFF << (8 - bits)) & 0xFF
+        coarse = padded.copy()
+        coarse[:, :channels] = (padded[:, :channels] & mask) | (1 << (7 - bits))  # bin centres
+        points, weight = _distinct(coarse, channels)
     targets = colors[:, :channels]
     usage = np.zeros(len(colors), np.int64)
     step = chunk_rows(len(targets))
@@ -198,6 +204,28 @@ def limit_colors(colors: np.ndarray, image_pixels: np.ndarray | None = None,
             notes.append(f"the palette has {len(unique)} colors; kept the {max_colors} the image uses most")
         unique = unique[keep]
     return unique, ("; ".join(notes) or None)
+
+
+def with_transparent_entry(colors: np.ndarray, image_pixels: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """``colors`` ((n, 3|4) uint8) with a fully transparent entry first when the image has
+    fully transparent pixels and the palette has no such entry, and a note if a color had
+    to go to make room (at 256 colors the one the image uses least is dropped).
+
+    Without it a sprite's transparent background would be mapped to an opaque color (the
+    K-means path gives such images a transparent entry too, see :mod:`core.visible`).
+    """
+    colors = as_rgba(np.asarray(colors, np.uint8))
+    pixels = np.asarray(image_pixels)
+    if pixels.ndim != 3 or pixels.shape[2] != 4 or not (pixels[..., 3] == 0).any() or (colors[:, 3] == 0).any():
+        return colors, None
+    note = None
+    if len(colors) >= 256:
+        usage = _usage(colors, pixels[pixels[..., 3] != 0][None])
+        least = int(np.argmin(usage))
+        note = (f"the palette's color {hex_color(colors[least])} made way for a transparent entry "
+                "(the image has see-through pixels and 256 is the most a palette can hold)")
+        colors = np.delete(colors, least, axis=0)
+    return np.concatenate([np.zeros((1, 4), np.uint8), colors]), note
 
 
 def remap_to_palette(pixels: np.ndarray, colors: np.ndarray, *, color_space: str = "rgb",

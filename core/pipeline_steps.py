@@ -20,10 +20,14 @@ from .target import FitResult, fit_to_size
 
 def limited_palette(options, pixels: np.ndarray, notes: list[str]):
     """``options`` with its palette cut to the 256 colors this image uses most (repeats
-    dropped); what was cut is added to ``notes``."""
-    from .palette_formats import limit_colors
+    dropped) and a transparent entry added if the image needs one; what was cut is added
+    to ``notes``."""
+    from .palette_formats import limit_colors, with_transparent_entry
 
     colors, note = limit_colors(np.asarray(options.palette, np.uint8), pixels, max_colors=256)
+    if note:
+        notes.append(note)
+    colors, note = with_transparent_entry(colors, pixels)  # a sprite's background stays see-through
     if note:
         notes.append(note)
     return replace(options, palette=tuple(tuple(int(v) for v in row) for row in colors))

@@ -140,6 +140,40 @@ def test_a_palette_of_more_than_256_colors_keeps_the_most_used(photo, tmp_path, 
     assert colors_used(tmp_path / "o.png") <= {tuple(c) for c in colors.tolist()}
 
 
+@pytest.mark.parametrize("dither", ["none", "fs"])
+def test_a_palette_keeps_a_sprites_transparent_background(tmp_path, five_gpl, capsys, dither):
+    """The README's sprite example: a palette file has no transparent color, the sprite's
+    background must still come out see-through (it came out opaque black)."""
+    sprite = np.zeros((32, 32, 4), np.uint8)
+    sprite[8:24, 8:24] = (200, 30, 60, 255)
+    sprite[12:20, 12:20] = (250, 250, 240, 255)
+    src, out = tmp_path / "sprite.png", tmp_path / "out.png"
+    Image.fromarray(sprite, "RGBA").save(src)
+    data = run_json(capsys, src, "--palette", five_gpl, "--dither", dither, "-o", out)
+    got = np.asarray(Image.open(out).convert("RGBA"))
+    np.testing.assert_array_equal(got[..., 3], sprite[..., 3])
+    assert {tuple(c) for c in got[got[..., 3] != 0][:, :3].tolist()} <= set(FIVE)
+    assert data["colors"] == len(FIVE) + 1
+
+
+def test_a_full_palette_makes_way_for_the_transparent_entry_with_a_note():
+    from core.palette_formats import with_transparent_entry
+
+    colors = np.array([[i, 255 - i, (7 * i) % 256] for i in range(256)], np.uint8)
+    pixels = np.zeros((4, 64, 4), np.uint8)
+    pixels[:2] = np.concatenate([colors[:64], np.full((64, 1), 255, np.uint8)], axis=1)  # uses colors 0..63
+    out, note = with_transparent_entry(colors, pixels)
+    assert len(out) == 256 and out[0].tolist() == [0, 0, 0, 0]
+    kept = {tuple(c) for c in out[1:, :3].tolist()}
+    assert {tuple(c) for c in colors[:64].tolist()} <= kept  # the used ones stay
+    assert note and "transparent entry" in note
+    opaque = pixels.copy()
+    opaque[..., 3] = 255
+    same, none = with_transparent_entry(colors, opaque)  # nothing see-through: nothing changes
+    assert none is None and len(same) == 256 and (same[:, 3] == 255).all()
+    assert with_transparent_entry(colors, pixels[..., :3])[1] is None  # RGB image
+
+
 @pytest.mark.parametrize("name,content", [
     ("bad.gpl", b"GIMP Palette\nthis is not a color\n"), ("empty.hex", b""), ("junk.ase", b"ASEF\x00\x01"),
     ("missing.gpl", None), ("what.xyz", b"hello"),
@@ -356,3 +390,24 @@ def test_dither_flat_leaves_flat_areas_undithered(tmp_path):
     with pytest.raises(SystemExit) as usage:
         run([str(src), "--dither-flat", "-1", "-o", str(tmp_path / "x.png")])
     assert usage.value.code == 2
+
+
+def test_ranking_a_huge_palette_stays_within_its_distance_budget(monkeypatch):
+    """65,535 palette colors against a noisy image: the image's colors are binned coarser
+    until the distance table fits the budget (at 5-bit bins it took ~2 billion distances)."""
+    from core import palette_formats
+
+    computed = []
+    real = palette_formats.sq_distances
+
+    def counting(a, b):
+        computed.append(len(a) * len(b))
+        return real(a, b)
+
+    monkeypatch.setattr(palette_formats, "sq_distances", counting)
+    rng = np.random.default_rng(5)
+    colors = np.unique(rng.integers(0, 256, size=(70_000, 3), dtype=np.uint8), axis=0)[:65_535]
+    pixels = rng.integers(0, 256, size=(200, 200, 3), dtype=np.uint8)
+    kept, note = palette_formats.limit_colors(colors, pixels, max_colors=256)
+    assert len(kept) == 256 and "uses most" in note
+    assert sum(computed) <= palette_formats.USAGE_BUDGET
