@@ -15,7 +15,6 @@ import numpy as np
 
 from .dither import dither as apply_dither
 from .palette_edit import apply_edits
-from .palette_formats import with_transparent_entry
 from .plan import Plan
 from .quantize import Quantized, quantize
 from .remap import apply_palette
@@ -24,6 +23,8 @@ from .remap import apply_palette
 def _given_palette(pixels: np.ndarray, colors: tuple, options) -> Quantized:
     """The image mapped onto ``colors`` (at most 256, as given): no K-means. An image with
     fully transparent pixels gets a transparent entry first (:func:`with_transparent_entry`)."""
+    from .palette_formats import with_transparent_entry  # here: the palette readers cost imports
+
     palette, _ = with_transparent_entry(np.asarray(colors, np.uint8), pixels)  # the CLI noted any cut
     if pixels.shape[2] == 3 and palette.shape[1] == 4:
         palette = palette[:, :3]
