@@ -157,8 +157,9 @@ def _existing_targets(folder: Path, stem: str, ext: str, names: KNamedFiles) -> 
 
 def make_plan(collected: Collected, options: CompressOptions, *, output: Path | None = None,
               out_dir: Path | None = None, palette_out: Path | None = None,
-              palette_format: str | None = None) -> Plan:
-    """Decide every destination and every refusal before any work."""
+              palette_format: str | None = None, read_too: tuple[Path, ...] = ()) -> Plan:
+    """Decide every destination and every refusal before any work. ``read_too``: other files
+    the run reads (a ``--palette`` file), never written over either, ``--force`` or not."""
     from .palette import export_format_for
 
     plan = Plan([], list(collected.ours), list(collected.same))
@@ -196,7 +197,7 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
         except (SaveError, ValueError) as e:
             job.refusal = str(e)
         plan.jobs.append(job)
-    _refuse_conflicts(plan, options)
+    _refuse_conflicts(plan, options, read_too)
     return plan
 
 
@@ -213,9 +214,12 @@ def _dests(job: Job, options: CompressOptions) -> list[tuple[tuple, Path]]:
     return out
 
 
-def _refuse_conflicts(plan: Plan, options: CompressOptions) -> None:
+def _refuse_conflicts(plan: Plan, options: CompressOptions, read_too: tuple[Path, ...] = ()) -> None:
     names = KNamedFiles()  # each output folder listed once, however many inputs
     inputs = {file_key(j.input): j.input for j in plan.jobs if str(j.input) != STDIO}
+    for path in read_too:
+        if os.path.lexists(path):
+            inputs.setdefault(file_key(path), Path(path))
     owner: dict[tuple, Job] = {}
     for job in plan.jobs:
         for key, dest in _dests(job, options):

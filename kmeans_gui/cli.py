@@ -304,7 +304,8 @@ def run(argv: list[str] | None = None) -> int:
         target_delta_e=args.max_delta_e, effort=args.effort,
     )
     plan = make_plan(collected, options, output=args.output, out_dir=args.out_dir,
-                     palette_out=args.palette_out, palette_format=args.palette_format)
+                     palette_out=args.palette_out, palette_format=args.palette_format,
+                     read_too=(args.palette,) if args.palette is not None else ())
     if args.dry_run:
         _out("\n".join(plan.lines()))
         return 0 if len(plan.runnable) == len(plan.jobs) else 1

@@ -411,3 +411,21 @@ def test_ranking_a_huge_palette_stays_within_its_distance_budget(monkeypatch):
     kept, note = palette_formats.limit_colors(colors, pixels, max_colors=256)
     assert len(kept) == 256 and "uses most" in note
     assert sum(computed) <= palette_formats.USAGE_BUDGET
+
+
+@pytest.mark.parametrize("where", ["--palette-out", "-o"])
+def test_the_palette_file_read_is_never_written_over_even_with_force(photo, tmp_path, capsys, where):
+    pal = tmp_path / ("five.png" if where == "-o" else "five.gpl")
+    if where == "-o":  # a swatch image as the palette, and the output named like it
+        Image.fromarray(np.array([FIVE], np.uint8)).save(pal)
+        args = [str(photo), "--palette", str(pal), "-o", str(pal), "--force"]
+    else:
+        pal.write_text("GIMP Palette\nName: five\n#\n" + "".join(f"{r} {g} {b}\tc\n" for r, g, b in FIVE))
+        args = [str(photo), "--palette", str(pal), "--palette-out", str(pal), "-o", str(tmp_path / "o.png"),
+                "--force"]
+    before = pal.read_bytes()
+    assert main(args) == 1
+    assert pal.read_bytes() == before
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "refusing to overwrite" in lines[0]
+    assert not (tmp_path / "o.png").exists()
