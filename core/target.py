@@ -181,6 +181,8 @@ def fit_to_size(
     the chosen K fits, measured exactly, and K + 1 was measured and did not.
     ``should_stop`` is passed to the quantizer (True cancels with
     :class:`core.lloyd.Cancelled`); ``on_trial`` hears about every setting measured exactly.
+    When nothing in the default range (from K = 2) fits, K = 1 is tried last, so "nothing
+    fits" is only said when nothing can.
     """
     if max_bytes <= 0:
         raise ValueError(f"the size limit must be positive (got {max_bytes})")
@@ -247,6 +249,9 @@ def fit_to_size(
             done[key] = (done[key][0], None)  # keep the memory of 12 MP searches small
         for key in [key for key in pictures if key[1] == mode]:
             del pictures[key]
+
+    if not best_k and k_min == 2 and attempt(1, "none")[0].bytes <= max_bytes:
+        best_k["none"] = 1  # a last resort below the usual range: one flat color (dithering is moot)
 
     def result(key: tuple[int, str], fits: bool, below: bool, seen: float | None) -> FitResult:
         trial, indices = done[key]

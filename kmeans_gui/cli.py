@@ -204,7 +204,8 @@ def _describe(r: CompressResult) -> str:
     if r.psnr is None or r.delta_e is None:  # found written after a stop: no figures
         line = f"{src} -> {printable(r.output)}: {sizes}"
     else:
-        line = (f"{src} -> {printable(r.output)}: {r.colors} colors, {sizes}, PSNR {r.psnr:.1f} dB{ssim}, "
+        colors = "1 color" if r.colors == 1 else f"{r.colors} colors"
+        line = (f"{src} -> {printable(r.output)}: {colors}, {sizes}, PSNR {r.psnr:.1f} dB{ssim}, "
                 f"deltaE {r.delta_e:.2f}")
     if r.palette:
         line += f", palette {printable(r.palette)}"

@@ -303,6 +303,19 @@ def test_max_bytes_large_enough_gives_k_256(tmp_path, capsys):
     assert data["k"] == 256 and data["ks_tried"][-1] == 256
 
 
+def test_a_limit_only_one_color_fits_gives_k_1(photo, tmp_path, capsys):
+    """K = 2 is the search's first step; when it does not fit, K = 1 still may (it was
+    reported as "nothing fits" although -k 1 wrote a file under the limit)."""
+    one = tmp_path / "one.png"
+    assert main([str(photo), "-k", "1", "-o", str(one), "-q"]) == 0
+    two = tmp_path / "two.png"
+    assert main([str(photo), "-k", "2", "-o", str(two), "-q"]) == 0
+    limit = one.stat().st_size
+    assert limit < two.stat().st_size
+    data = run_json(capsys, photo, "--max-bytes", limit, "-o", tmp_path / "o.png")
+    assert data["k"] == 1 and data["bytes_out"] <= limit and 1 in data["ks_tried"]
+
+
 def test_impossible_limit_exits_1_with_one_line_and_no_file(photo, tmp_path, capsys):
     assert main([str(photo), "--max-bytes", "50"]) == 1
     lines = err_lines(capsys)
@@ -429,3 +442,8 @@ def test_the_palette_file_read_is_never_written_over_even_with_force(photo, tmp_
     lines = err_lines(capsys)
     assert len(lines) == 1 and "refusing to overwrite" in lines[0]
     assert not (tmp_path / "o.png").exists()
+
+
+def test_the_summary_line_says_1_color(photo, tmp_path, capsys):
+    assert main([str(photo), "-k", "1", "-o", str(tmp_path / "o.png")]) == 0
+    assert ": 1 color, " in capsys.readouterr().out

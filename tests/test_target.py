@@ -57,7 +57,8 @@ def test_impossible_limit_reports_the_smallest_size(photo, sizes):
     r = fit_to_size(photo, 100)
     assert not r.fits and r.too_big and not r.below_quality
     assert r.smallest_bytes == r.bytes == min(t.bytes for t in r.trials) > 100
-    assert r.k == 2 and r.ks_tried == [2]  # nothing smaller exists: no search beyond K = 2
+    # K = 2 does not fit, so no search above it; K = 1, the last resort, does not fit either.
+    assert r.k == 1 and sorted(r.ks_tried) == [1, 2]
 
 
 def test_quality_floor(photo, sizes):
