@@ -446,4 +446,4 @@ def test_the_palette_file_read_is_never_written_over_even_with_force(photo, tmp_
 
 def test_the_summary_line_says_1_color(photo, tmp_path, capsys):
     assert main([str(photo), "-k", "1", "-o", str(tmp_path / "o.png")]) == 0
-    assert ": 1 color, " in capsys.readouterr().out
+    assert ": 1 color, " in capsys.readouterr().err
