@@ -447,3 +447,15 @@ def test_the_palette_file_read_is_never_written_over_even_with_force(photo, tmp_
 def test_the_summary_line_says_1_color(photo, tmp_path, capsys):
     assert main([str(photo), "-k", "1", "-o", str(tmp_path / "o.png")]) == 0
     assert ": 1 color, " in capsys.readouterr().err
+
+
+def test_the_windows_palette_path_keeps_transparency_too():
+    """The window maps to a palette file through ``quantize_with`` directly (no CLI plan)."""
+    from core.compress import quantize_with
+    from core.pipeline import CompressOptions
+
+    sprite = np.zeros((16, 16, 4), np.uint8)
+    sprite[4:12, 4:12] = (250, 10, 10, 255)
+    q, indices = quantize_with(sprite, CompressOptions(palette=tuple(FIVE)))
+    assert q.palette[0].tolist() == [0, 0, 0, 0] and len(q.palette) == len(FIVE) + 1
+    np.testing.assert_array_equal(q.palette[indices][..., 3], sprite[..., 3])
