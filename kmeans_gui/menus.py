@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 def _action(win: MainWindow, text: str, slot, shortcut=None, menu=None, tip: str = "") -> QAction:
     act = QAction(text, win)
-    if shortcut is not None:
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        act.setShortcuts(shortcut)  # every platform binding (Redo: Ctrl+Y and Ctrl+Shift+Z), not the first
+    elif shortcut is not None:
         act.setShortcut(QKeySequence(shortcut))
     if tip:
         act.setStatusTip(tip)
@@ -65,9 +67,9 @@ def build_menus(win: MainWindow) -> None:
     _action(win, "&Quit", win.close, QKeySequence.StandardKey.Quit, file)
     edit = bar.addMenu("&Edit")
     win.act_undo = win.undo_stack.createUndoAction(win, "&Undo")
-    win.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+    win.act_undo.setShortcuts(QKeySequence.StandardKey.Undo)
     win.act_redo = win.undo_stack.createRedoAction(win, "&Redo")
-    win.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
+    win.act_redo.setShortcuts(QKeySequence.StandardKey.Redo)
     edit.addAction(win.act_undo)
     edit.addAction(win.act_redo)
     edit.addSeparator()

@@ -145,3 +145,37 @@ def test_a_palette_file_with_more_than_256_colors_keeps_the_most_used(qtbot, ope
     assert len(win.controller.options.palette) == 256
     assert palette_rows(win) <= {tuple(int(v) for v in c) for c in colors}
     assert "256" in win.banner.text() or "256" in win.statusBar().currentMessage()
+
+
+def test_ctrl_shift_z_and_ctrl_y_both_redo_from_the_keyboard(qtbot, opened):
+    """The platform's Redo keys are several (Ctrl+Y, Ctrl+Shift+Z); only the first was bound."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    win = opened
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    n = len(win.controller.full.palette)
+    for redo_key in ((Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier), (Qt.Key_Y, Qt.ControlModifier)):
+        win.delete_color(1)
+        wait_settled(qtbot, win)
+        QTest.keyClick(win, Qt.Key_Z, Qt.ControlModifier)
+        wait_settled(qtbot, win)
+        assert len(win.controller.full.palette) == n
+        QTest.keyClick(win, *redo_key)
+        wait_settled(qtbot, win)
+        assert len(win.controller.full.palette) == n - 1
+        win.undo_stack.undo()
+        wait_settled(qtbot, win)
+
+
+def test_no_two_actions_share_a_shortcut(opened):
+    from PySide6.QtGui import QAction
+
+    seen: dict[str, str] = {}
+    for act in opened.findChildren(QAction):
+        for seq in act.shortcuts():
+            key = seq.toString()
+            assert key not in seen, f"{key} is bound to both {seen[key]!r} and {act.text()!r}"
+            seen[key] = act.text()
