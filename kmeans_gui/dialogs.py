@@ -77,8 +77,9 @@ def ask_palette_path(parent: QWidget, folder: str, stem: str = "palette", fmt: s
 def ask_batch_destination(parent: QWidget, count: int, k: int, start: str):
     """A folder (Path), "beside" (next to the originals with a -kK suffix), or None to cancel."""
     box = QMessageBox(parent)
-    box.setWindowTitle("Compress several images")
-    box.setText(f"Compress {count} images with the current settings (K = {k})?")
+    box.setWindowTitle("Compress several images" if count != 1 else "Compress an image")
+    what = "1 image" if count == 1 else f"{count} images"
+    box.setText(f"Compress {what} with the current settings (K = {k})?")
     box.setInformativeText("Existing files are never overwritten.")
     folder_btn = box.addButton("Choose Folder…", QMessageBox.ButtonRole.AcceptRole)
     beside_btn = box.addButton("Next to Originals", QMessageBox.ButtonRole.AcceptRole)

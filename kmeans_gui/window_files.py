@@ -164,6 +164,7 @@ class SavingMixin:
         if done.error:
             self.show_error(done.error)
         else:
+            self.banner.clear_error()  # an earlier failure is stale once a save or export worked
             self._notify(done.message)
         signal = self.saveFinished if kind == "save" else self.exportFinished
         signal.emit(str(done.path), done.error)

@@ -242,6 +242,17 @@ def test_saving_over_the_original_is_refused(qtbot, window, photo_path):
     assert photo_path.read_bytes() == before
 
 
+def test_a_successful_save_clears_the_earlier_save_error(qtbot, window, photo_path, tmp_path):
+    open_and_wait(qtbot, window, photo_path)
+    window.save_to(photo_path)  # refused: it is the original
+    qtbot.waitUntil(lambda: "original" in window.banner.text(), timeout=10_000)
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    window.save_to(tmp_path / "fine.png")
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    assert done == [""] and window.banner.text() == ""
+
+
 def test_space_shows_the_original(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
     window.view.setFocus()

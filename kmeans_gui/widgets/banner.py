@@ -33,9 +33,11 @@ class Banner(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
+        self.kind = "info"
         self.hide()
 
     def show_message(self, text: str, kind: str = "error", timeout_ms: int = 0) -> None:
+        self.kind = kind
         self.setStyleSheet(STYLES.get(kind, STYLES["info"]))
         self.label.setText(text)
         self.show()
@@ -43,6 +45,11 @@ class Banner(QFrame):
             self._timer.start(timeout_ms)
         else:
             self._timer.stop()
+
+    def clear_error(self) -> None:
+        """Hide the strip if it shows an error (a notice stays for its own timeout)."""
+        if not self.isHidden() and self.kind == "error":
+            self.hide()
 
     def text(self) -> str:
         return "" if self.isHidden() else self.label.text()
