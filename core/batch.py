@@ -157,12 +157,17 @@ def _existing_targets(folder: Path, stem: str, ext: str, names: KNamedFiles) -> 
 
 def make_plan(collected: Collected, options: CompressOptions, *, output: Path | None = None,
               out_dir: Path | None = None, palette_out: Path | None = None,
-              palette_format: str | None = None, read_too: tuple[Path, ...] = ()) -> Plan:
+              palette_format: str | None = None, read_too: tuple[Path, ...] = (),
+              rename_twins: bool = False) -> Plan:
     """Decide every destination and every refusal before any work. ``read_too``: other files
-    the run reads (a ``--palette`` file), never written over either, ``--force`` or not."""
+    the run reads (a ``--palette`` file), never written over either, ``--force`` or not.
+    ``rename_twins`` (the window, which has no ``-o`` or ``--suffix``): inputs whose default
+    outputs would collide (``photo.png`` and ``photo.jpg``) after the first get their type in
+    the name (``photo-jpg-k16.png``) instead of a refusal."""
     from .palette import export_format_for
 
     plan = Plan([], list(collected.ours), list(collected.same))
+    named: set[tuple] = set()
     for item in collected.items:
         if item.refusal is not None:  # a folder that could not be listed
             plan.jobs.append(Job(item.path, None, None, refusal=item.refusal))
@@ -176,6 +181,11 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
         else:
             named_after_work = options.chooses_k and options.suffix is None  # "-k<chosen K>"
             out = None if named_after_work else default_output(item.path, options, folder)
+            if rename_twins and out is not None:
+                if file_key(out) in named and item.path.suffix:
+                    twin = item.path.with_name(f"{item.path.stem}-{item.path.suffix[1:].lower()}{item.path.suffix}")
+                    out = default_output(twin, options, folder)
+                named.add(file_key(out))
         job = Job(item.path, out, folder if folder is not None else (None if stdin else item.path.parent))
         if palette_out is not None:
             job.palette = Path(palette_out)

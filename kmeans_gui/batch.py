@@ -21,8 +21,9 @@ def collect_images(paths: list[Path]) -> list[Path]:
 
 def plan_batch(paths: list[Path], options: CompressOptions, out_dir: Path | None = None,
                recursive: bool = False) -> Plan:
-    """What a batch would write and refuse, before any work (``Plan.lines()`` describes it)."""
-    return make_plan(collect([str(p) for p in paths], recursive), options, out_dir=out_dir)
+    """What a batch would write and refuse, before any work (``Plan.lines()`` describes it).
+    Two inputs that would share an output name (``photo.png``, ``photo.jpg``) both get one."""
+    return make_plan(collect([str(p) for p in paths], recursive), options, out_dir=out_dir, rename_twins=True)
 
 
 def run_batch(plan: Plan, options: CompressOptions, *, jobs: int | None = None,

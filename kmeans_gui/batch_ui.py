@@ -49,6 +49,8 @@ def summary_text(results: tuple[CompressResult, ...] | list[CompressResult]) -> 
 def gui_words(message: str) -> str:
     """A core message with command-line advice replaced by what the window offers."""
     return (message.replace(" (use --force to replace it)", " (choose another folder, or move the old file)")
+            .replace(" (use --force to make it again)", " (choose another folder, or move the old file)")
+            .replace("; choose other names (-o, --suffix, -r)", "; rename one of them, or compress them one by one")
             .replace("--force", "another output folder"))
 
 

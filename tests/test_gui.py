@@ -172,6 +172,26 @@ def test_drop_several_files_compresses_them_all(qtbot, window, tmp_path, monkeyp
     assert "3 of 3 images written" in shown[0]
 
 
+def test_a_batch_of_photo_png_and_photo_jpg_writes_both(qtbot, window, tmp_path, monkeypatch):
+    """The window has no -o or --suffix: twins get their type in the name instead of a refusal
+    worded for the command line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(gradient()).save(folder / "photo.png")
+    Image.fromarray(np.roll(gradient(), 7, axis=1)).save(folder / "photo.jpg", quality=95)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
+    shown = []
+    monkeypatch.setattr(window, "_show_summary", shown.append)
+    window.controls.k_spin.setValue(4)
+    window.act_batch_never_larger.setChecked(False)
+    drop_files(window, [folder])
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["photo-k4.png", "photo-png-k4.png"]  # jpg first
+    assert "2 of 2 images written" in shown[0] and "--" not in shown[0] and "-o," not in shown[0]
+
+
 def test_batch_skips_and_lists_results_larger_than_the_original(qtbot, window, tmp_path, monkeypatch, photo):
     small = tmp_path / "tiny.png"
     Image.fromarray(gradient()).save(small, optimize=True)  # a smooth PNG: K=4 output will not be smaller
