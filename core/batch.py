@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -333,6 +333,8 @@ def _run_job_in_worker(job: Job, options: CompressOptions, protect: tuple[Path, 
 
 #: Seconds the jobs running when a batch is interrupted get to finish before they are stopped.
 STOP_GRACE_S = 1.5
+#: How often a batch on the pool looks at ``should_stop`` while its jobs run.
+STOP_POLL_S = 0.1
 
 
 def _stop_workers(procs: list, timeout: float = 10.0) -> None:
@@ -478,20 +480,42 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
 
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
                                  mp_context=_context()) as pool:
-            futures = {pool.submit(_run_job_in_worker, plan.jobs[i], options,
-                                   _inputs_near(plan, plan.jobs[i], options)): i for i in todo}
+            # Only as many jobs as workers are handed to the pool at a time: a job handed over
+            # sits in the pool's queue and can no longer be cancelled, so a Cancel would still
+            # write it. The next job is handed over as one finishes, unless the user stopped.
+            futures: dict = {}
+            running: set = set()
+            waiting = iter(todo)
+
+            def hand_over() -> bool:
+                i = next(waiting, None)
+                if i is None:
+                    return False
+                fut = pool.submit(_run_job_in_worker, plan.jobs[i], options, _inputs_near(plan, plan.jobs[i], options))
+                futures[fut] = i
+                running.add(fut)
+                return True
+
             try:
-                for fut in as_completed(futures):
+                while len(running) < workers and hand_over():
+                    pass
+                while running:
+                    finished, _ = wait(running, timeout=STOP_POLL_S, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        running.discard(fut)
+                        i = futures[fut]
+                        try:
+                            done(i, fut.result())
+                        except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
+                            found = found_result({i: plan.jobs[i]}, options, before).get(i)
+                            done(i, found or CompressResult(input=str(plan.jobs[i].input),
+                                                            error=f"worker failed ({e})"))
                     if stop():  # the GUI's Cancel: jobs running finish, the others never start
                         pool.shutdown(wait=True, cancel_futures=True)
                         report_the_rest()
                         break
-                    i = futures[fut]
-                    try:
-                        done(i, fut.result())
-                    except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
-                        found = found_result({i: plan.jobs[i]}, options, before).get(i)
-                        done(i, found or CompressResult(input=str(plan.jobs[i].input), error=f"worker failed ({e})"))
+                    while len(running) < workers and hand_over():
+                        pass
             except BaseException:
                 # Ctrl-C or SIGTERM here: no job starts any more; the running ones get a short
                 # grace to finish (and are reported), then are stopped (each removes its temp

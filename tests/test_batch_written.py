@@ -111,6 +111,24 @@ def test_cancel_reports_every_file_the_running_jobs_finished(tmp_path):
     results = run_plan(plan, options, jobs=2, on_result=lambda _i, r: reported.append(r),
                        should_stop=lambda: len(reported) >= 1)
     on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert 1 <= len(on_disk) < 14  # (the pool queues a few jobs beyond those running: they run too)
+    assert 1 <= len(on_disk) <= 3  # the two running when the stop came, and at most one started alongside
     assert sorted(Path(r.output).name for r in results if r.written) == on_disk
     assert len(reported) == len(results)
+
+
+def test_cancel_while_the_first_jobs_run_starts_no_other(tmp_path):
+    """Cancel pressed while the first two files (two workers) are being compressed: only those
+    two are written. The pool used to have the next ones queued already, and wrote them too."""
+    (tmp_path / "in").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        Image.fromarray(rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)).save(tmp_path / "in" / f"p{i}.png")
+    options = CompressOptions(k=32)
+    plan = make_plan(collect([tmp_path / "in"]), options, out_dir=tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    reported = []
+    results = run_plan(plan, options, jobs=2, on_result=lambda _i, r: reported.append(r), should_stop=lambda: True)
+    on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert on_disk == ["p0-k32.png", "p1-k32.png"]
+    assert sorted(Path(r.output).name for r in results if r.written) == on_disk
+    assert len(reported) == len(results) == 2
