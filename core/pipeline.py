@@ -121,12 +121,14 @@ def collect_images(inputs: list[str | Path], recursive: bool = False) -> list[Pa
 
 
 def human_bytes(n: float | None) -> str:
+    """``273695`` -> ``273.7 KB``: decimal units (1 KB = 1000 bytes), the ones sizes are asked in
+    (``--max-bytes 200KB``, Fit in Size's KB) and file managers show."""
     if n is None:
         return "?"
     for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
+        if n < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+        n /= 1000
     return str(n)
 
 

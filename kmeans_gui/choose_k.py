@@ -123,8 +123,8 @@ class KPlot(QWidget):
         p.drawText(QRectF(0, rect.top() - 6, 54, 16), Qt.AlignmentFlag.AlignRight, f"{max(vals):.0f} dB")
         p.drawText(QRectF(0, rect.bottom() - 10, 54, 16), Qt.AlignmentFlag.AlignRight, f"{min(vals):.0f} dB")
         p.setPen(QColor("#ef6c00"))
-        p.drawText(QRectF(rect.right() + 4, rect.top() - 6, 70, 16), Qt.AlignmentFlag.AlignLeft, f"{max(sizes) / 1024:.0f} KB")
-        p.drawText(QRectF(rect.right() + 4, rect.bottom() - 10, 70, 16), Qt.AlignmentFlag.AlignLeft, f"{min(sizes) / 1024:.0f} KB")
+        p.drawText(QRectF(rect.right() + 4, rect.top() - 6, 70, 16), Qt.AlignmentFlag.AlignLeft, f"{max(sizes) / 1000:.0f} KB")
+        p.drawText(QRectF(rect.right() + 4, rect.bottom() - 10, 70, 16), Qt.AlignmentFlag.AlignLeft, f"{min(sizes) / 1000:.0f} KB")
         if self.knee >= 0:
             kp = self.point_at_k(self.rows[self.knee]["k"])
             p.setPen(QPen(QColor("#2e7d32"), 2, Qt.PenStyle.DashLine))

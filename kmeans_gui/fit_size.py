@@ -7,13 +7,17 @@ names the smallest size it could reach.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QInputDialog
 
+from core.encode import encode_indexed
 from core.pipeline import human_bytes
 from core.target import fit_to_size
+
+from .encoder_process import smallest_png
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -43,7 +47,7 @@ class FitSize(QObject):
         if doc is None:
             self.win.show_error("Open an image first")
             return
-        px = doc.loaded.pixels
+        px, icc = doc.loaded.pixels, doc.loaded.icc_profile
         self.win._notify(f"Searching the best K that fits in {human_bytes(max_bytes)}… (Esc cancels)")
 
         def search(stop, progress):
@@ -51,9 +55,22 @@ class FitSize(QObject):
                 progress(min(0.95, 0.08 * (len(tried) + 1)), f"K = {t.k}")
                 tried.append(t)
 
+            def saved_size(palette, indices) -> int:
+                # The bytes Save writes: the smallest PNG with the photo's profile, encoded in
+                # the helper process (the window stays live; Esc stops it).
+                return len(smallest_png(palette, indices, icc, stop))
+
+            def quick_size(palette, indices) -> int:
+                buf = io.BytesIO()
+                encode_indexed(buf, palette, indices, "png", icc_profile=icc, effort="fast")
+                return buf.tell()
+
             tried: list = []
-            return fit_to_size(px, max_bytes, seed=o.seed, color_space=o.color_space, effort="fast",
-                               dither_strength=o.dither_strength, should_stop=stop, on_trial=trial)
+            # The search runs on the quick encoding's sizes, scaled to the saved one's; the K it
+            # finds and K + 1 are measured as saved (a quick size alone chose a smaller K than fits).
+            return fit_to_size(px, max_bytes, seed=o.seed, color_space=o.color_space, encode=saved_size,
+                               estimate=quick_size, dither_strength=o.dither_strength, should_stop=stop,
+                               on_trial=trial)
 
         self._asked = (doc, o)
         c.run_call("fit", search)
@@ -69,7 +86,7 @@ class FitSize(QObject):
         self.last = result
         if not result.fits:
             self.win.show_error(f"Nothing fits in {human_bytes(result.max_bytes)}: the smallest file reached is "
-                                f"{human_bytes(result.smallest_bytes)} (K = 2)")
+                                f"{human_bytes(result.smallest_bytes)} (K = {result.k})")
             return
         self.win.show_options(self._options(result))
         self.win.controller.set_options(k=result.k, dither=result.dither)

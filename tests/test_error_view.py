@@ -59,8 +59,13 @@ def test_error_map_follows_k_changes_and_worst_region_zooms(qtbot, window, photo
     assert window.view.zoom > zoom
 
 
-def test_fit_in_size_picks_a_k_whose_png_fits(qtbot, window, photo_path):
-    from core.encode import encode_indexed
+def test_fit_in_size_picks_the_largest_k_whose_saved_png_fits_and_save_writes_that_size(
+        qtbot, window, photo_path, tmp_path):
+    """Sizes are measured as Save writes them (the smallest PNG): a quick encoding's larger
+    sizes chose a smaller K than fits, and the size reported was not the size written."""
+    from dataclasses import replace
+
+    from kmeans_gui.encoder_process import smallest_png
     from kmeans_gui.jobs import CancelToken
     from kmeans_gui.render import full_result
 
@@ -72,12 +77,17 @@ def test_fit_in_size_picks_a_k_whose_png_fits(qtbot, window, photo_path):
     r = window.fit_size.last
     assert r.fits and r.bytes <= limit
     assert window.controller.options.k == r.k and window.controls.k_spin.value() == r.k
-    import io
-
-    buf = io.BytesIO()
-    res = full_result(window.controller.document, window.controller.options, CancelToken())
-    encode_indexed(buf, res.palette, res.indices, "png", effort="fast")
-    assert buf.tell() <= limit  # the window's own render of the chosen setting fits
+    wait_settled(qtbot, window)
+    out = tmp_path / "fit.png"
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    window.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    assert done == [""] and out.stat().st_size == r.bytes  # what was reported is what was written
+    if r.k < 256:  # and one more color, saved the same way, would not have fitted
+        doc = window.controller.document
+        more = full_result(doc, replace(window.controller.options, k=r.k + 1), CancelToken())
+        assert len(smallest_png(more.palette, more.indices, doc.loaded.icc_profile)) > limit
 
 
 def test_fit_in_size_that_cannot_fit_says_so(qtbot, window, photo_path):

@@ -29,3 +29,13 @@ def test_a_one_pixel_image_never_reads_zero_times():
 def test_pasted_images_have_no_file_ratio():
     rows = figure_rows(figures(original_bytes=None, raw_bytes=3_000_000, png_bytes=300_000))
     assert rows["ratio"] == "— / 10.0 ×"
+
+
+def test_sizes_are_shown_in_the_units_they_are_asked_in():
+    """KB = 1000 bytes, as --max-bytes 200KB and Fit in Size's KB take them (a 400 KB request
+    used to read back as "390.6 KB")."""
+    from core.pipeline import human_bytes
+
+    assert human_bytes(400_000) == "400.0 KB"
+    assert human_bytes(273_695) == "273.7 KB"
+    assert human_bytes(999) == "999 B" and human_bytes(2_500_000) == "2.5 MB"
