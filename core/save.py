@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,8 +59,12 @@ def save_indexed(
     keep_metadata: bool = False,
     effort: str = "smallest",
     protect: list[str | os.PathLike] | tuple = (),
+    encode: Callable[..., tuple[bytes, list[str]]] | None = None,
 ) -> SaveResult:
     """Encode in memory, then write atomically through the write guard.
+
+    ``encode`` replaces :func:`encode_for_save` (same arguments and result): the window passes
+    one that runs in a helper process, for encoders that hold the GIL.
 
     Never replaces ``source`` (unless ``force_source``) nor any file in ``protect`` (the other
     inputs of the run, the document open in the GUI), nor a file protected by an enclosing
@@ -76,8 +81,8 @@ def save_indexed(
         check_one(path, guarded, replace)  # before the encoding work; again when publishing
     except WriteRefused as e:
         raise SaveError(str(e)) from None
-    data, notes = encode_for_save(path, palette, indices, fmt=fmt, icc_profile=icc_profile,
-                                  exif=exif if keep_metadata else None, effort=effort)
+    data, notes = (encode or encode_for_save)(path, palette, indices, fmt=fmt, icc_profile=icc_profile,
+                                              exif=exif if keep_metadata else None, effort=effort)
     if skip_if_larger and original_bytes is not None and len(data) >= original_bytes:
         return SaveResult(Path(path), fmt, len(data), False,
                           notes + [f"not written: {len(data):,} bytes is not smaller than the original {original_bytes:,}"])

@@ -1,10 +1,12 @@
-"""The smallest-PNG encode, run in a helper process so the window never freezes.
+"""Encodes that would hold Python's lock, run in a helper process so the window never freezes.
 
 ``core.encode``'s ``effort="smallest"`` keeps both cores busy for 1.5-2 s on a 12 MP image
-(libdeflate on the core's thread pool, with Python code between the pieces). In a child
-process it cannot stall the event loop; it costs one copy of the indices. The writer thread
-waits for the child (the GIL is free meanwhile). One child is started on first use and kept;
-closing the window kills it, so exit never waits for an encode.
+(libdeflate on the core's thread pool, with Python code between the pieces), and Pillow's TIFF
+(libtiff) and WebP encoders hold the GIL for their whole run (0.2-0.3 s and up to 2 s at
+12 MP, stalling the event loop by as much). In a child process they cannot stall the event
+loop; it costs one copy of the indices. The writer thread waits for the child (the GIL is
+free meanwhile). One child is started on first use and kept; closing the window kills it, so
+exit never waits for an encode.
 """
 
 from __future__ import annotations
@@ -25,12 +27,20 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _encode(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | None) -> bytes:
-    """Runs in the child process."""
+    """Runs in the child: the smallest PNG."""
     from core.encode import encode_indexed
 
     buf = io.BytesIO()
     encode_indexed(buf, palette, indices, "png", icc_profile=icc_profile, effort="smallest")
     return buf.getvalue()
+
+
+def _encode_for_save(path: str, palette: np.ndarray, indices: np.ndarray, fmt: str, icc_profile: bytes | None,
+                     exif: bytes | None, effort: str) -> tuple[bytes, list[str]]:
+    """Runs in the child: the bytes and notes ``core.save.save_indexed`` would write."""
+    from core.save import encode_for_save
+
+    return encode_for_save(path, palette, indices, fmt=fmt, icc_profile=icc_profile, exif=exif, effort=effort)
 
 
 def _get_pool() -> ProcessPoolExecutor:
@@ -49,12 +59,26 @@ def smallest_png(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | 
     Polls ``should_stop`` every 50 ms while waiting and raises ``Cancelled`` (the child's result
     is then dropped). Falls back to encoding here if the helper process cannot start.
     """
+    return _in_helper(_encode, (np.ascontiguousarray(palette), np.ascontiguousarray(indices), icc_profile),
+                      should_stop)
+
+
+def encode_for_save(path, palette: np.ndarray, indices: np.ndarray, *, fmt: str, icc_profile: bytes | None = None,
+                    exif: bytes | None = None, effort: str = "smallest",
+                    should_stop=lambda: False) -> tuple[bytes, list[str]]:
+    """:func:`core.save.encode_for_save` in the helper process (a drop-in ``encode`` for
+    :func:`core.save.save_indexed`); cancelled and falling back as :func:`smallest_png`."""
+    return _in_helper(_encode_for_save, (str(path), np.ascontiguousarray(palette), np.ascontiguousarray(indices),
+                                         fmt, icc_profile, exif, effort), should_stop)
+
+
+def _in_helper(fn, args: tuple, should_stop):
+    """``fn(*args)`` in the helper process, waited for without holding the GIL."""
     try:
         pool = _get_pool()
-        future: Future = pool.submit(_encode, np.ascontiguousarray(palette),
-                                     np.ascontiguousarray(indices), icc_profile)
+        future: Future = pool.submit(fn, *args)
     except (OSError, RuntimeError):
-        return _encode(palette, indices, icc_profile)
+        return fn(*args)
     while True:
         if should_stop():
             future.cancel()
@@ -67,7 +91,7 @@ def smallest_png(palette: np.ndarray, indices: np.ndarray, icc_profile: bytes | 
             if getattr(pool, "_stopped_by_shutdown", False):  # the window closed: not a failure
                 raise Cancelled() from None
             shutdown(closing=False)
-            raise OSError("the PNG encoder process stopped unexpectedly; try again") from None
+            raise OSError("the encoder process stopped unexpectedly; try again") from None
 
 
 def _ready() -> bool:

@@ -94,3 +94,31 @@ def test_an_encode_abandoned_by_the_window_closing_ends_as_cancelled_not_as_a_cr
     encoder_process.shutdown()  # as the window does when it closes
     t.join(30)
     assert outcome == ["cancelled"]
+
+
+def test_the_helper_writes_the_same_tiff_and_webp_bytes_as_the_core():
+    from core.save import encode_for_save
+
+    rng = np.random.default_rng(1)
+    palette = rng.integers(0, 256, (12, 3), dtype=np.uint8)
+    indices = rng.integers(0, 12, (50, 40), dtype=np.uint8)
+    try:
+        for fmt, name in (("tiff", "x.tif"), ("webp", "x.webp")):
+            assert encoder_process.encode_for_save(name, palette, indices, fmt=fmt) == \
+                encode_for_save(name, palette, indices, fmt=fmt)
+    finally:
+        encoder_process.shutdown()
+
+
+def test_a_save_error_in_the_helper_reaches_the_caller_as_itself():
+    import pytest
+
+    from core.encode import SaveError
+
+    palette = np.zeros((2, 3), np.uint8)
+    indices = np.zeros((1, 20_000), np.uint8)  # wider than WebP's 16,383 pixels
+    try:
+        with pytest.raises(SaveError):
+            encoder_process.encode_for_save("wide.webp", palette, indices, fmt="webp")
+    finally:
+        encoder_process.shutdown()

@@ -273,6 +273,30 @@ def test_a_successful_save_clears_the_earlier_save_error(qtbot, window, photo_pa
     assert done == [""] and window.banner.text() == ""
 
 
+@pytest.mark.parametrize("name", ["out.tif", "out.webp"])
+def test_tiff_and_webp_saves_encode_in_the_helper_process_and_read_back_exactly(
+        qtbot, window, photo_path, tmp_path, monkeypatch, name):
+    """Pillow's TIFF and WebP encoders hold the GIL for their whole run (~0.2 s of frozen
+    window at 12 MP): the window hands them to the helper process."""
+    from kmeans_gui import encoder_process
+
+    used = []
+    real = encoder_process._in_helper
+    monkeypatch.setattr(encoder_process, "_in_helper", lambda fn, args, stop: used.append(fn.__name__) or
+                        real(fn, args, stop))
+    open_and_wait(qtbot, window, photo_path)
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    out = tmp_path / name
+    window.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    assert done == [""] and "_encode_for_save" in used
+    full = window.controller.full
+    with Image.open(out) as im:
+        got = np.asarray(im.convert("RGB"))
+    np.testing.assert_array_equal(got, full.palette[full.indices][..., :3])  # both are lossless
+
+
 def test_space_shows_the_original(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
     window.view.setFocus()
