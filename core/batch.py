@@ -488,6 +488,8 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
             waiting = iter(todo)
 
             def hand_over() -> bool:
+                if stop():
+                    return False
                 i = next(waiting, None)
                 if i is None:
                     return False

@@ -111,7 +111,9 @@ class BatchUI(QObject):
         self.win.last_batch = list(out.results)
         text = summary_text(out.results)
         if out.cancelled:
-            text = "Cancelled: files not started were left alone.\n" + text
+            left = max(0, out.planned - len(out.results))
+            files = "1 file" if left == 1 else f"{left} files"
+            text = f"Cancelled: {files} not started, left alone.\n" + text
         self.win._show_summary(text)
 
     @Slot()

@@ -243,6 +243,7 @@ class BatchJob:
 class BatchDone:
     results: tuple[CompressResult, ...]  # in input order; files not started (cancelled) left out
     cancelled: bool = False
+    planned: int = 0  # files the batch had to do (results + those a Cancel left unstarted)
 
 
 @dataclass(frozen=True)

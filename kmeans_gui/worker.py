@@ -132,7 +132,8 @@ class Worker(QObject):
             report(finished[0] / max(1, len(plan.jobs)), Path(r.input).name)
 
         results = run_batch(plan, job.options, on_result=on_result, should_stop=lambda: job.token.cancelled)
-        return BatchDone(tuple(r for r in results if r is not None), cancelled=job.token.cancelled)
+        return BatchDone(tuple(r for r in results if r is not None), cancelled=job.token.cancelled,
+                         planned=len(plan.jobs))
 
     def _call(self, job: CallJob) -> CallDone:
         payload = job.fn(lambda: job.token.cancelled, self._reporter(job))

@@ -117,8 +117,9 @@ def test_cancel_reports_every_file_the_running_jobs_finished(tmp_path):
 
 
 def test_cancel_while_the_first_jobs_run_starts_no_other(tmp_path):
-    """Cancel pressed while the first two files (two workers) are being compressed: only those
-    two are written. The pool used to have the next ones queued already, and wrote them too."""
+    """Cancel pressed when the first of the two files being compressed (two workers) is done:
+    only those two are written. The pool used to have the next ones queued already, and wrote
+    them too."""
     (tmp_path / "in").mkdir()
     rng = np.random.default_rng(0)
     for i in range(6):
@@ -127,7 +128,8 @@ def test_cancel_while_the_first_jobs_run_starts_no_other(tmp_path):
     plan = make_plan(collect([tmp_path / "in"]), options, out_dir=tmp_path / "out")
     (tmp_path / "out").mkdir()
     reported = []
-    results = run_plan(plan, options, jobs=2, on_result=lambda _i, r: reported.append(r), should_stop=lambda: True)
+    results = run_plan(plan, options, jobs=2, on_result=lambda _i, r: reported.append(r),
+                       should_stop=lambda: len(reported) >= 1)  # Cancel pressed as the first file is done
     on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert on_disk == ["p0-k32.png", "p1-k32.png"]
     assert sorted(Path(r.output).name for r in results if r.written) == on_disk

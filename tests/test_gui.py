@@ -192,6 +192,59 @@ def test_a_batch_of_photo_png_and_photo_jpg_writes_both(qtbot, window, tmp_path,
     assert "2 of 2 images written" in shown[0] and "--" not in shown[0] and "-o," not in shown[0]
 
 
+def _noise_files(tmp_path, n: int) -> list:
+    rng = np.random.default_rng(2)
+    files = []
+    for i in range(n):
+        p = tmp_path / f"n{i}.png"
+        Image.fromarray(rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)).save(p, compress_level=1)
+        files.append(p)
+    return files
+
+
+def test_cancelling_a_running_batch_says_how_many_files_were_left(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    files = _noise_files(tmp_path, 6)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
+    shown = []
+    monkeypatch.setattr(window, "_show_summary", shown.append)
+    window.act_batch_never_larger.setChecked(False)
+    window.compress_many(files)
+    dialog = window.batch.dialog
+    qtbot.waitUntil(lambda: ".png" in dialog.labelText(), timeout=120_000)  # the first file is done
+    dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+    qtbot.waitUntil(lambda: bool(shown), timeout=120_000)
+    written = sorted(p.name for p in out_dir.iterdir())
+    results = window.batch.last_results
+    left = 6 - len(results)
+    assert left >= 2 and len(written) == len(results)  # the running files finished; the rest never started
+    assert shown[0].startswith(f"Cancelled: {left} files not started, left alone.")
+    assert f"{len(results)} of {len(results)} images written" in shown[0]
+
+
+def test_cancelling_a_batch_before_it_starts_writes_nothing_and_says_so(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    files = _noise_files(tmp_path, 3)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
+    window.act_batch_never_larger.setChecked(False)
+    import threading
+
+    release = threading.Event()
+    window.controller.run_call("hold", lambda stop, progress: release.wait(30))  # the writer is busy...
+    window.compress_many(files)  # ... so the batch waits in its queue
+    window.batch.dialog.findChild(QPushButton).click()
+    release.set()
+    qtbot.waitUntil(lambda: window.batch.dialog is None and not window.controller.busy, timeout=120_000)
+    assert list(out_dir.iterdir()) == []
+    assert "Compress Files cancelled" in window.statusBar().currentMessage()
+
+
 def test_batch_skips_and_lists_results_larger_than_the_original(qtbot, window, tmp_path, monkeypatch, photo):
     small = tmp_path / "tiny.png"
     Image.fromarray(gradient()).save(small, optimize=True)  # a smooth PNG: K=4 output will not be smaller
