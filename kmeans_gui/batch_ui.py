@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QProgressDialog
 
 from core.pipeline import CompressResult, human_bytes
 
-from . import dialogs
+from . import dialogs, settings_store
 from .batch import collect_images
 from .jobs import BatchDone
 
@@ -66,7 +66,7 @@ class BatchUI(QObject):
         win.controller.batchCancelled.connect(self._cancelled)
 
     def choose_and_run(self) -> None:
-        paths = dialogs.ask_open_paths(self.win, self.win.settings.value("lastFolder", str(Path.home())))
+        paths = dialogs.ask_open_paths(self.win, settings_store.text_value(self.win.settings, "lastFolder", str(Path.home())))
         if paths:
             self.run(paths)
 

@@ -194,7 +194,7 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
     def _ask_batch_destination(self, count: int):
         """A folder (Path), "beside" (next to the originals), or None to cancel."""
         return dialogs.ask_batch_destination(self, count, self.controller.options.k,
-                                             self.settings.value("lastFolder", ""))
+                                             settings_store.text_value(self.settings, "lastFolder", ""))
 
     def _show_summary(self, text: str) -> None:
         dialogs.show_summary(self, text)

@@ -23,6 +23,8 @@ from core.palette_text import parse_color
 from core.pipeline import CompressOptions
 from core.write_guard import printable
 
+from . import settings_store
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -195,8 +197,8 @@ class PaletteEditing(QObject):
         self._push(replace(o, fixed=(*o.fixed, rgb)), f"Add #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x} from the image")
 
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.win, "Use a palette file", self.win.settings.value(
-            "lastFolder", str(Path.home())), "Palettes (*.gpl *.ase *.aco *.act *.pal *.txt *.hex *.png);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self.win, "Use a palette file", settings_store.text_value(
+            self.win.settings, "lastFolder", str(Path.home())), "Palettes (*.gpl *.ase *.aco *.act *.pal *.txt *.hex *.png);;All files (*)")
         if path:
             self.import_palette(path)
 

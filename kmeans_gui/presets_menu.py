@@ -23,6 +23,8 @@ from core.presets import (
     with_preset,
 )
 
+from . import settings_store
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -58,6 +60,11 @@ class PresetsMenu(QObject):
         preset = next((p for p in self.presets if p.name.casefold() == name.strip().casefold()), None)
         if preset is None:
             self.win.show_error(f"No preset called {name!r}")
+            return False
+        if preset.seed is not None and preset.seed > settings_store.MAX_WINDOW_SEED:
+            # Presets are shared with kmeans-compress, whose seeds go to 2**32 - 1.
+            self.win.show_error(f"Preset {preset.name}: its seed {preset.seed} is above the window's largest "
+                                f"({settings_store.MAX_WINDOW_SEED}); it works with kmeans-compress --preset")
             return False
         changes = preset_to_options_changes(preset)
         if preset.dither_strength is not None:

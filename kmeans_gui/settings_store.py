@@ -9,6 +9,8 @@ from PySide6.QtCore import QSettings
 from core.pipeline import CompressOptions
 
 MAX_RECENT = 8
+#: The largest seed the window's seed box holds (a Qt spin box is a 32-bit signed integer).
+MAX_WINDOW_SEED = 2**31 - 1
 #: QSettings key -> CompressOptions field, for the settings the window controls.
 _KEYS = (("k", "k"), ("seed", "seed"), ("init", "init"), ("nInit", "n_init"), ("colorSpace", "color_space"),
          ("dither", "dither"), ("ditherStrength", "dither_strength"))
@@ -27,9 +29,10 @@ def load_options(settings: QSettings) -> CompressOptions:
                             dither_flat=float(settings.value("ditherFlat")) if settings.value("ditherFlat") else None)
     except (TypeError, ValueError):
         return CompressOptions()
-    valid = (2 <= o.k <= 256 and o.seed >= 0 and 0 <= n_init <= 20 and o.init in ("k-means++", "random")
-             and o.color_space in ("rgb", "oklab") and o.dither in ("none", "fs", "ordered")
-             and 0.0 <= o.dither_strength <= 1.0)
+    valid = (2 <= o.k <= 256 and 0 <= o.seed <= MAX_WINDOW_SEED and 0 <= n_init <= 20
+             and o.init in ("k-means++", "random") and o.color_space in ("rgb", "oklab")
+             and o.dither in ("none", "fs", "ordered") and 0.0 <= o.dither_strength <= 1.0
+             and (o.dither_flat is None or 0.0 <= o.dither_flat <= 255.0))  # (NaN fails every comparison)
     return o if valid else CompressOptions()
 
 
@@ -40,9 +43,19 @@ def save_options(settings: QSettings, options: CompressOptions) -> None:
     settings.setValue("ditherFlat", "" if options.dither_flat is None else options.dither_flat)
 
 
+def text_value(settings: QSettings, key: str, default: str) -> str:
+    """A saved string, or ``default`` when the value is missing, empty or not a string (a hand-
+    edited or damaged settings file can hold a list, a number or ``@Invalid()``)."""
+    value = settings.value(key, default)
+    return value if isinstance(value, str) and value else default
+
+
 def recent_files(settings: QSettings) -> list[str]:
+    """The remembered files, newest first: at most MAX_RECENT non-empty paths (a damaged
+    settings file may hold thousands, or blanks)."""
     value = settings.value("recentFiles", [])
-    return [value] if isinstance(value, str) else list(value or [])
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    return [p for p in items if isinstance(p, str) and p.strip()][:MAX_RECENT]
 
 
 def add_recent(settings: QSettings, path: Path) -> list[str]:

@@ -31,7 +31,7 @@ class OpeningMixin:
             self.open_path(path)
 
     def _ask_open_path(self) -> str | None:
-        return dialogs.ask_open_path(self, self.settings.value("lastFolder", str(Path.home())))
+        return dialogs.ask_open_path(self, settings_store.text_value(self.settings, "lastFolder", str(Path.home())))
 
     def paste_image(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
@@ -133,9 +133,9 @@ class SavingMixin:
 
     def _ask_save_path(self) -> tuple[str | None, str]:
         doc = self.controller.document
-        fmt = self.settings.value("lastSaveFormat", "png")
+        fmt = settings_store.text_value(self.settings, "lastSaveFormat", "png")
         fmt = fmt if fmt in dialogs.SAVE_FILTERS else "png"
-        folder = Path(self.settings.value("lastSaveFolder", str(doc.path.parent if doc.path else Path.home())))
+        folder = Path(settings_store.text_value(self.settings, "lastSaveFolder", str(doc.path.parent if doc.path else Path.home())))
         stem = doc.path.stem if doc.path else "pasted"
         return dialogs.ask_save_path(self, folder / f"{stem}-k{self.controller.options.k}{SAVE_FORMATS[fmt]}", fmt)
 
@@ -156,8 +156,8 @@ class SavingMixin:
     def _ask_palette_path(self) -> tuple[str | None, str]:
         doc = self.controller.document
         stem = f"{doc.path.stem if doc.path else 'pasted'}-k{self.controller.options.k}-palette"
-        return dialogs.ask_palette_path(self, self.settings.value("lastSaveFolder", str(Path.home())), stem,
-                                        str(self.settings.value("lastPaletteFormat", "gpl")))
+        return dialogs.ask_palette_path(self, settings_store.text_value(self.settings, "lastSaveFolder", str(Path.home())), stem,
+                                        settings_store.text_value(self.settings, "lastPaletteFormat", "gpl"))
 
     @Slot(object, object)
     def _on_write_finished(self, done: WriteDone, kind: str) -> None:

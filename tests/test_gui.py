@@ -138,6 +138,51 @@ def test_palette_sorting_changes_order_not_colors(qtbot, window, photo_path):
     assert sorted(by_share) == sorted(by_lum) and by_share != by_lum
 
 
+@pytest.mark.parametrize("key,value", [
+    ("seed", 5_000_000_000), ("seed", -3), ("ditherFlat", "nan"), ("ditherFlat", -7), ("ditherFlat", "inf"),
+    ("k", "abc"), ("k", 9999), ("dither", "zzz"),
+])
+def test_damaged_saved_settings_start_the_window_with_the_defaults(qtbot, tmp_path, photo_path, key, value):
+    """A seed above the seed box's range crashed the window at start (OverflowError); a NaN
+    flat threshold made every render fail and was saved back."""
+    from core.pipeline import CompressOptions
+
+    path = str(tmp_path / "settings.ini")
+    bad = QSettings(path, QSettings.Format.IniFormat)
+    bad.setValue(key, value)
+    bad.sync()
+    win = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    assert win.controller.options == CompressOptions()
+    open_and_wait(qtbot, win, photo_path)
+    assert win.controller.shown is not None and win.banner.text() == ""
+
+
+def test_damaged_folder_format_and_recent_keys_are_ignored(qtbot, tmp_path, photo_path, monkeypatch):
+    path = str(tmp_path / "settings.ini")
+    bad = QSettings(path, QSettings.Format.IniFormat)
+    bad.setValue("lastSaveFolder", ["a", "b"])
+    bad.setValue("lastSaveFormat", ["png", "gif"])
+    bad.setValue("lastPaletteFormat", 7)
+    bad.setValue("recentFiles", [f"/nowhere/{i}.png" for i in range(5000)] + [""])
+    bad.sync()
+    win = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    assert len(win.recent_menu.actions()) <= 8 + 2  # the files (at most 8), a separator, Clear
+    assert all(a.text().strip() for a in win.recent_menu.actions() if not a.isSeparator())
+    open_and_wait(qtbot, win, photo_path)
+    from kmeans_gui import dialogs
+
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, suggestion, fmt: asked.append((suggestion, fmt))
+                        or (None, fmt))
+    monkeypatch.setattr(dialogs, "ask_palette_path", lambda parent, folder, stem, fmt: asked.append((folder, fmt))
+                        or (None, fmt))
+    win.save_dialog()
+    win.export_dialog()
+    assert asked[0][1] == "png" and asked[1][1] == "gpl" and isinstance(asked[1][0], str)
+
+
 def test_settings_are_remembered(qtbot, tmp_path):
     path = str(tmp_path / "settings.ini")
     win = MainWindow(QSettings(path, QSettings.Format.IniFormat))

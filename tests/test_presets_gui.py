@@ -51,3 +51,18 @@ def test_saved_preset_is_shared_with_the_command_line(window, tmp_path, monkeypa
     mine = next(a for a in window.presets_menu.actions() if a.text() == "My web 48")
     mine.trigger()
     assert window.controller.options.k == 48
+
+
+def test_a_preset_whose_seed_the_window_cannot_hold_is_refused_and_changes_nothing(window, tmp_path):
+    """Presets are shared with kmeans-compress, whose seeds reach 2**32 - 1; the seed box stops
+    at 2**31 - 1. Applying such a preset raised OverflowError half-way (K box changed, image not)."""
+    from core.presets import Preset, save_user_presets
+
+    save_user_presets([Preset(name="Big seed", k=8, seed=3_000_000_000)],
+                      tmp_path / "config" / "kmeans-gui" / "presets.json")
+    window.presets.rebuild()
+    before = window.controller.options
+    k_shown = window.controls.k_spin.value()
+    assert window.presets.apply("Big seed") is False
+    assert window.controller.options == before and window.controls.k_spin.value() == k_shown
+    assert "3000000000" in window.banner.text() and "kmeans-compress" in window.banner.text()
