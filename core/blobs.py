@@ -39,12 +39,14 @@ def colors_to_2d(pixels: np.ndarray, n_points: int = 3000, seed: int = 0) -> tup
     return x @ vecs[:, ::-1][:, :2], colors
 
 
-def compare_seeds(X: np.ndarray, k: int, seeds: list[int], init: str = "random") -> list[dict]:
-    """K-means from each seed (one restart each): the final inertia and centroids per seed."""
+def compare_seeds(X: np.ndarray, k: int, seeds: list[int], init: str = "random",
+                  should_stop=None) -> list[dict]:
+    """K-means from each seed (one restart each): the final inertia and centroids per seed.
+    ``should_stop`` is passed to each run (True raises ``Cancelled``)."""
     from .kmeans import kmeans
 
     out = []
     for s in seeds:
-        r = kmeans(X, k, seed=s, init=init, n_init=1)
+        r = kmeans(X, k, seed=s, init=init, n_init=1, should_stop=should_stop)
         out.append({"seed": s, "inertia": r.inertia, "centroids": r.centroids, "labels": r.labels, "n_iter": r.n_iter})
     return out

@@ -172,8 +172,17 @@ def shrink_lower(lo: np.ndarray, labels: np.ndarray, delta: np.ndarray,
 def _relocate_empty(
     X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, empty: np.ndarray
 ) -> bool:
-    """Put each empty cluster's centroid on the worst-served point (largest w*d^2)."""
-    cost = w * sq_distance_to_assigned(X, C, labels)
+    """Put each empty cluster's centroid on the worst-served point (largest w*d^2).
+
+    A point within rounding of its centroid (a billionth of the data's scale) counts as served:
+    with fewer distinct points than clusters, the means of identical non-integer points differ
+    from them in the last bit, and relocating onto such "distant" points never ended (300
+    updates with nothing moving, in the playground on a two-color image).
+    """
+    d2 = sq_distance_to_assigned(X, C, labels)
+    scale = float(np.abs(X).max()) if X.size else 0.0
+    d2[d2 <= (1e-9 * max(scale, 1.0)) ** 2] = 0.0
+    cost = w * d2
     order = np.argsort(-cost, kind="stable")
     taken: list[int] = []
     for e in empty:

@@ -196,6 +196,7 @@ class PlaygroundWindow(QWidget):
             w.valueChanged.connect(self.reset)
         self.init.currentIndexChanged.connect(self.reset)
         self.runner.finished.connect(self._on_done)
+        controller.documentChanged.connect(self._on_document)
         self.resize(1000, 620)
         self.regenerate()
 
@@ -214,6 +215,12 @@ class PlaygroundWindow(QWidget):
             self.colors = None
         self.view.set_data(self.X, self.colors)
         self.reset()
+
+    @Slot(object)
+    def _on_document(self, _doc) -> None:
+        """Another image opened: "Colors of the open image" shows its colors, not the last one's."""
+        if self.source.currentData() == "image":
+            self.regenerate()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         """Closing stops the animation and any K-means run of the playground's own thread."""
@@ -294,7 +301,7 @@ class PlaygroundWindow(QWidget):
     def compare(self) -> None:
         X, k, init = self.X, min(self.k.value(), len(self.X)), self.init.currentData()
         seeds = list(range(self.seed.value(), self.seed.value() + 8))
-        self.runner.run("compare", lambda stop, progress: compare_seeds(X, k, seeds, init))
+        self.runner.run("compare", lambda stop, progress: compare_seeds(X, k, seeds, init, should_stop=stop))
 
     def _show_compare(self, runs: list[dict]) -> None:
         inertias = [r["inertia"] for r in runs]

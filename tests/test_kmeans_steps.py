@@ -87,3 +87,15 @@ def test_bad_shapes_are_refused():
         find_closest_centroids(np.zeros((3, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError):
         compute_centroids(np.zeros((3, 2)), np.array([0, 1, 5]), 2)
+
+
+def test_fewer_distinct_non_integer_points_than_clusters_converge_at_once():
+    """Two distinct 2-D points (the playground's PCA view of a two-color image) and K = 6: the
+    means of identical non-integer points differ from them in the last bit, and empty clusters
+    were relocated onto those "distant" points forever (300 updates, not converged)."""
+    from core.kmeans import kmeans
+
+    X = np.array([[-177.90806615, 0.0], [182.71639226, 0.0]])[np.random.default_rng(0).integers(0, 2, 3000)]
+    for init in ("k-means++", "random"):
+        r = kmeans(X, 6, seed=0, init=init, tol=0.0)
+        assert r.converged and r.n_iter <= 3 and r.inertia < 1e-9

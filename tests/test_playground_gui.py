@@ -65,3 +65,30 @@ def test_choose_k_click_sets_the_slider(qtbot, window, tmp_path, photo):
     assert psnrs == sorted(psnrs)  # more colors, better quality
     assert 0 <= plot.knee < len(plot.rows)
     dlg.close()
+
+
+def test_playground_follows_the_open_image(qtbot, window, tmp_path):
+    """With "Colors of the open image" chosen, opening another image shows that image's colors
+    (the last image's stayed), and a two-color image converges at once even with K above 2."""
+    import numpy as np
+
+    from .gui_helpers import open_and_wait
+
+    many = tmp_path / "many.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(many)
+    two = tmp_path / "two.png"
+    Image.fromarray(np.where(np.arange(60)[None, :, None] < 30, [200, 40, 40], [20, 60, 220])
+                    .repeat(40, 0).astype(np.uint8)).save(two)
+    open_and_wait(qtbot, window, many)
+    window.open_playground()
+    pg = window.playground
+    pg.source.setCurrentIndex(pg.source.findData("image"))
+    pg.regenerate()
+    assert len(np.unique(pg.colors, axis=0)) > 100
+    open_and_wait(qtbot, window, two)
+    assert len(np.unique(pg.colors, axis=0)) == 2
+    pg.k.setValue(6)
+    pg.timer.setInterval(10)
+    qtbot.mouseClick(pg.findChild(QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pg.result is not None and pg.step_index == pg.result.n_iter, timeout=15_000)
+    assert pg.result.converged and pg.result.n_iter <= 3
