@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from core import metrics
 from core.autok import smallest_k_for
 from core.io import encode_indexed
+from core.pipeline import human_bytes
 from core.quantize import quantize
 
 from .controller import Controller
@@ -36,15 +37,34 @@ from .tool_runner import ToolRunner
 KS = [2, 4, 8, 16, 32, 64, 128, 256]
 
 
+#: How far above the best finite PSNR a lossless result (infinite PSNR) is drawn.
+LOSSLESS_MARGIN_DB = 6.0
+
+
+def plotted_psnr(psnr: list[float]) -> list[float]:
+    """PSNR values fit to draw: a lossless result (infinity) sits LOSSLESS_MARGIN_DB above the
+    best finite one (an infinity made the whole curve NaN or flat)."""
+    finite = [v for v in psnr if math.isfinite(v)]
+    top = (max(finite) if finite else 0.0) + LOSSLESS_MARGIN_DB
+    return [v if math.isfinite(v) else top for v in psnr]
+
+
+def psnr_text(v: float) -> str:
+    return f"{v:.1f} dB" if math.isfinite(v) else "lossless"
+
+
 def knee_index(ks: list[int], psnr: list[float]) -> int:
-    """The knee: the point farthest above the chord from first to last (log2 K vs PSNR)."""
+    """The knee: the point farthest above the chord from first to last (log2 K vs PSNR); the
+    first lossless K when the curve reaches one before its knee."""
+    lossless = [i for i, v in enumerate(psnr) if not math.isfinite(v)]
     if len(ks) < 3:
-        return len(ks) - 1
+        return lossless[0] if lossless else len(ks) - 1
     x = np.log2(np.asarray(ks, float))
-    y = np.asarray(psnr, float)
+    y = np.asarray(plotted_psnr(psnr), float)
     x = (x - x[0]) / max(x[-1] - x[0], 1e-9)
     y = (y - y[0]) / max(y[-1] - y[0], 1e-9)
-    return int(np.argmax(y - x))
+    knee = int(np.argmax(y - x))
+    return min(knee, lossless[0]) if lossless else knee
 
 
 def sweep(pixels: np.ndarray, full_pixels: int, seed: int, color_space: str, stop, progress) -> list[dict]:
@@ -58,6 +78,8 @@ def sweep(pixels: np.ndarray, full_pixels: int, seed: int, color_space: str, sto
         encode_indexed(buf, q.palette, q.indices, "png")
         rows.append({"k": k, "psnr": metrics.psnr(pixels, recon), "delta_e": metrics.mean_delta_e(pixels, recon),
                      "png_bytes": int(buf.tell() * scale)})
+        if not math.isfinite(rows[-1]["psnr"]):
+            break  # lossless: every larger K gives the same image
     progress(1.0, "done")
     return rows
 
@@ -89,8 +111,10 @@ class KPlot(QWidget):
         ks = [r["k"] for r in self.rows]
         x = rect.left() + rect.width() * (math.log2(k) - math.log2(ks[0])) / max(1e-9, math.log2(ks[-1]) - math.log2(ks[0]))
         vals = [r[series] for r in self.rows]
+        if series == "psnr":
+            vals = plotted_psnr(vals)
         lo, hi = min(vals), max(vals)
-        v = next(r[series] for r in self.rows if r["k"] == k)
+        v = vals[ks.index(k)]
         y = rect.bottom() - rect.height() * (v - lo) / max(1e-9, hi - lo)
         return QPointF(x, y)
 
@@ -119,12 +143,16 @@ class KPlot(QWidget):
             p.drawText(QRectF(pt.x() - 20, rect.bottom() + 4, 40, 16), Qt.AlignmentFlag.AlignCenter, str(r["k"]))
         vals = [r["psnr"] for r in self.rows]
         sizes = [r["png_bytes"] for r in self.rows]
+        top = max(vals)
         p.setPen(QColor("#1565c0"))
-        p.drawText(QRectF(0, rect.top() - 6, 54, 16), Qt.AlignmentFlag.AlignRight, f"{max(vals):.0f} dB")
-        p.drawText(QRectF(0, rect.bottom() - 10, 54, 16), Qt.AlignmentFlag.AlignRight, f"{min(vals):.0f} dB")
+        p.drawText(QRectF(0, rect.top() - 6, 54, 16), Qt.AlignmentFlag.AlignRight,
+                   f"{top:.0f} dB" if math.isfinite(top) else "lossless")
+        p.drawText(QRectF(0, rect.bottom() - 10, 54, 16), Qt.AlignmentFlag.AlignRight,
+                   f"{min(vals):.0f} dB" if math.isfinite(min(vals)) else "lossless")
         p.setPen(QColor("#ef6c00"))
-        p.drawText(QRectF(rect.right() + 4, rect.top() - 6, 70, 16), Qt.AlignmentFlag.AlignLeft, f"{max(sizes) / 1000:.0f} KB")
-        p.drawText(QRectF(rect.right() + 4, rect.bottom() - 10, 70, 16), Qt.AlignmentFlag.AlignLeft, f"{min(sizes) / 1000:.0f} KB")
+        p.drawText(QRectF(rect.right() + 4, rect.top() - 6, 70, 16), Qt.AlignmentFlag.AlignLeft, human_bytes(max(sizes)))
+        p.drawText(QRectF(rect.right() + 4, rect.bottom() - 10, 70, 16), Qt.AlignmentFlag.AlignLeft,
+                   human_bytes(min(sizes)))
         if self.knee >= 0:
             kp = self.point_at_k(self.rows[self.knee]["k"])
             p.setPen(QPen(QColor("#2e7d32"), 2, Qt.PenStyle.DashLine))
@@ -227,8 +255,8 @@ class ChooseKDialog(QDialog):
         if tag == "choose_k":
             self.plot.set_rows(payload)
             knee = payload[self.plot.knee]
-            self.info.setText(f"Knee at K = {knee['k']} ({knee['psnr']:.1f} dB). Measured on the preview copy; "
-                              "click a point to use that K.")
+            self.info.setText(f"Knee at K = {knee['k']} ({psnr_text(knee['psnr'])}). Measured on the preview "
+                              "copy; click a point to use that K.")
         elif tag == "auto_k":
             verdict = "reaches" if payload.reached else "is the best possible, short of"
             self.info.setText(f"K = {payload.k} {verdict} the target: {payload.psnr:.2f} dB, mean ΔE {payload.delta_e:.2f}")

@@ -92,3 +92,33 @@ def test_playground_follows_the_open_image(qtbot, window, tmp_path):
     qtbot.mouseClick(pg.findChild(QPushButton, "runButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pg.result is not None and pg.step_index == pg.result.n_iter, timeout=15_000)
     assert pg.result.converged and pg.result.n_iter <= 3
+
+
+def test_choose_k_on_an_image_of_few_colors_stops_at_lossless_and_draws_finite_points(qtbot, window, tmp_path):
+    """A 6-gray image: PSNR is infinite from K = 8 on. The knee read "K = 256 (inf dB)" and the
+    curve was drawn with NaN points."""
+    import math
+
+    import numpy as np
+
+    from kmeans_gui.choose_k import knee_index
+
+    levels = np.array([0, 40, 90, 140, 200, 255], np.uint8)
+    gray = levels[(np.arange(60 * 80).reshape(60, 80) // 7) % 6]
+    p = tmp_path / "six.png"
+    Image.fromarray(np.dstack([gray] * 3)).save(p)
+    window.open_path(p)
+    qtbot.waitUntil(lambda: window.controller.shown is not None, timeout=20_000)
+    window.open_choose_k()
+    dlg = window.choose_k
+    plot = dlg.findChild(QWidget, "chooseKPlot")
+    qtbot.waitUntil(lambda: bool(plot.rows), timeout=60_000)
+    assert [r["k"] for r in plot.rows] == [2, 4, 8]  # no point measuring past lossless
+    assert math.isinf(plot.rows[-1]["psnr"])
+    for r in plot.rows:
+        pt = plot.point_at_k(r["k"])
+        assert math.isfinite(pt.x()) and math.isfinite(pt.y())
+    assert 0 <= plot.knee < 3 and "inf" not in dlg.info.text() and "nan" not in dlg.info.text()
+    plot.grab()  # paints without error
+    assert knee_index([2], [math.inf]) == 0 and knee_index([2, 4, 8, 16], [20, 30, math.inf, math.inf]) == 2
+    dlg.close()
