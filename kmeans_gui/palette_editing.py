@@ -139,6 +139,8 @@ class PaletteEditing(QObject):
         except ValueError as e:
             self.win.show_error(str(e))
             return
+        if tuple(new) == tuple(color[:3]):
+            return  # the same color: nothing to change, nothing to undo
         o = self.win.controller.options
         edit = ("recolor", color, (*new, *color[3:]))
         fixed = tuple(new if tuple(c[:3]) == color[:3] else c for c in o.fixed)
@@ -165,6 +167,11 @@ class PaletteEditing(QObject):
         if ca is None or cb is None or a == b:
             return
         o = self.win.controller.options
+        locked = [c for c in (ca, cb) if any(tuple(f[:3]) == tuple(c[:3]) for f in o.fixed)]
+        if locked:  # the merged color is neither: the lock would stay in K-means with no swatch to undo it
+            c = locked[0]
+            self.win.show_error(f"#{c[0]:02x}{c[1]:02x}{c[2]:02x} is locked: unlock it before merging it")
+            return
         edit = ("merge", ca, cb)
         self._push(replace(o, edits=(*o.edits, edit)), describe(edit))
 

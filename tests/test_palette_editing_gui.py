@@ -179,3 +179,28 @@ def test_no_two_actions_share_a_shortcut(opened):
             key = seq.toString()
             assert key not in seen, f"{key} is bound to both {seen[key]!r} and {act.text()!r}"
             seen[key] = act.text()
+
+
+def test_merging_a_locked_color_is_refused_with_one_message(qtbot, opened):
+    """The merged color is neither of the two: a lock on one stayed in K-means ("2 locked")
+    with no swatch showing it, so it could not be undone from the palette."""
+    win = opened
+    win.palette_view.set_locked(0, True)
+    wait_settled(qtbot, win)
+    locked = tuple(win.controller.options.fixed)
+    i = win.palette_view.locked()[0]
+    other = 1 if i != 1 else 2
+    before = win.undo_stack.count()
+    win.palette_view.mergeRequested.emit(other, i)
+    wait_settled(qtbot, win)
+    assert "locked" in win.banner.text() and "unlock" in win.banner.text()
+    assert win.undo_stack.count() == before and win.controller.options.fixed == locked
+    assert win.controller.options.edits == ()
+
+
+def test_recoloring_a_color_to_itself_changes_nothing_and_adds_no_undo_step(qtbot, opened):
+    win = opened
+    color = win.controller.shown.palette[0]
+    before = win.undo_stack.count()
+    win.set_palette_color(0, "#{:02x}{:02x}{:02x}".format(*(int(v) for v in color[:3])))
+    assert win.undo_stack.count() == before and win.controller.options.edits == ()
