@@ -88,6 +88,7 @@ class Worker(QObject):
         try:
             if job.image is not None:
                 loaded = load_image_bytes(qimage_png_bytes(job.image), job.name)
+                loaded.file_bytes = None  # our own re-encoding of the pasted pixels is no original file
             elif job.data is not None:
                 loaded = load_image_bytes(job.data, job.name)
             else:

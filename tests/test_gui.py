@@ -339,6 +339,9 @@ def test_paste_and_copy_through_the_clipboard(qtbot, window, photo):
     assert window.controller.document.path is None
     np.testing.assert_array_equal(window.controller.document.loaded.pixels, photo)
     wait_settled(qtbot, window)
+    # No original file: no made-up "Original file" size (it was our own PNG of the pixels).
+    assert window.controller.document.loaded.file_bytes is None
+    qtbot.waitUntil(lambda: "(pasted)" in window.stats.text(), timeout=20_000)
     window.copy_result()
     copied = qimage_to_array(QGuiApplication.clipboard().image())
     assert copied.shape[:2] == photo.shape[:2]
