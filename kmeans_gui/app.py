@@ -51,10 +51,10 @@ def self_test() -> int:
     from .resources_path import sample_photo_path
 
     app = make_app([])
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "selftest.ini"), QSettings.Format.IniFormat)
+    scratch = tempfile.TemporaryDirectory(prefix="kmeans-gui-selftest-")  # settings and output, removed after
+    settings = QSettings(str(Path(scratch.name) / "selftest.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings)
-    out_dir = Path(tempfile.mkdtemp(prefix="kmeans-gui-selftest-"))
-    out = out_dir / "sample-k16.png"
+    out = Path(scratch.name) / "sample-k16.png"
     t0 = time.perf_counter()
     state: dict = {}
     loop = QEventLoop()
@@ -97,6 +97,7 @@ def self_test() -> int:
         win.close()
         win.deleteLater()
         app.processEvents()
+        scratch.cleanup()
     print(line)
     return 0 if ok else 1
 

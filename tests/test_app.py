@@ -10,13 +10,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_self_test_passes_offscreen():
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+def test_self_test_passes_offscreen_and_leaves_no_files(tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TMPDIR=str(temp))
     res = subprocess.run([sys.executable, "-m", "kmeans_gui.app", "--self-test"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.startswith("self-test ok:"), res.stdout
     assert "16 colors" in res.stdout
+    assert list(temp.iterdir()) == []  # it used to leave two folders behind on every run
 
 
 def test_twenty_thousand_void_qt_calls_do_not_abort():
