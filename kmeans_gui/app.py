@@ -1,4 +1,5 @@
-"""``kmeans-gui [PATH]``: the desktop app. With no path it opens the bundled sample photo.
+"""``kmeans-gui [PATH ...]``: the desktop app. With no path it opens the bundled sample photo;
+with several (or a folder) it compresses them as a batch, as when they are dropped on it.
 
 ``kmeans-gui --self-test`` runs without a display: opens the sample through the real
 worker thread at K=16, saves an indexed PNG to a temp folder, checks it and prints one line.
@@ -21,8 +22,12 @@ ORG_NAME = "kmeans-gui"
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
+    from core import __version__
+
     p = argparse.ArgumentParser(prog="kmeans-gui", description="Compress images by K-means color quantization.")
-    p.add_argument("path", nargs="?", help="image to open (default: the bundled sample photo)")
+    p.add_argument("path", nargs="*", help="image to open (default: the bundled sample photo); several images or "
+                                           "a folder are compressed as a batch, as when dropped on the window")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 when everything works")
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     p.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)  # start-up timing
@@ -121,8 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     win = MainWindow()
     win.close_timeout_ms = CLOSE_WAIT_MS
     win.show()
-    path = Path(args.path) if args.path else sample_photo_path()
-    win.open_path(path)
+    paths = [Path(p) for p in args.path] or [sample_photo_path()]
+    path = paths[0]
+    if len(paths) == 1 and not path.is_dir():
+        win.open_path(path)
+    else:  # the file manager's "Open With" on several files: a batch, after the window is up
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: win.open_paths(paths))
     if args.exit_when_shown:
         from PySide6.QtCore import QTimer
 

@@ -98,14 +98,20 @@ class OpeningMixin:
         if event.mimeData().hasUrls() or event.mimeData().hasImage():
             event.acceptProposedAction()
 
+    def open_paths(self, paths: list[Path]) -> None:
+        """What dropping ``paths`` does: one image opens; several, or a folder, are compressed
+        as a batch (after asking where to)."""
+        if len(paths) == 1 and not paths[0].is_dir():
+            self.open_path(paths[0])
+        else:
+            self.compress_many(paths)
+
     def dropEvent(self, event) -> None:  # noqa: N802
         mime = event.mimeData()
         urls: list[QUrl] = mime.urls() if mime.hasUrls() else []
         paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
-        if len(paths) == 1 and not paths[0].is_dir():
-            self.open_path(paths[0])
-        elif paths:
-            self.compress_many(paths)
+        if paths:
+            self.open_paths(paths)
         elif mime.hasImage():
             self.controller.open_image(QImage(mime.imageData()), "dropped image")
         else:

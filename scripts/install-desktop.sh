@@ -12,7 +12,7 @@ fi
 apps="${XDG_DATA_HOME:-$HOME/.local/share}/applications"
 icons="${XDG_DATA_HOME:-$HOME/.local/share}/icons/hicolor"
 mkdir -p "$apps"
-sed -e "s|^Exec=.*|Exec=\"$exe\" %f|" -e "s|^TryExec=.*|TryExec=$exe|" resources/kmeans-gui.desktop > "$apps/kmeans-gui.desktop"
+sed -e "s|^Exec=.*|Exec=\"$exe\" %F|" -e "s|^TryExec=.*|TryExec=$exe|" resources/kmeans-gui.desktop > "$apps/kmeans-gui.desktop"
 for s in 16 24 32 48 64 128 256 512; do
   mkdir -p "$icons/${s}x${s}/apps"
   cp "resources/icons/kmeans-gui-$s.png" "$icons/${s}x${s}/apps/kmeans-gui.png"

@@ -45,3 +45,30 @@ def test_gui_without_display_says_so_in_one_line():
                          timeout=60)
     assert res.returncode == 2
     assert "no display" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_several_paths_on_the_command_line_are_accepted():
+    """A file manager's "Open With" on several images passes them all: that was a usage error
+    (exit 2, no window)."""
+    from kmeans_gui.app import _parse
+
+    assert _parse(["a.png", "b.png"]).path == ["a.png", "b.png"]
+    assert _parse([]).path == []
+
+
+def test_open_paths_does_what_a_drop_does(qtbot, window, tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    files = []
+    for i in range(2):
+        p = tmp_path / f"in{i}.png"
+        Image.fromarray(np.full((8, 8, 3), 40 * i, np.uint8)).save(p)
+        files.append(p)
+    batches, opened = [], []
+    monkeypatch.setattr(window, "compress_many", batches.append)
+    monkeypatch.setattr(window, "open_path", opened.append)
+    window.open_paths(files)
+    window.open_paths([files[0]])
+    window.open_paths([tmp_path])
+    assert batches == [files, [tmp_path]] and opened == [files[0]]
