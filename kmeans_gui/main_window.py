@@ -37,7 +37,7 @@ from .fit_size import FitSize, ask_max_kb
 from .jobs import Figures, RenderResult
 from .menus import build_menus
 from .palette_editing import PaletteEditing, ask_color
-from .presets_menu import PresetsMenu, ask_preset_name
+from .presets_menu import PresetsMenu, ask_preset_name, confirm_replace_preset
 from .qt_images import highlight_mask
 from .resources_path import icon_path
 from .widgets.banner import Banner
@@ -179,6 +179,9 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
 
     def _ask_preset_name(self) -> str | None:
         return ask_preset_name(self)
+
+    def _confirm_replace_preset(self, name: str) -> bool:
+        return confirm_replace_preset(self, name)
 
     def _ask_max_kb(self) -> int | None:
         return ask_max_kb(self)

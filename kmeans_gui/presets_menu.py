@@ -78,8 +78,13 @@ class PresetsMenu(QObject):
 
     def save_dialog(self) -> None:
         name = self.win._ask_preset_name()
-        if name:
-            self.save_current(name)
+        if not name:
+            return
+        existing = next((p for p in self.presets if p.name.casefold() == name.casefold()), None)
+        if existing is not None and not self.win._confirm_replace_preset(existing.name):
+            self.win._notify("Preset not saved")
+            return
+        self.save_current(name)
 
     def save_current(self, name: str) -> bool:
         """Save the current settings under ``name`` (replacing a saved preset of that name)."""
@@ -95,6 +100,16 @@ class PresetsMenu(QObject):
         self.rebuild()
         self.win._notify(f"Preset {preset.name} saved in {written}")
         return True
+
+
+def confirm_replace_preset(parent, name: str) -> bool:
+    """Whether to replace the preset ``name`` (a built-in one is replaced for kmeans-compress too)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(parent, "Replace preset",
+                                  f"A preset called “{name}” exists. Replace it with the current settings? "
+                                  "kmeans-compress --preset uses the same presets.")
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def ask_preset_name(parent) -> str | None:

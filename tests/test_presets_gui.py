@@ -66,3 +66,17 @@ def test_a_preset_whose_seed_the_window_cannot_hold_is_refused_and_changes_nothi
     assert window.presets.apply("Big seed") is False
     assert window.controller.options == before and window.controls.k_spin.value() == k_shown
     assert "3000000000" in window.banner.text() and "kmeans-compress" in window.banner.text()
+
+
+def test_saving_under_an_existing_name_asks_first(window, tmp_path, monkeypatch):
+    """"Web small" is a built-in; saving over it changes kmeans-compress --preset too."""
+    asked = []
+    monkeypatch.setattr(window, "_ask_preset_name", lambda: "web SMALL")
+    monkeypatch.setattr(window, "_confirm_replace_preset", lambda name: asked.append(name) or False)
+    window.controls.k_spin.setValue(5)
+    window.presets.save_dialog()
+    assert asked == ["Web small"]
+    assert not (tmp_path / "config" / "kmeans-gui" / "presets.json").exists()
+    monkeypatch.setattr(window, "_confirm_replace_preset", lambda name: True)
+    window.presets.save_dialog()
+    assert find_preset("web small", load_presets()[0]).k == 5
