@@ -101,9 +101,9 @@ def convert_icc(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes |
 
 def _alpha_of(im: Image.Image) -> Image.Image | None:
     """The alpha channel of ``im`` (from its mode or its transparent color), None if it has none."""
-    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        return im.getchannel("A") if im.mode in ("RGBA", "LA", "RGBa", "La") else im.convert("RGBA").getchannel("A")
-    if "transparency" in im.info:
+    if im.mode in ("RGBA", "LA", "RGBa", "La"):
+        return im.getchannel("A")
+    if im.mode == "PA" or "transparency" in im.info:  # alpha from the palette or the tRNS color
         return im.convert("RGBA").getchannel("A")
     return None
 

@@ -50,6 +50,7 @@ def plotted_psnr(psnr: list[float]) -> list[float]:
 
 
 def psnr_text(v: float) -> str:
+    """``31.2 dB``, or ``lossless`` for an infinite PSNR."""
     return f"{v:.1f} dB" if math.isfinite(v) else "lossless"
 
 

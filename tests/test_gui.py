@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -198,19 +200,27 @@ def test_settings_are_remembered(qtbot, tmp_path):
     assert again.findChild(QSlider, "kSlider").value() == 42
 
 
+def _batch_to_folder(window, tmp_path, monkeypatch, k: int | None = None) -> tuple[Path, list[str]]:
+    """Batches go to ``tmp_path/out`` without asking; returns that folder and the summaries shown.
+    Growing results are kept (Don't Save Files Larger off); ``k`` sets K first if given."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
+    shown: list[str] = []
+    monkeypatch.setattr(window, "_show_summary", shown.append)
+    if k is not None:
+        window.controls.k_spin.setValue(k)
+    window.act_batch_never_larger.setChecked(False)
+    return out_dir, shown
+
+
 def test_drop_several_files_compresses_them_all(qtbot, window, tmp_path, monkeypatch):
     files = []
     for i in range(3):
         p = tmp_path / f"in{i}.png"
         Image.fromarray(np.roll(gradient(), i * 5, axis=1)).save(p)
         files.append(p)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
-    shown = []
-    monkeypatch.setattr(window, "_show_summary", shown.append)
-    window.controls.k_spin.setValue(4)
-    window.act_batch_never_larger.setChecked(False)
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch, k=4)
     drop_files(window, files)
     qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     assert sorted(p.name for p in out_dir.iterdir()) == ["in0-k4.png", "in1-k4.png", "in2-k4.png"]
@@ -224,13 +234,7 @@ def test_a_batch_of_photo_png_and_photo_jpg_writes_both(qtbot, window, tmp_path,
     folder.mkdir()
     Image.fromarray(gradient()).save(folder / "photo.png")
     Image.fromarray(np.roll(gradient(), 7, axis=1)).save(folder / "photo.jpg", quality=95)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
-    shown = []
-    monkeypatch.setattr(window, "_show_summary", shown.append)
-    window.controls.k_spin.setValue(4)
-    window.act_batch_never_larger.setChecked(False)
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch, k=4)
     drop_files(window, [folder])
     qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     assert sorted(p.name for p in out_dir.iterdir()) == ["photo-k4.png", "photo-png-k4.png"]  # jpg first
@@ -251,12 +255,7 @@ def test_cancelling_a_running_batch_says_how_many_files_were_left(qtbot, window,
     from PySide6.QtWidgets import QPushButton
 
     files = _noise_files(tmp_path, 6)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
-    shown = []
-    monkeypatch.setattr(window, "_show_summary", shown.append)
-    window.act_batch_never_larger.setChecked(False)
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch)
     window.compress_many(files)
     dialog = window.batch.dialog
     qtbot.waitUntil(lambda: ".png" in dialog.labelText(), timeout=120_000)  # the first file is done
@@ -274,10 +273,7 @@ def test_cancelling_a_batch_before_it_starts_writes_nothing_and_says_so(qtbot, w
     from PySide6.QtWidgets import QPushButton
 
     files = _noise_files(tmp_path, 3)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    monkeypatch.setattr(window, "_ask_batch_destination", lambda n: out_dir)
-    window.act_batch_never_larger.setChecked(False)
+    out_dir, _shown = _batch_to_folder(window, tmp_path, monkeypatch)
     import threading
 
     release = threading.Event()
