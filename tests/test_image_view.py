@@ -305,3 +305,29 @@ def test_legend_accessibility_and_bad_input(qtbot):
     with pytest.raises(ValueError):
         legend.set_scale(COLORMAP, [0.0], 0.0)
     assert np.array_equal(legend._colors, COLORMAP)
+
+
+def test_transparent_pixels_show_a_checkerboard_on_both_sides_of_the_divider(qtbot):
+    """Fully transparent original and result: every 10 x 10 cell (counted from the widget's
+    corner) is light or dark grey, alternating like a chessboard, left and right of the divider.
+    Which grey comes first does not matter."""
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    clear = QImage(400, 300, QImage.Format.Format_ARGB32_Premultiplied)
+    clear.fill(0)
+    view.set_original(clear, clear)
+    view.set_result(clear, clear)
+    shot = view.grab().toImage()
+    light, dark = QColor(200, 200, 200), QColor(150, 150, 150)
+    image = view.image_rect()
+    first = shot.pixelColor(int(image.left()) // 10 * 10 + 15, 45)
+    odd_is_dark = same(first, dark) == (((int(image.left()) // 10 + 1) + 4) % 2 == 1)
+    for cx in range(int(image.left()) // 10 + 1, int(image.right()) // 10 - 1, 3):
+        for cy in range(4, 25, 5):  # below the labels' row
+            if abs(cx * 10 + 5 - view.divider_x()) < 15:
+                continue  # the divider's line and handle
+            expected = dark if ((cx + cy) % 2 == 1) == odd_is_dark else light
+            assert same(shot.pixelColor(cx * 10 + 5, cy * 10 + 5), expected), (cx, cy)

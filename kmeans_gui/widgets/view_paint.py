@@ -6,7 +6,7 @@ Kept apart from the view's state and input handling; each function only paints.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 
 CANVAS = QColor(38, 40, 44)  # the view is a dark canvas in light and dark themes alike
 
@@ -48,15 +48,32 @@ def draw_divider(p: QPainter, x: float, height: float) -> None:
     p.drawText(QRectF(x - 9, height / 2 - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "⇔")
 
 
+def _checker_tile(cell: int) -> QImage:
+    """One 2x2-cell tile of the checkerboard, light and dark grey."""
+    tile = QImage(2 * cell, 2 * cell, QImage.Format.Format_RGB32)
+    tile.fill(QColor(200, 200, 200))
+    tp = QPainter(tile)
+    tp.fillRect(cell, 0, cell, cell, QColor(150, 150, 150))
+    tp.fillRect(0, cell, cell, cell, QColor(150, 150, 150))
+    tp.end()
+    return tile
+
+
+_TILES: dict[int, QBrush] = {}
+
+
 def draw_checkerboard(p: QPainter, visible: QRectF, cell: int = 10) -> None:
-    """Grey checks behind transparent images, only over the visible rectangle."""
+    """Grey checks behind transparent images, only over the visible rectangle.
+
+    One fill with a tiled brush (cached per cell size): drawing each cell as its own
+    rectangle took 5-6 ms per pass on a full-window view, twice per paint with the divider.
+    """
     if visible.isEmpty():
         return
+    brush = _TILES.get(cell)
+    if brush is None:
+        brush = _TILES[cell] = QBrush(_checker_tile(cell))
     p.save()
-    p.setClipRect(visible)
-    p.fillRect(visible, QColor(200, 200, 200))
-    x0, y0 = int(visible.left()) // cell * cell, int(visible.top()) // cell * cell
-    for y in range(y0, int(visible.bottom()) + cell, cell):
-        for x in range(x0 + ((y // cell) % 2) * cell, int(visible.right()) + cell, 2 * cell):
-            p.fillRect(x, y, cell, cell, QColor(150, 150, 150))
+    p.setBrushOrigin(0, 0)
+    p.fillRect(visible, brush)
     p.restore()
