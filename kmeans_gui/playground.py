@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -29,6 +29,7 @@ from core.blobs import colors_to_2d, compare_seeds, make_blobs
 from core.kmeans import find_closest_centroids, kmeans
 
 from .controller import Controller
+from .scatter_raster import draw_dots
 from .tool_runner import ToolRunner
 
 CLUSTER_COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
@@ -47,57 +48,80 @@ class ScatterView(QWidget):
         self.trail: list[np.ndarray] = []
         self.caption = ""
         self.mark: str | None = None  # "best" / "worst"
+        self._dots: tuple[tuple, QImage] | None = None  # ((width, height, dpr), image of the points)
         self.setMinimumSize(120 if compact else 420, 100 if compact else 360)
 
     def set_data(self, X: np.ndarray, colors: np.ndarray | None = None) -> None:
         self.X, self.point_colors = X, colors
         self.labels = np.zeros(len(X), np.intp)
         self.trail = []
-        self.update()
+        self._changed()
 
     def set_state(self, labels: np.ndarray, trail: list[np.ndarray]) -> None:
         self.labels, self.trail = labels, trail
+        self._changed()
+
+    def _changed(self) -> None:
+        """The points or their colors changed: the cached dots image is out of date."""
+        self._dots = None
         self.update()
 
-    def _mapper(self):
-        if not len(self.X):
-            return lambda p: QPointF(0, 0)
+    def _transform(self) -> tuple[np.ndarray, np.ndarray, float, float, float]:
+        """(lo, hi, scale, ox, oy): data -> widget coordinates, the data's box fitted and centered."""
         lo, hi = self.X.min(axis=0), self.X.max(axis=0)
         span = np.maximum(hi - lo, 1e-9)
         m = 8.0
         w, h = self.width() - 2 * m, self.height() - 2 * m - (14 if self.compact else 0)
-        s = min(w / span[0], h / span[1])
-        ox = m + (w - span[0] * s) / 2
-        oy = m + (h - span[1] * s) / 2
-        return lambda p: QPointF(ox + (p[0] - lo[0]) * s, oy + (hi[1] - p[1]) * s)
+        s = float(min(w / span[0], h / span[1]))
+        return lo, hi, s, m + (w - span[0] * s) / 2, m + (h - span[1] * s) / 2
+
+    def _to_widget(self, pts: np.ndarray) -> np.ndarray:
+        """(n, 2) data points -> (n, 2) widget coordinates (y up in the data, down on screen)."""
+        lo, hi, s, ox, oy = self._transform()
+        pts = np.asarray(pts, np.float64).reshape(-1, 2)
+        return np.column_stack([ox + (pts[:, 0] - lo[0]) * s, oy + (hi[1] - pts[:, 1]) * s])
+
+    def _dot_colors(self) -> np.ndarray:
+        """(n, 3) uint8: the image's own colors before any step, else the cluster colors."""
+        if self.point_colors is not None and not self.trail:
+            return np.asarray(self.point_colors, np.uint8)[:, :3]
+        table = np.array([QColor(c).getRgb()[:3] for c in CLUSTER_COLORS], np.uint8)
+        return table[np.asarray(self.labels, np.intp) % len(table)]
+
+    def _dots_image(self) -> QImage:
+        """The points drawn once per change of data, state or size (repaints reuse it)."""
+        dpr = self.devicePixelRatioF()
+        key = (self.width(), self.height(), dpr)
+        cached = self._dots
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        w, h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
+        xy = self._to_widget(self.X) * dpr if len(self.X) else np.zeros((0, 2))
+        r = (1.6 if self.compact else 2.8) * dpr
+        rgb = np.ascontiguousarray(draw_dots(w, h, xy, self._dot_colors(), r))
+        img = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        img.setDevicePixelRatio(dpr)
+        self._dots = (key, img)
+        return img
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
+        p.drawImage(QPointF(0, 0), self._dots_image())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(250, 250, 250))
         if self.mark:
             p.setPen(QPen(QColor("#2e7d32" if self.mark == "best" else "#c62828"), 4))
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.rect().adjusted(2, 2, -2, -2))
-        to = self._mapper()
-        r = 1.6 if self.compact else 2.8
-        p.setPen(Qt.PenStyle.NoPen)
-        for i, pt in enumerate(self.X):
-            if self.point_colors is not None and not self.trail:
-                c = self.point_colors[i]
-                p.setBrush(QColor(int(c[0]), int(c[1]), int(c[2])))
-            else:
-                p.setBrush(QColor(CLUSTER_COLORS[int(self.labels[i]) % len(CLUSTER_COLORS)]))
-            p.drawEllipse(to(pt), r, r)
         if self.trail:
             k = len(self.trail[0])
+            paths = self._to_widget(np.concatenate(self.trail)).reshape(len(self.trail), k, 2)
+            s = 4 if self.compact else 8
             for j in range(k):
                 color = QColor(CLUSTER_COLORS[j % len(CLUSTER_COLORS)]).darker(170)
                 p.setPen(QPen(color, 1.5 if self.compact else 2))
-                path = [to(c[j]) for c in self.trail]
-                for a, b in zip(path, path[1:], strict=False):
-                    p.drawLine(a, b)
+                path = [QPointF(x, y) for x, y in paths[:, j].tolist()]
+                p.drawPolyline(path)
                 end = path[-1]
-                s = 4 if self.compact else 8
                 p.setPen(QPen(QColor(0, 0, 0), 3 if not self.compact else 2))
                 p.drawLine(end + QPointF(-s, -s), end + QPointF(s, s))
                 p.drawLine(end + QPointF(-s, s), end + QPointF(s, -s))

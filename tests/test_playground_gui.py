@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QWidget
+
+from kmeans_gui.playground import CLUSTER_COLORS
 
 
 def test_playground_action_exists_and_step_advances_one_iteration(qtbot, window):
@@ -47,6 +51,23 @@ def test_compare_seeds_marks_best_and_worst(qtbot, window):
     assert marks.count("best") == 1
     assert marks.count("worst") == (1 if max(inertias) > min(inertias) else 0)
     assert all(v.caption.startswith("seed ") for v in pg.small)
+    # Each small plot shows its run: a dot's center pixel has the color of its cluster (unless a
+    # later dot of another cluster covers it, at the clusters' borders); the centroids' crosses
+    # are drawn over the dots, so points under them are not counted.
+    for v in pg.small[:3]:
+        shot = v.grab().toImage()
+        dpr = shot.devicePixelRatio()
+        xy = v._to_widget(v.X)
+        crosses = v._to_widget(v.trail[-1])
+        clear = np.hypot(*(xy[:, None, :] - crosses[None, :, :]).transpose(2, 0, 1)).min(axis=1) > 7
+        right = 0
+        for i in np.flatnonzero(clear):
+            want = QColor(CLUSTER_COLORS[int(v.labels[i]) % len(CLUSTER_COLORS)])
+            got = shot.pixelColor(int(xy[i, 0] * dpr), int(xy[i, 1] * dpr))
+            right += got.rgb() == want.rgb()
+        assert right >= 0.85 * clear.sum() > 0
+        colors = {shot.pixelColor(x, y).rgb() for x in range(0, shot.width(), 2) for y in range(0, shot.height(), 2)}
+        assert all(QColor(c).rgb() in colors for c in CLUSTER_COLORS[:6])
 
 
 def test_choose_k_click_sets_the_slider(qtbot, window, tmp_path, photo):
