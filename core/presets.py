@@ -220,6 +220,18 @@ def save_user_presets(presets: Iterable[Preset], path: str | os.PathLike | None 
         raise PresetError(f"{path}: cannot save presets ({e.strerror or e})") from None
 
 
+def add_user_preset(preset: Preset, path: str | os.PathLike | None = None) -> Path:
+    """Add ``preset`` to the user's file (replacing one of the same name); PresetError on failure.
+
+    Refused while the file cannot be read in full (damaged, a newer version, a bad entry):
+    rewriting it from what could be read would silently drop the user's other presets.
+    """
+    user, problem = load_user_presets(path)
+    if problem is not None:
+        raise PresetError(f"{problem}; saving would lose the presets it holds: fix or move that file")
+    return save_user_presets(with_preset(user, preset), path)
+
+
 def all_presets(user: Iterable[Preset] = ()) -> list[Preset]:
     """Built-ins first, then the user's; a user preset with a built-in's name replaces it."""
     user = list(user)

@@ -16,11 +16,9 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 from core.presets import (
     Preset,
     PresetError,
+    add_user_preset,
     load_presets,
-    load_user_presets,
     preset_to_options_changes,
-    save_user_presets,
-    with_preset,
 )
 
 from . import settings_store
@@ -92,8 +90,7 @@ class PresetsMenu(QObject):
         try:
             preset = Preset(name=name, k=o.k, dither=o.dither, color_space=o.color_space, seed=o.seed, init=o.init,
                             n_init=o.n_init, dither_strength=o.dither_strength)
-            user, _problem = load_user_presets(self.path)
-            written = save_user_presets(with_preset(user, preset), self.path)
+            written = add_user_preset(preset, self.path)
         except (PresetError, OSError) as e:
             self.win.show_error(f"Preset not saved: {e}")
             return False

@@ -209,3 +209,16 @@ def test_invalid_presets_are_refused_with_one_line(bad):
     with pytest.raises(pr.PresetError) as err:
         pr.Preset(**bad)
     assert "\n" not in str(err.value)
+
+
+def test_add_user_preset_keeps_the_others_and_refuses_a_damaged_file(tmp_path):
+    path = tmp_path / "presets.json"
+    pr.add_user_preset(pr.Preset(name="A", k=12), path)
+    pr.add_user_preset(pr.Preset(name="B", k=40), path)
+    pr.add_user_preset(pr.Preset(name="a", k=13), path)  # same name, any case: replaced in place
+    assert [(p.name, p.k) for p in pr.load_user_presets(path)[0]] == [("a", 13), ("B", 40)]
+    damaged = path.read_text().replace("}", "}},", 1)
+    path.write_text(damaged)
+    with pytest.raises(pr.PresetError, match="fix or move"):
+        pr.add_user_preset(pr.Preset(name="C", k=5), path)
+    assert path.read_text() == damaged

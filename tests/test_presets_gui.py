@@ -80,3 +80,19 @@ def test_saving_under_an_existing_name_asks_first(window, tmp_path, monkeypatch)
     monkeypatch.setattr(window, "_confirm_replace_preset", lambda name: True)
     window.presets.save_dialog()
     assert find_preset("web small", load_presets()[0]).k == 5
+
+
+@pytest.mark.parametrize("content", [
+    '{"version":1,"presets":[{"name":"Mine A","k":12},{"name":"Mine B","k":40},]}',  # trailing comma
+    '{"version":2,"presets":[{"name":"Mine A","k":12}]}',  # a newer version's file
+    '{"version":1,"presets":[{"name":"Mine A","k":12},{"name":"Mine B","k":300}]}',  # one bad entry
+])
+def test_saving_a_preset_never_drops_the_presets_of_a_file_it_could_not_fully_read(window, tmp_path,
+                                                                                   monkeypatch, content):
+    path = tmp_path / "config" / "kmeans-gui" / "presets.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    monkeypatch.setattr(window, "_ask_preset_name", lambda: "New one")
+    window.presets.save_dialog()
+    assert path.read_text() == content
+    assert "Preset not saved" in window.banner.text() and "fix or move" in window.banner.text()
