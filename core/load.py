@@ -41,7 +41,7 @@ from PIL import (  # noqa: F401 - importing the plugins registers them with Imag
 from . import pngchunks
 from .load_pixels import convert_icc, to_8bit, to_pixels
 from .warn_capture import captured
-from .write_guard import printable
+from .write_guard import FileIdentity, printable
 
 #: Formats we decode (decided by content, not by extension).
 LOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "TGA", "ICO")
@@ -77,6 +77,7 @@ class LoadedImage:
     icc_profile: bytes | None = None  # only when it could not be converted to sRGB
     exif: bytes | None = None  # orientation already applied to the pixels and removed here
     notes: list[str] = field(default_factory=list)
+    identity: FileIdentity | None = None  # the file read (device, inode): protected under any later name
 
     @property
     def width(self) -> int:
@@ -114,7 +115,9 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> Load
     size = check_readable(path)
     try:
         with open(path, "rb") as fh:
-            return _decode(fh, path, size, max_pixels, path.name)
+            loaded = _decode(fh, path, size, max_pixels, path.name)
+            loaded.identity = FileIdentity.of(path, os.fstat(fh.fileno()))
+            return loaded
     except ImageLoadError:
         raise
     except PermissionError:

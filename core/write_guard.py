@@ -24,11 +24,12 @@ import contextvars
 import os
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 PathLike = str | os.PathLike
 
-_PROTECTED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("kmeans_protected", default=())
+_PROTECTED: contextvars.ContextVar[tuple[Path | FileIdentity, ...]] = contextvars.ContextVar("kmeans_protected", default=())
 
 
 class WriteRefused(Exception):
@@ -60,8 +61,37 @@ def describe_os_error(e: OSError) -> str:
     return words.get(e.errno, str(e.strerror or e))
 
 
-def same_file(a: PathLike, b: PathLike) -> bool:
-    """True when both exist and are one file (symlinks followed, hard links included)."""
+@dataclass(frozen=True)
+class FileIdentity:
+    """An opened file: its name then, and its device and inode, which follow it when it is
+    renamed or its folder moves (the window keeps an image open for hours)."""
+
+    path: Path
+    dev: int
+    ino: int
+
+    @classmethod
+    def of(cls, path: PathLike, st: os.stat_result) -> FileIdentity:
+        return cls(Path(path), int(st.st_dev), int(st.st_ino))
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def same_file(a: PathLike, b: PathLike | FileIdentity) -> bool:
+    """True when both exist and are one file (symlinks followed, hard links included); a
+    :class:`FileIdentity` ``b`` also matches its file under any later name."""
+    if isinstance(b, FileIdentity):
+        try:
+            st = os.stat(a)
+            if (st.st_dev, st.st_ino) == (b.dev, b.ino):
+                return True
+        except (OSError, ValueError):
+            pass
+        b = b.path
     try:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
@@ -79,9 +109,10 @@ def file_key(path: PathLike) -> tuple:
 
 
 @contextlib.contextmanager
-def protected(paths: Iterable[PathLike | None]) -> Iterator[None]:
-    """Within this block (this thread or task only), no write may replace any of ``paths``."""
-    extra = tuple(Path(p) for p in paths if p is not None)
+def protected(paths: Iterable[PathLike | FileIdentity | None]) -> Iterator[None]:
+    """Within this block (this thread or task only), no write may replace any of ``paths``
+    (a :class:`FileIdentity` under any name it has now)."""
+    extra = tuple(p if isinstance(p, FileIdentity) else Path(p) for p in paths if p is not None)
     token = _PROTECTED.set(_PROTECTED.get() + extra)
     try:
         yield
@@ -89,12 +120,12 @@ def protected(paths: Iterable[PathLike | None]) -> Iterator[None]:
         _PROTECTED.reset(token)
 
 
-def protected_now() -> tuple[Path, ...]:
+def protected_now() -> tuple[Path | FileIdentity, ...]:
     """The inputs protected by the enclosing :func:`protected` blocks."""
     return _PROTECTED.get()
 
 
-def check_one(dest: PathLike, inputs: Iterable[PathLike] = (), overwrite: bool = False) -> None:
+def check_one(dest: PathLike, inputs: Iterable[PathLike | FileIdentity] = (), overwrite: bool = False) -> None:
     """Refuse ``dest`` if it is a folder, an input, or exists without ``overwrite``."""
     dest = Path(dest)
     for src in (*inputs, *protected_now()):

@@ -15,7 +15,7 @@ from core.io import SaveError, format_for_path, save_indexed
 from core.kmeans import Cancelled
 from core.palette import export_palette
 from core.pipeline import human_bytes
-from core.write_guard import WriteRefused, check_one, protected
+from core.write_guard import FileIdentity, WriteRefused, check_one, protected
 
 from . import encoder_process
 from .jobs import Document, ExportJob, RenderResult, SaveJob, WriteDone
@@ -34,7 +34,7 @@ def _result_for(job: SaveJob | ExportJob, progress: Progress | None = None) -> R
 def check_destination(path: Path, document: Document) -> None:
     """The write guard's checks before any work: never the opened image (whatever the dialog
     said), never a folder; an existing unrelated file may be replaced (the dialog asked)."""
-    check_one(path, [document.path] if document.path is not None else [], overwrite=True)
+    check_one(path, _protect(document), overwrite=True)
 
 
 def save(job: SaveJob, progress: Progress | None = None) -> WriteDone:
@@ -84,8 +84,11 @@ def _larger(job: SaveJob, size: int, original: int) -> WriteDone:
                      f"({human_bytes(original)}); turn off \"Don't save files larger than the original\" to keep it")
 
 
-def _protect(document: Document) -> list[Path]:
-    return [document.path] if document.path is not None else []
+def _protect(document: Document) -> list[Path | FileIdentity]:
+    """The opened image: by its file's identity (renamed or moved since, it is still refused)
+    and by the name it was opened under."""
+    loaded = document.loaded
+    return [p for p in (loaded.identity, loaded.path) if p is not None]
 
 
 def export(job: ExportJob, progress: Progress | None = None) -> WriteDone:

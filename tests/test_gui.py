@@ -359,6 +359,32 @@ def test_saving_over_the_original_is_refused(qtbot, window, photo_path):
     assert photo_path.read_bytes() == before
 
 
+@pytest.mark.parametrize("how", ["file renamed", "folder renamed"])
+def test_the_opened_original_is_refused_under_its_new_name_after_a_rename(qtbot, window, photo_path, tmp_path,
+                                                                          how):
+    """The window keeps an image open for hours: a rename in a file manager must not turn a
+    Save or a palette Export onto the new name into an overwrite of the original."""
+    album = tmp_path / "album"
+    album.mkdir()
+    opened = album / "photo.png"
+    opened.write_bytes(photo_path.read_bytes())
+    open_and_wait(qtbot, window, opened)
+    before = opened.read_bytes()
+    if how == "file renamed":
+        new = opened.rename(album / "renamed.png")
+    else:
+        new = album.rename(tmp_path / "album-2019") / "photo.png"
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    window.save_to(new)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    assert "original" in done[0] and new.read_bytes() == before
+    window.banner.clear_error()
+    window.export_palette_to(new)
+    qtbot.waitUntil(lambda: "original" in window.banner.text(), timeout=30_000)
+    assert new.read_bytes() == before
+
+
 def test_a_successful_save_clears_the_earlier_save_error(qtbot, window, photo_path, tmp_path):
     open_and_wait(qtbot, window, photo_path)
     window.save_to(photo_path)  # refused: it is the original

@@ -97,3 +97,26 @@ def test_a_failed_write_names_the_users_file_not_the_temporary_one(tmp_path, mon
         atomic_write_bytes(tmp_path / "out.png", b"data")
     assert caught.value.filename == str(tmp_path / "out.png") and caught.value.errno == errno.EROFS
     assert os.listdir(tmp_path) == []
+
+
+def test_a_file_identity_protects_its_file_under_any_later_name(tmp_path):
+    from PIL import Image
+
+    from core.load import load_image
+    from core.write_guard import FileIdentity, check_one
+
+    src = tmp_path / "a.png"
+    Image.new("RGB", (4, 4), (200, 10, 10)).save(src)
+    identity = load_image(src).identity
+    assert isinstance(identity, FileIdentity) and identity.path == src
+    moved = src.rename(tmp_path / "b.png")
+    before = moved.read_bytes()
+    with pytest.raises(WriteRefused, match="original"):
+        check_one(moved, [identity], overwrite=True)
+    with protected([identity]), pytest.raises(WriteRefused, match="original"):
+        atomic_write_bytes(moved, b"new", overwrite=True)
+    assert moved.read_bytes() == before
+    other = tmp_path / "c.png"
+    other.write_bytes(b"x")
+    check_one(other, [identity], overwrite=True)  # another file is still fine to replace
+    check_one(src, [identity], overwrite=True)  # the old name is free now
