@@ -18,6 +18,7 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
@@ -425,6 +426,15 @@ def _inputs_near(plan: Plan, job: Job, options: CompressOptions) -> tuple[Path, 
     return tuple(j.input for j in plan.jobs if str(j.input) != STDIO and j.input.parent.resolve() == folder)
 
 
+def _worker_failure(e: BaseException) -> str:
+    """One line for a job whose worker process failed."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if isinstance(e, BrokenProcessPool):
+        return "not written: its worker process ended abruptly (killed, or out of memory)"
+    return f"worker failed ({e})"
+
+
 def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
              on_result: Callable[[int, CompressResult], None] | None = None,
              should_stop: Callable[[], bool] | None = None, hurry: Callable[[], bool] | None = None,
@@ -461,6 +471,7 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
     else:
         # Imported here: multiprocessing costs ~30 ms of every one-file run's start-up.
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         from .batch_written import found_result, snapshot
 
@@ -478,54 +489,71 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                 elif i in found:
                     done(i, found[i])
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
-                                 mp_context=_context()) as pool:
-            # Only as many jobs as workers are handed to the pool at a time: a job handed over
-            # sits in the pool's queue and can no longer be cancelled, so a Cancel would still
-            # write it. The next job is handed over as one finishes, unless the user stopped.
-            futures: dict = {}
-            running: set = set()
-            waiting = iter(todo)
+        futures: dict = {}
+        waiting = deque(todo)
+        # A worker that dies (killed, out of memory) breaks the whole pool: the jobs it ran
+        # fail (the others in flight with it too, by the pool's rule), then a new pool takes
+        # the files not started yet. ``returned`` holds one job whose hand-over met the break.
+        returned: list[int] = []
+        broken = True
+        while broken and (returned or waiting) and not stop():
+            broken = False
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
+                                     mp_context=_context()) as pool:
+                # Only as many jobs as workers are handed to the pool at a time: a job handed over
+                # sits in the pool's queue and can no longer be cancelled, so a Cancel would still
+                # write it. The next job is handed over as one finishes, unless the user stopped.
+                running: set = set()
 
-            def hand_over() -> bool:
-                if stop():
-                    return False
-                i = next(waiting, None)
-                if i is None:
-                    return False
-                fut = pool.submit(_run_job_in_worker, plan.jobs[i], options, _inputs_near(plan, plan.jobs[i], options))
-                futures[fut] = i
-                running.add(fut)
-                return True
+                def hand_over(pool: ProcessPoolExecutor = pool, running: set = running) -> bool:
+                    """Give the pool the next job; False when none is left, stopped, or the pool broke."""
+                    nonlocal broken
+                    if stop() or broken:
+                        return False
+                    if not (returned or waiting):
+                        return False
+                    i = returned.pop() if returned else waiting.popleft()
+                    try:
+                        fut = pool.submit(_run_job_in_worker, plan.jobs[i], options,
+                                          _inputs_near(plan, plan.jobs[i], options))
+                    except BrokenProcessPool:
+                        returned.append(i)
+                        broken = True
+                        return False
+                    futures[fut] = i
+                    running.add(fut)
+                    return True
 
-            try:
-                while len(running) < workers and hand_over():
-                    pass
-                while running:
-                    finished, _ = wait(running, timeout=STOP_POLL_S, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        running.discard(fut)
-                        i = futures[fut]
-                        try:
-                            done(i, fut.result())
-                        except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
-                            found = found_result({i: plan.jobs[i]}, options, before).get(i)
-                            done(i, found or CompressResult(input=str(plan.jobs[i].input),
-                                                            error=f"worker failed ({e})"))
-                    if stop():  # the GUI's Cancel: jobs running finish, the others never start
-                        pool.shutdown(wait=True, cancel_futures=True)
-                        report_the_rest()
-                        break
+                try:
                     while len(running) < workers and hand_over():
                         pass
-            except BaseException:
-                # Ctrl-C or SIGTERM here: no job starts any more; the running ones get a short
-                # grace to finish (and are reported), then are stopped (each removes its temp
-                # file) and waited for, so nothing is written after the run ends.
-                workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
-                pool.shutdown(wait=False, cancel_futures=True)
-                _grace([f for f in futures if not f.done()], hurry)
-                _stop_workers(workers)
-                report_the_rest()
-                raise
+                    while running:
+                        finished, _ = wait(running, timeout=STOP_POLL_S, return_when=FIRST_COMPLETED)
+                        for fut in finished:
+                            running.discard(fut)
+                            i = futures[fut]
+                            try:
+                                done(i, fut.result())
+                            except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
+                                broken = broken or isinstance(e, BrokenProcessPool)
+                                found = found_result({i: plan.jobs[i]}, options, before).get(i)
+                                done(i, found or CompressResult(input=str(plan.jobs[i].input),
+                                                                error=_worker_failure(e)))
+                        if stop():  # the GUI's Cancel: jobs running finish, the others never start
+                            pool.shutdown(wait=True, cancel_futures=True)
+                            report_the_rest()
+                            broken = False
+                            break
+                        while len(running) < workers and hand_over():
+                            pass
+                except BaseException:
+                    # Ctrl-C or SIGTERM here: no job starts any more; the running ones get a short
+                    # grace to finish (and are reported), then are stopped (each removes its temp
+                    # file) and waited for, so nothing is written after the run ends.
+                    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    _grace([f for f in futures if not f.done()], hurry)
+                    _stop_workers(procs)
+                    report_the_rest()
+                    raise
     return [r for r in results if r is not None]

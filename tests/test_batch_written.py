@@ -115,3 +115,45 @@ def test_cancel_while_the_first_jobs_run_starts_no_other(tmp_path):
     assert on_disk == ["p0-k32.png", "p1-k32.png"]
     assert sorted(Path(r.output).name for r in results if r.written) == on_disk
     assert len(reported) == len(results) == 2
+
+
+def test_a_worker_killed_mid_batch_fails_its_files_only_and_the_rest_are_written(tmp_path):
+    """A worker killed (the out-of-memory killer, a user's kill -9) broke the pool, and the run
+    ended with "internal error" and four files never tried. Now the files in flight with it are
+    reported as not written, and a new pool compresses the others."""
+    import multiprocessing
+    import signal
+    import threading
+    import time
+
+    (tmp_path / "in").mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(5):
+        Image.fromarray(rng.integers(0, 255, (700, 700, 3), dtype=np.uint8)).save(tmp_path / "in" / f"p{i}.png")
+    options = CompressOptions(k=256)
+    plan = make_plan(collect([tmp_path / "in"]), options, out_dir=tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    reported: list = []
+    killed: list[int] = []
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # both workers are busy with their first file
+        if not reported:
+            victim = multiprocessing.active_children()[0]
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.append(victim.pid)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    results = run_plan(plan, options, jobs=2, on_result=lambda _i, r: reported.append(r))
+    killer.join()
+    assert killed, "the first files finished before the kill: make them slower"
+    assert len(results) == len(reported) == 5
+    failed = [r for r in results if not r.written]
+    assert 1 <= len(failed) <= 2 and all("ended abruptly" in r.error for r in failed)
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == sorted(Path(r.output).name for r in results if r.written)
+    assert len(written) == 5 - len(failed) and not any(".kmeans-tmp" in n for n in written)
