@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
+import signal
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -43,12 +46,33 @@ def _encode_for_save(path: str, palette: np.ndarray, indices: np.ndarray, fmt: s
     return encode_for_save(path, palette, indices, fmt=fmt, icc_profile=icc_profile, exif=exif, effort=effort)
 
 
+#: How often the helper checks that the window's process is still there.
+PARENT_POLL_S = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """Runs in the child: exit once the window's process is gone (killed outright, it cannot
+    stop us), instead of living on as an orphan. The child writes no files, so exiting is safe."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(0)
+
+
+def _init_helper(parent: int) -> None:
+    """Runs in the child at start: Ctrl-C in the terminal is the window's to handle, and the
+    child follows the window's process out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.name == "posix":
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
             # "spawn": a fork of a process running Qt and worker threads is not safe.
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_init_helper, initargs=(os.getpid(),))
         return _pool
 
 

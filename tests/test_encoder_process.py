@@ -122,3 +122,45 @@ def test_a_save_error_in_the_helper_reaches_the_caller_as_itself():
             encoder_process.encode_for_save("wide.webp", palette, indices, fmt="webp")
     finally:
         encoder_process.shutdown()
+
+
+def test_the_helper_exits_when_the_window_process_is_killed_outright():
+    """kill -9 of the window left the helper (and multiprocessing's resource tracker) running
+    forever, re-parented to init; the helper now follows its parent out."""
+    import os
+    import signal
+
+    code = (
+        "import time\n"
+        "from kmeans_gui import encoder_process\n"
+        "pool = encoder_process._get_pool()\n"
+        "f = pool.submit(time.sleep, 60)\n"
+        "while not f.running(): time.sleep(0.01)\n"
+        "print(*[p.pid for p in pool._processes.values()], flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        helpers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert helpers
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+        def alive(pid: int) -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            try:  # a zombie (exited, not yet reaped by init) counts as gone
+                with open(f"/proc/{pid}/stat") as fh:
+                    return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return True
+
+        deadline = time.monotonic() + 10
+        while any(alive(p) for p in helpers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(p) for p in helpers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
