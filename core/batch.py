@@ -14,12 +14,13 @@ memory. Results do not depend on the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -338,6 +339,34 @@ STOP_GRACE_S = 1.5
 STOP_POLL_S = 0.1
 
 
+@contextlib.contextmanager
+def _stop_signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP back during the block, then hand them to the handlers
+    that were in place, in the order they came.
+
+    ``pool.submit`` may start a worker: a stop raised half-way through left a process that the
+    pool did not know yet (so nobody stopped it), which then failed to start once this process
+    had exited and printed a traceback. Python handlers only (the main thread's; default or
+    ignored dispositions are left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[tuple[int, object]] = []
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        handler = signal.getsignal(sig) if sig is not None else None
+        if callable(handler):
+            previous[sig] = signal.signal(sig, lambda signum, frame: held.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum, frame in held:
+            previous[signum](signum, frame)
+
+
 def _stop_workers(procs: list, timeout: float = 10.0) -> None:
     """SIGTERM the worker processes ``procs`` and wait for them to exit (SIGKILL after ``timeout``)."""
     for p in procs:
@@ -368,8 +397,31 @@ def _context():
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["core.pipeline"])
+        _start_fork_server_deaf_to_ctrl_c()
         return ctx
     return mp.get_context("spawn")
+
+
+def _start_fork_server_deaf_to_ctrl_c() -> None:
+    """Start the fork server with Ctrl-C blocked: it and every worker it forks inherit the
+    blocked signal, so the terminal's Ctrl-C (sent to the whole process group) never reaches
+    them. The server imports the core (~0.2 s) before it ignores Ctrl-C itself, and each worker
+    restores the default handler until its initializer runs: a Ctrl-C then printed their
+    KeyboardInterrupt tracebacks. This process handles Ctrl-C (it stops the workers); one that
+    comes meanwhile stays pending and is delivered here when the mask is restored.
+
+    multiprocessing's resource tracker is started first: starting it unblocks Ctrl-C in the
+    calling thread, which would undo the mask. Only from the main thread (the command line)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
@@ -514,8 +566,9 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                         return False
                     i = returned.pop() if returned else waiting.popleft()
                     try:
-                        fut = pool.submit(_run_job_in_worker, plan.jobs[i], options,
-                                          _inputs_near(plan, plan.jobs[i], options))
+                        with _stop_signals_deferred():  # a worker half started would be left behind
+                            fut = pool.submit(_run_job_in_worker, plan.jobs[i], options,
+                                              _inputs_near(plan, plan.jobs[i], options))
                     except BrokenProcessPool:
                         returned.append(i)
                         broken = True

@@ -154,3 +154,50 @@ def test_a_repeated_signal_on_one_file_never_shows_a_traceback(tmp_path, photo, 
             assert err.splitlines()[-1] == "kmeans-compress: interrupted", err
         assert not [n for n in listing(tmp_path) if n.startswith(TEMP_PREFIX)]
     assert stopped  # at least one run was stopped mid-way
+
+
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"),
+                                             (signal.SIGTERM, 143, "terminated")])
+def test_a_stop_while_the_command_is_still_loading_is_one_line(sig, code, word):
+    """Ctrl-C in the first ~0.15 s (NumPy and the core still importing) printed a traceback.
+    The signal is sent at the exact moment the command's module starts to load."""
+    script = (
+        "import builtins, os, sys\n"
+        "from kmeans_gui import cli_entry\n"
+        "assert 'numpy' not in sys.modules, 'the entry point loads NumPy before its handlers'\n"
+        "real = builtins.__import__\n"
+        "def loading(name, *a, **k):\n"
+        f"    if name == 'cli': os.kill(os.getpid(), {int(sig)})\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = loading\n"
+        "sys.argv = ['kmeans-compress', '--version']\n"
+        "cli_entry.entry()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr, proc.stdout) == (code, f"kmeans-compress: {word}\n", "")
+
+
+def test_the_installed_command_starts_from_the_quiet_entry_point():
+    from importlib.metadata import entry_points
+
+    (command,) = [e for e in entry_points(group="console_scripts") if e.name == "kmeans-compress"]
+    assert command.value == "kmeans_gui.cli_entry:entry"
+
+
+def test_ctrl_c_at_any_moment_of_a_batch_start_up_is_one_line(photos, tmp_path):
+    """The terminal's Ctrl-C goes to the whole process group: the command, the fork server
+    importing the core and the workers it is starting. Each of them printed a traceback when
+    the Ctrl-C came in the first ~0.4 s; a sweep over that time must show one line only."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for i, delay in enumerate(np.linspace(0.05, 0.6, 12)):
+        out = tmp_path / f"out{i}"
+        proc = subprocess.Popen([sys.executable, "-m", "kmeans_gui.cli_entry", str(photos), "--out-dir", str(out),
+                                 "-j", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, preexec_fn=_default_sigint, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "Traceback" not in err and "Fatal" not in err, (delay, err)
+        assert err.strip().splitlines()[-1] == "kmeans-compress: interrupted", (delay, err)
+        if out.exists():
+            assert not [p for p in out.iterdir() if p.name.startswith(TEMP_PREFIX)]
