@@ -183,6 +183,16 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
     def _confirm_replace_preset(self, name: str) -> bool:
         return confirm_replace_preset(self, name)
 
+    def _confirm_close_during_batch(self) -> bool:
+        """Whether to stop a running Compress Files and close (its finished files stay)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self, "Compress Files is running",
+            "Stop compressing and close? The images being compressed now are finished and kept; "
+            "the others are not started.")
+        return answer == QMessageBox.StandardButton.Yes
+
     def _ask_max_kb(self) -> int | None:
         return ask_max_kb(self)
 
@@ -305,6 +315,11 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
             self.show_error("Finishing the save before closing… (close again to discard it)")
             event.ignore()
             return
+        if self.batch.dialog is not None:  # Compress Files running: closing would drop it unseen
+            if not self._confirm_close_during_batch():
+                event.ignore()
+                return
+            self.controller.cancel()
         self._save_settings()
         for tool in (self.playground, self.choose_k):
             if tool is not None:

@@ -269,6 +269,31 @@ def test_cancelling_a_running_batch_says_how_many_files_were_left(qtbot, window,
     assert f"{len(results)} of {len(results)} images written" in shown[0]
 
 
+def test_closing_the_window_during_a_batch_asks_and_no_keeps_it_running(qtbot, window, tmp_path, monkeypatch):
+    """Closing dropped a running Compress Files without a word: now it asks; No keeps the
+    window and the batch, which ends with its summary; Yes stops it and closes."""
+    files = _noise_files(tmp_path, 3)
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch)
+    asked = []
+    monkeypatch.setattr(window, "_confirm_close_during_batch", lambda: asked.append(1) or False)
+    window.compress_many(files)
+    assert window.batch.dialog is not None
+    assert window.close() is False and window.isVisible() and asked == [1]
+    qtbot.waitUntil(lambda: bool(shown), timeout=120_000)
+    assert "3 of 3 images written" in shown[0] and len(list(out_dir.iterdir())) == 3
+    assert window.close() is True and asked == [1]  # nothing running: no question
+
+
+def test_closing_the_window_during_a_batch_and_agreeing_stops_it(qtbot, window, tmp_path, monkeypatch):
+    files = _noise_files(tmp_path, 6)
+    out_dir, _shown = _batch_to_folder(window, tmp_path, monkeypatch)
+    monkeypatch.setattr(window, "_confirm_close_during_batch", lambda: True)
+    window.compress_many(files)
+    assert window.close() is True
+    written = list(out_dir.iterdir())
+    assert len(written) < 6 and not [p for p in written if p.name.startswith(".kmeans-tmp")]
+
+
 def test_cancelling_a_batch_before_it_starts_writes_nothing_and_says_so(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QPushButton
 
