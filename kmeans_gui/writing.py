@@ -7,6 +7,8 @@ changed since, which does not matter: the job carries its own document.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +17,14 @@ from core.io import SaveError, format_for_path, save_indexed
 from core.kmeans import Cancelled
 from core.palette import export_palette
 from core.pipeline import human_bytes
-from core.write_guard import FileIdentity, WriteRefused, check_one, protected
+from core.write_guard import (
+    FileIdentity,
+    WriteRefused,
+    check_one,
+    describe_os_error,
+    printable,
+    protected,
+)
 
 from . import encoder_process
 from .jobs import Document, ExportJob, RenderResult, SaveJob, WriteDone
@@ -52,7 +61,7 @@ def save(job: SaveJob, progress: Progress | None = None) -> WriteDone:
             return _larger(job, len(data), original)
         if job.token.cancelled:
             raise Cancelled()
-        with protected(_protect(job.document)):
+        with protected(_protect(job.document)), _named_write_errors(job.path):
             written = atomic_write_bytes(job.path, data, overwrite=True)
         return WriteDone(job.request, written, f"Saved {written.name}: {human_bytes(len(data))}")
     with protected(_protect(job.document)):
@@ -95,12 +104,23 @@ def export(job: ExportJob, progress: Progress | None = None) -> WriteDone:
     """Write the palette of the requested settings in the format the file name asks for."""
     check_destination(job.path, job.document)
     result = _result_for(job, progress)
-    with protected(_protect(job.document)):
+    with protected(_protect(job.document)), _named_write_errors(job.path):
         notes: list[str] = []  # what the format could not keep (alpha in .gpl, Paint.NET's 96 colors)
         written = export_palette(job.path, result.palette, result.counts, sort=job.sort, overwrite=True,
                                  notes=notes)  # a swatch PNG keeps its hex labels and reads back exactly
     said = f" ({'; '.join(notes)})" if notes else ""
     return WriteDone(job.request, written, f"Palette of {len(result.palette)} colors exported to {written.name}{said}")
+
+
+@contextlib.contextmanager
+def _named_write_errors(path: Path) -> Iterator[None]:
+    """An OSError while writing ``path`` becomes the core's one line, naming the file: "a.png:
+    could not write (disk full)", as every format's save says (PNG said "could not write the
+    file: No space left on device")."""
+    try:
+        yield
+    except OSError as e:
+        raise SaveError(f"{printable(path)}: could not write ({describe_os_error(e)})") from None
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -410,6 +410,32 @@ def test_the_opened_original_is_refused_under_its_new_name_after_a_rename(qtbot,
     assert new.read_bytes() == before
 
 
+def test_a_full_disk_is_named_with_the_file_for_png_saves_and_palette_exports(qtbot, window, photo_path,
+                                                                              tmp_path, monkeypatch):
+    """PNG saves and palette exports said "could not write the file: No space left on device";
+    every other format named the file: "b.gif: could not write (disk full)"."""
+    import errno
+
+    from kmeans_gui import writing
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writing, "atomic_write_bytes", full)
+    monkeypatch.setattr(writing, "export_palette", full)
+    open_and_wait(qtbot, window, photo_path)
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    out = tmp_path / "a.png"
+    window.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    assert done == [f"{out}: could not write (disk full)"] and not out.exists()
+    window.banner.clear_error()
+    window.export_palette_to(tmp_path / "p.gpl")
+    qtbot.waitUntil(lambda: "disk full" in window.banner.text(), timeout=30_000)
+    assert f"{tmp_path / 'p.gpl'}: could not write (disk full)" in window.banner.text()
+
+
 def test_a_successful_save_clears_the_earlier_save_error(qtbot, window, photo_path, tmp_path):
     open_and_wait(qtbot, window, photo_path)
     window.save_to(photo_path)  # refused: it is the original
