@@ -58,6 +58,10 @@ def recent_files(settings: QSettings) -> list[str]:
     return [p for p in items if isinstance(p, str) and p.strip()][:MAX_RECENT]
 
 
+def remove_recent(settings: QSettings, path: str) -> None:
+    settings.setValue("recentFiles", [p for p in recent_files(settings) if p != path])
+
+
 def add_recent(settings: QSettings, path: Path) -> list[str]:
     items = [str(path)] + [p for p in recent_files(settings) if p != str(path)]
     settings.setValue("recentFiles", items[:MAX_RECENT])

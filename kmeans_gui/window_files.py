@@ -7,6 +7,7 @@ Dialogs sit behind small ``_ask_*`` methods that tests replace.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 
 from core.io import SAVE_FORMATS
+from core.write_guard import printable
 
 from . import dialogs, settings_store
 from .jobs import Document, WriteDone
@@ -87,8 +89,18 @@ class OpeningMixin:
         for p in items:
             act = self.recent_menu.addAction(Path(p).name)
             act.setToolTip(p)
-            act.triggered.connect(lambda _=False, p=p: self.open_path(p))
+            act.triggered.connect(lambda _=False, p=p: self.open_recent(p))
         self.recent_menu.setEnabled(bool(items))
+
+    def open_recent(self, path: str) -> None:
+        """Open a remembered file; one that is gone is said so and leaves the menu."""
+        if not os.path.lexists(path):
+            settings_store.remove_recent(self.settings, path)
+            self._rebuild_recent()
+            self.show_error(f"{printable(Path(path).name)}: file not found (moved or deleted); "
+                            "removed from Open Recent")
+            return
+        self.open_path(path)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls() or event.mimeData().hasImage():

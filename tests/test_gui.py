@@ -376,6 +376,19 @@ def test_recent_files_menu_reopens(qtbot, window, photo_path):
     assert actions and actions[0].toolTip() == str(photo_path)
 
 
+def test_a_recent_file_that_is_gone_says_so_and_leaves_the_menu(qtbot, window, photo_path, tmp_path):
+    other = tmp_path / "other.png"
+    other.write_bytes(photo_path.read_bytes())
+    open_and_wait(qtbot, window, other)
+    open_and_wait(qtbot, window, photo_path)
+    other.unlink()
+    gone = next(a for a in window.recent_menu.actions() if a.toolTip() == str(other))
+    gone.trigger()
+    assert "other.png: file not found" in window.banner.text() and "removed from Open Recent" in window.banner.text()
+    assert [a.toolTip() for a in window.recent_menu.actions()] == [str(photo_path)]
+    assert window.recent_files() == [str(photo_path)]
+
+
 def test_saving_over_the_original_is_refused(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
     before = photo_path.read_bytes()
