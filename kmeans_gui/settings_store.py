@@ -58,6 +58,16 @@ def recent_files(settings: QSettings) -> list[str]:
     return [p for p in items if isinstance(p, str) and p.strip()][:MAX_RECENT]
 
 
+def unsaved_problem(settings: QSettings) -> str | None:
+    """Write pending changes now; one line if the settings file cannot be written (its folder
+    read-only or not a folder), else None."""
+    settings.sync()
+    if settings.status() == QSettings.Status.AccessError:
+        return (f"Settings cannot be saved to {settings.fileName()} (not writable): "
+                "recent files and choices last until the window closes")
+    return None
+
+
 def remove_recent(settings: QSettings, path: str) -> None:
     settings.setValue("recentFiles", [p for p in recent_files(settings) if p != path])
 

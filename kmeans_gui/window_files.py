@@ -69,6 +69,14 @@ class OpeningMixin:
         if loaded.path is not None:
             self.settings.setValue("lastFolder", str(loaded.path.parent))
             self._add_recent(loaded.path)
+            self._warn_once_if_settings_unsaved()
+
+    def _warn_once_if_settings_unsaved(self) -> None:
+        """Say once per window that nothing it remembers reaches the disk (it did so silently)."""
+        problem = settings_store.unsaved_problem(self.settings)
+        if problem and not getattr(self, "_settings_warned", False):
+            self._settings_warned = True
+            self.banner.show_message(problem, "info", 12000)
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:

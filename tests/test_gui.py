@@ -389,6 +389,29 @@ def test_a_recent_file_that_is_gone_says_so_and_leaves_the_menu(qtbot, window, p
     assert window.recent_files() == [str(photo_path)]
 
 
+def test_settings_that_cannot_be_saved_are_said_once(qtbot, tmp_path, photo_path):
+    """A settings folder that is not writable (here: a file where the folder should be) lost
+    every remembered choice without a word."""
+    from PySide6.QtCore import QSettings
+
+    from kmeans_gui.main_window import MainWindow
+
+    (tmp_path / "not-a-folder").write_text("x")
+    settings = QSettings(str(tmp_path / "not-a-folder" / "s.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        open_and_wait(qtbot, win, photo_path)
+        assert "Settings cannot be saved" in win.banner.text() and "not-a-folder" in win.banner.text()
+        win.banner.clear_error()
+        win.banner.hide()
+        open_and_wait(qtbot, win, photo_path)
+        assert "Settings cannot be saved" not in win.banner.text()
+    finally:
+        win.close()
+
+
 def test_saving_over_the_original_is_refused(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
     before = photo_path.read_bytes()
