@@ -263,11 +263,26 @@ def _prepare_out_dir(args: argparse.Namespace) -> str | None:
         return f"--out-dir {printable(d)}: is a file, not a folder"
     if args.dry_run or os.path.isdir(d):
         return None
+    folder = d
+    while not os.path.lexists(folder) and folder != folder.parent:
+        args.made_folders.append(folder)  # deepest first
+        folder = folder.parent
     try:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as e:
+        _remove_empty_folders(args.made_folders)
         return f"--out-dir {printable(d)}: cannot create the folder ({describe_os_error(e)})"
     return None
+
+
+def _remove_empty_folders(folders: list[Path]) -> None:
+    """Remove the folders this run made (deepest first) that are still empty: a run that
+    wrote nothing (a full disk, Ctrl-C) leaves no empty --out-dir behind."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something was written), or gone already
+            continue
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -283,6 +298,7 @@ def run(argv: list[str] | None = None) -> int:
     if not collected.items:
         parser.error("no image files found in the given folders")
     _check_usage(parser, args, len(collected.items))
+    args.made_folders = []
     problem = _prepare_out_dir(args)
     if problem:
         print(f"kmeans-compress: {problem}", file=sys.stderr)
@@ -327,9 +343,12 @@ def run(argv: list[str] | None = None) -> int:
             print(_describe(res), file=sys.stderr)
         progress.show(finished, Path(res.input).name)
 
-    results = run_plan(plan, options, jobs=args.jobs, on_result=report, hurry=_repeated_stop,
-                       stdin=sys.stdin.buffer if sys.stdin is not None else None,
-                       stdout=sys.stdout.buffer if sys.stdout is not None else None)
+    try:
+        results = run_plan(plan, options, jobs=args.jobs, on_result=report, hurry=_repeated_stop,
+                           stdin=sys.stdin.buffer if sys.stdin is not None else None,
+                           stdout=sys.stdout.buffer if sys.stdout is not None else None)
+    finally:
+        _remove_empty_folders(args.made_folders)
     progress.close()
     if args.json:
         payload = [r.to_json() for r in results]

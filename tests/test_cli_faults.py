@@ -314,3 +314,15 @@ def test_read_only_media_is_named_as_such(tiny_disk, tmp_path):
         assert (tiny_disk / "old.png").read_bytes() == b"old"
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(tiny_disk)], check=False)
+
+
+def test_an_out_dir_made_for_a_run_that_wrote_nothing_is_removed(tiny_disk, tmp_path):
+    """--out-dir full/a/b on a full disk left the empty folders a/b behind (-o's folders were
+    removed already); a folder that received a file stays."""
+    src = photo(tmp_path / "big.png", 900, 700)
+    res = cli(str(src), "--out-dir", str(tiny_disk / "a" / "b"), "--format", "bmp")
+    assert res.returncode == 1 and "disk full" in res.stderr
+    assert list(tiny_disk.iterdir()) == []
+    small = photo(tmp_path / "small.png", 30, 20)
+    assert cli(str(small), "--out-dir", str(tiny_disk / "a" / "b")).returncode == 0
+    assert [p.name for p in (tiny_disk / "a" / "b").iterdir()] == ["small-k16.png"]
