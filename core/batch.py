@@ -516,10 +516,20 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
     workers = max(1, min(jobs, len(todo)))
     piped = any(str(plan.jobs[i].input) == STDIO or str(plan.jobs[i].output) == STDIO for i in todo)
     if workers == 1 or piped:
+        from .batch_written import found_result, snapshot
+
         for i in todo:
             if stop():
                 break
-            done(i, run_job(plan.jobs[i], options, stdin, stdout, _inputs_near(plan, plan.jobs[i], options)))
+            job = plan.jobs[i]
+            before = snapshot({i: job}, options)
+            try:
+                done(i, run_job(job, options, stdin, stdout, _inputs_near(plan, job, options)))
+            except BaseException:  # Ctrl-C or SIGTERM: a file already published is still reported
+                found = found_result({i: job}, options, before).get(i)
+                if found is not None:
+                    done(i, found)
+                raise
     else:
         # Imported here: multiprocessing costs ~30 ms of every one-file run's start-up.
         from concurrent.futures import ProcessPoolExecutor

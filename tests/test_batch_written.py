@@ -157,3 +157,26 @@ def test_a_worker_killed_mid_batch_fails_its_files_only_and_the_rest_are_written
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == sorted(Path(r.output).name for r in results if r.written)
     assert len(written) == 5 - len(failed) and not any(".kmeans-tmp" in n for n in written)
+
+
+def test_a_stop_after_the_image_was_written_still_reports_it_on_one_worker(tmp_path, monkeypatch):
+    """Ctrl-C while the palette of a single file was being written: the image was on disk but
+    the run said only "interrupted". The file found written is reported before the stop goes on."""
+    import pytest
+
+    from core import pipeline
+
+    src = tmp_path / "a.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(src)
+
+    def ctrl_c(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "_export_palette", ctrl_c)
+    options = CompressOptions(k=8)
+    plan = make_plan(collect([src]), options, output=tmp_path / "o.png", palette_out=tmp_path / "o.gpl")
+    reported = []
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(plan, options, jobs=1, on_result=lambda _i, r: reported.append(r))
+    assert [Path(r.output).name for r in reported if r.written] == ["o.png"]
+    assert (tmp_path / "o.png").exists() and not (tmp_path / "o.gpl").exists()
