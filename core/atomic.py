@@ -121,7 +121,10 @@ def _publish_no_replace(tmp: Path, dest: Path) -> None:
             os.unlink(dest)  # the empty placeholder we created a moment ago
             raise
         return
-    os.unlink(tmp)
+    try:
+        os.unlink(tmp)
+    except OSError:  # the file is published all the same; only a folder that forbids removing
+        pass  # (append-only, chattr +a) keeps the temporary name too, which a later run clears
 
 
 def _fsync_folder(folder: Path) -> None:

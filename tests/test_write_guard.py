@@ -120,3 +120,21 @@ def test_a_file_identity_protects_its_file_under_any_later_name(tmp_path):
     other.write_bytes(b"x")
     check_one(other, [identity], overwrite=True)  # another file is still fine to replace
     check_one(src, [identity], overwrite=True)  # the old name is free now
+
+
+def test_a_published_file_is_a_success_even_if_its_temporary_name_cannot_be_removed(tmp_path, monkeypatch):
+    """In an append-only folder (chattr +a) the hard link is made but the temporary name cannot be
+    removed: the command said "could not write (permission denied)" for a file it had written."""
+    from core import atomic
+
+    real_unlink = os.unlink
+
+    def append_only(path, *a, **k):
+        if os.path.basename(os.fspath(path)).startswith(atomic.TEMP_PREFIX):
+            raise PermissionError(1, "Operation not permitted", os.fspath(path))
+        return real_unlink(path, *a, **k)
+
+    monkeypatch.setattr(atomic.os, "unlink", append_only)
+    dest = tmp_path / "n.png"
+    assert atomic_write_bytes(dest, b"data") == dest
+    assert dest.read_bytes() == b"data"
