@@ -116,6 +116,7 @@ class Job:
     palette_format: str | None = None  # for an output named after the work: beside it, once named
     refusal: str | None = None  # a failure known before any work
     skip: str | None = None  # nothing to do (the output exists and --skip-existing was given)
+    single: bool = False  # -o FILE (or -o -): the run's only job, so its folders are its own
 
 
 @dataclass
@@ -188,7 +189,8 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
                     twin = item.path.with_name(f"{item.path.stem}-{item.path.suffix[1:].lower()}{item.path.suffix}")
                     out = default_output(twin, options, folder)
                 named.add(file_key(out))
-        job = Job(item.path, out, folder if folder is not None else (None if stdin else item.path.parent))
+        job = Job(item.path, out, folder if folder is not None else (None if stdin else item.path.parent),
+                  single=output is not None)
         if palette_out is not None:
             job.palette = Path(palette_out)
         elif palette_format and out is not None and str(out) != STDIO:
@@ -430,7 +432,9 @@ def run_job(job: Job, options: CompressOptions, stdin: BinaryIO | None = None,
     inputs of the run) is replaced, even by an output named only once its K is chosen."""
     if job.refusal is not None:
         return CompressResult(input=str(job.input), error=job.refusal)
-    named = job.output is not None and str(job.output) != STDIO  # -o FILE: the run's only input
+    # -o FILE: the run's only input. (A batch job has an output name too when K is fixed, but
+    # the folders it makes are shared: another job may be writing into them.)
+    named = job.single and job.output is not None and str(job.output) != STDIO
     created: list[Path] = []  # the folders this job made, deepest first
     # The mirrored tree under --out-dir, the folder of -o FILE and that of --palette-out FILE.
     for target_folder in (job.output.parent if named else job.folder, job.palette.parent if job.palette else None):

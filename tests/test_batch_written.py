@@ -180,3 +180,21 @@ def test_a_stop_after_the_image_was_written_still_reports_it_on_one_worker(tmp_p
         run_plan(plan, options, jobs=1, on_result=lambda _i, r: reported.append(r))
     assert [Path(r.output).name for r in reported if r.written] == ["o.png"]
     assert (tmp_path / "o.png").exists() and not (tmp_path / "o.gpl").exists()
+
+
+def test_a_job_that_writes_nothing_never_removes_a_folder_another_job_writes_into(tmp_path):
+    """-r --out-dir with a fixed K: a tiny file in sub/ that would grow was skipped, and its job
+    removed the mirrored folder new/sub while b.png (same folder, other worker) was still being
+    compressed: "new/sub does not exist" (in 2 runs of 3). Three runs here."""
+    big = np.random.default_rng(3).integers(0, 255, (500, 600, 3), dtype=np.uint8)
+    options = CompressOptions(k=64, skip_if_larger=True)
+    for run in range(3):
+        sub = tmp_path / f"in{run}" / "sub"
+        sub.mkdir(parents=True)
+        Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(sub / "a.png")
+        Image.fromarray(big).save(sub / "b.png")
+        plan = make_plan(collect([tmp_path / f"in{run}"], True), options, out_dir=tmp_path / f"new{run}")
+        by_name = {Path(r.input).name: r for r in run_plan(plan, options, jobs=2)}
+        assert not by_name["a.png"].written and not by_name["a.png"].error
+        assert by_name["b.png"].error is None and by_name["b.png"].written
+        assert (tmp_path / f"new{run}" / "sub" / "b-k64.png").exists()
