@@ -365,8 +365,14 @@ def _stop_signals_deferred() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        for signum, frame in held:
-            previous[signum](signum, frame)
+        first: BaseException | None = None
+        for signum, frame in held:  # every one counts (a second Ctrl-C cuts the grace short)
+            try:
+                previous[signum](signum, frame)
+            except BaseException as e:  # noqa: BLE001 - raised below, after the others counted
+                first = first or e
+        if first is not None:
+            raise first
 
 
 def _stop_workers(procs: list, timeout: float = 10.0) -> None:
@@ -487,7 +493,7 @@ def _worker_failure(e: BaseException) -> str:
     from concurrent.futures.process import BrokenProcessPool
 
     if isinstance(e, BrokenProcessPool):
-        return "not written: its worker process ended abruptly (killed, or out of memory)"
+        return "not written: its worker process ended abruptly, also when run alone (killed, or out of memory)"
     return f"worker failed ({e})"
 
 
@@ -530,7 +536,7 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
             try:
                 done(i, run_job(job, options, stdin, stdout, _inputs_near(plan, job, options)))
             except BaseException:  # Ctrl-C or SIGTERM: a file already published is still reported
-                found = found_result({i: job}, options, before).get(i)
+                found = found_result({i: job}, options, before).get(i) if results[i] is None else None
                 if found is not None:
                     done(i, found)
                 raise
@@ -557,12 +563,16 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
 
         futures: dict = {}
         waiting = deque(todo)
-        # A worker that dies (killed, out of memory) breaks the whole pool: the jobs it ran
-        # fail (the others in flight with it too, by the pool's rule), then a new pool takes
-        # the files not started yet. ``returned`` holds one job whose hand-over met the break.
+        # A worker that dies (killed, out of memory) breaks the whole pool, and the pool then
+        # ends every job in flight, the healthy ones too. So those jobs become suspects: each
+        # runs again, alone, on a new pool; one that breaks the pool while alone fails (it is
+        # the one that kills its worker), the others are compressed after all. ``returned``
+        # holds a job whose hand-over met the break (it never started).
         returned: list[int] = []
+        suspects: deque[int] = deque()
+        alone: set[int] = set()  # suspects that ran by themselves
         broken = True
-        while broken and (returned or waiting) and not stop():
+        while broken and (returned or suspects or waiting) and not stop():
             broken = False
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
                                      mp_context=_context()) as pool:
@@ -572,23 +582,31 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                 running: set = set()
 
                 def hand_over(pool: ProcessPoolExecutor = pool, running: set = running) -> bool:
-                    """Give the pool the next job; False when none is left, stopped, or the pool broke."""
+                    """Give the pool the next job; False when none is left, stopped, the pool
+                    broke, or a suspect must run alone."""
                     nonlocal broken
                     if stop() or broken:
                         return False
-                    if not (returned or waiting):
+                    if suspects:
+                        if running:
+                            return False
+                        i = suspects.popleft()
+                        alone.add(i)
+                    elif returned or waiting:
+                        i = returned.pop() if returned else waiting.popleft()
+                    else:
                         return False
-                    i = returned.pop() if returned else waiting.popleft()
                     try:
                         with _stop_signals_deferred():  # a worker half started would be left behind
                             fut = pool.submit(_run_job_in_worker, plan.jobs[i], options,
                                               _inputs_near(plan, plan.jobs[i], options))
+                            futures[fut] = i
+                            running.add(fut)
                     except BrokenProcessPool:
-                        returned.append(i)
+                        (suspects.appendleft if i in alone else returned.append)(i)
+                        alone.discard(i)
                         broken = True
                         return False
-                    futures[fut] = i
-                    running.add(fut)
                     return True
 
                 try:
@@ -604,6 +622,9 @@ def run_plan(plan: Plan, options: CompressOptions, *, jobs: int = 1,
                             except Exception as e:  # noqa: BLE001 - a worker that died (out of memory, killed)
                                 broken = broken or isinstance(e, BrokenProcessPool)
                                 found = found_result({i: plan.jobs[i]}, options, before).get(i)
+                                if found is None and isinstance(e, BrokenProcessPool) and i not in alone:
+                                    suspects.append(i)  # maybe only in flight with the one that died
+                                    continue
                                 done(i, found or CompressResult(input=str(plan.jobs[i].input),
                                                                 error=_worker_failure(e)))
                         if stop():  # the GUI's Cancel: jobs running finish, the others never start

@@ -63,16 +63,25 @@ def describe_os_error(e: OSError) -> str:
 
 @dataclass(frozen=True)
 class FileIdentity:
-    """An opened file: its name then, and its device and inode, which follow it when it is
-    renamed or its folder moves (the window keeps an image open for hours)."""
+    """An opened file: its name then, and its device, inode, size and modification time, which
+    follow it when it is renamed or its folder moves (the window keeps an image open for hours)."""
 
     path: Path
     dev: int
     ino: int
+    size: int
+    mtime_ns: int
 
     @classmethod
     def of(cls, path: PathLike, st: os.stat_result) -> FileIdentity:
-        return cls(Path(path), int(st.st_dev), int(st.st_ino))
+        return cls(Path(path), int(st.st_dev), int(st.st_ino), int(st.st_size), int(st.st_mtime_ns))
+
+    def matches(self, st: os.stat_result) -> bool:
+        """The same file: device and inode, and (a freed inode number is soon given to a new
+        file) the same size and modification time, which a rename keeps. Inode 0 (some
+        network or Windows file systems) identifies nothing."""
+        return bool(self.ino) and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (
+            self.dev, self.ino, self.size, self.mtime_ns)
 
     def __fspath__(self) -> str:
         return os.fspath(self.path)
@@ -86,8 +95,7 @@ def same_file(a: PathLike, b: PathLike | FileIdentity) -> bool:
     :class:`FileIdentity` ``b`` also matches its file under any later name."""
     if isinstance(b, FileIdentity):
         try:
-            st = os.stat(a)
-            if (st.st_dev, st.st_ino) == (b.dev, b.ino):
+            if b.matches(os.stat(a)):
                 return True
         except (OSError, ValueError):
             pass

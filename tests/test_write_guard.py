@@ -138,3 +138,23 @@ def test_a_published_file_is_a_success_even_if_its_temporary_name_cannot_be_remo
     dest = tmp_path / "n.png"
     assert atomic_write_bytes(dest, b"data") == dest
     assert dest.read_bytes() == b"data"
+
+
+def test_a_file_identity_does_not_follow_its_inode_number_to_a_new_file(tmp_path):
+    """ext4 gives a freed inode number to the next new file: the identity of an original that
+    was replaced must not make an unrelated later file (with that number) untouchable."""
+    import types
+
+    from core.write_guard import FileIdentity
+
+    src = tmp_path / "a.png"
+    src.write_bytes(b"original")
+    st = os.stat(src)
+    identity = FileIdentity.of(src, st)
+    assert identity.matches(st)
+    same_number = types.SimpleNamespace(st_dev=st.st_dev, st_ino=st.st_ino, st_size=st.st_size + 1,
+                                        st_mtime_ns=st.st_mtime_ns + 1)
+    assert not identity.matches(same_number)
+    no_inodes = FileIdentity(src, st.st_dev, 0, st.st_size, st.st_mtime_ns)
+    assert not no_inodes.matches(types.SimpleNamespace(st_dev=st.st_dev, st_ino=0, st_size=st.st_size,
+                                                       st_mtime_ns=st.st_mtime_ns))
