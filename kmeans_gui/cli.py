@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from core import __version__
-from core.batch import collect, make_plan, run_plan, same_file_line
+from core.batch import Collected, collect, make_plan, run_plan, same_file_line
 from core.io import SAVE_FORMATS, SaveError, format_for_path
 from core.palette import EXPORT_FORMATS
 from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
@@ -276,12 +276,14 @@ def _prepare_out_dir(args: argparse.Namespace) -> str | None:
 
 
 def _remove_empty_folders(folders: list[Path]) -> None:
-    """Remove the folders this run made (deepest first) that are still empty: a run that
-    wrote nothing (a full disk, Ctrl-C) leaves no empty --out-dir behind."""
+    """Remove the folders this run made (deepest first) when nothing is left in them, empty
+    subfolders included (``-r`` mirrors the tree): a run that wrote nothing (a full disk,
+    Ctrl-C) leaves no empty --out-dir behind."""
     for folder in folders:
         try:
-            folder.rmdir()
-        except OSError:  # not empty (something was written), or gone already
+            for root, _dirs, _files in os.walk(folder, topdown=False):
+                os.rmdir(root)
+        except OSError:  # something was written there (or it is gone already): it stays
             continue
 
 
@@ -303,6 +305,14 @@ def run(argv: list[str] | None = None) -> int:
     if problem:
         print(f"kmeans-compress: {problem}", file=sys.stderr)
         return 1
+    try:
+        return _run_into(args, collected, notes)
+    finally:
+        _remove_empty_folders(args.made_folders)
+
+
+def _run_into(args: argparse.Namespace, collected: Collected, notes: list[str]) -> int:
+    """The run once its --out-dir exists: plan, compress, report; returns the exit code."""
     if notes and not args.quiet:  # after every usage check: a refused run prints one line
         print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
     if collected.same and not args.quiet and not args.dry_run:  # (a dry run lists them itself)
@@ -343,12 +353,9 @@ def run(argv: list[str] | None = None) -> int:
             print(_describe(res), file=sys.stderr)
         progress.show(finished, Path(res.input).name)
 
-    try:
-        results = run_plan(plan, options, jobs=args.jobs, on_result=report, hurry=_repeated_stop,
-                           stdin=sys.stdin.buffer if sys.stdin is not None else None,
-                           stdout=sys.stdout.buffer if sys.stdout is not None else None)
-    finally:
-        _remove_empty_folders(args.made_folders)
+    results = run_plan(plan, options, jobs=args.jobs, on_result=report, hurry=_repeated_stop,
+                       stdin=sys.stdin.buffer if sys.stdin is not None else None,
+                       stdout=sys.stdout.buffer if sys.stdout is not None else None)
     progress.close()
     if args.json:
         payload = [r.to_json() for r in results]

@@ -326,3 +326,13 @@ def test_an_out_dir_made_for_a_run_that_wrote_nothing_is_removed(tiny_disk, tmp_
     small = photo(tmp_path / "small.png", 30, 20)
     assert cli(str(small), "--out-dir", str(tiny_disk / "a" / "b")).returncode == 0
     assert [p.name for p in (tiny_disk / "a" / "b").iterdir()] == ["small-k16.png"]
+
+
+def test_an_out_dir_left_empty_by_a_recursive_run_goes_with_its_empty_subfolders(tmp_path):
+    """-r mirrors the tree: a run that wrote nothing left new/sub (and so new) behind."""
+    tree = tmp_path / "in" / "sub"
+    tree.mkdir(parents=True)
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(tree / "a.png")  # any result is larger
+    res = cli(str(tmp_path / "in"), "-r", "--out-dir", str(tmp_path / "new"), "--skip-if-larger")
+    assert res.returncode == 98, res.stderr
+    assert not (tmp_path / "new").exists()
