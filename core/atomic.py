@@ -123,8 +123,8 @@ def _publish_no_replace(tmp: Path, dest: Path) -> None:
         return
     try:
         os.unlink(tmp)
-    except OSError:  # the file is published all the same; only a folder that forbids removing
-        pass  # (append-only, chattr +a) keeps the temporary name too, which a later run clears
+    except OSError:  # the file is published all the same; a folder that forbids removing
+        pass  # (append-only, chattr +a) keeps the temporary name as a second link to it
 
 
 def _fsync_folder(folder: Path) -> None:

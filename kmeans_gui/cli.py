@@ -412,15 +412,15 @@ STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
 def _on_stop_signals() -> dict[int, object]:
     """Route SIGINT, SIGTERM and SIGHUP through :func:`_raise_for_signal` (the default for
     SIGTERM would end the process without any clean-up: a temp file left beside the output,
-    batch workers orphaned); returns the handlers they replace. A SIGINT ignored by the parent
-    (a shell's background job) stays ignored."""
+    batch workers orphaned); returns the handlers they replace. A signal ignored by the parent
+    (Ctrl-C for a shell's background job, SIGHUP under nohup) stays ignored."""
     global _signals_received
     _signals_received = 0
     previous: dict[int, object] = {}
     for sig in STOP_SIGNALS:
         try:
             old = signal.getsignal(sig)
-            if sig == signal.SIGINT and old == signal.SIG_IGN:
+            if old == signal.SIG_IGN:  # a background job's Ctrl-C, nohup's SIGHUP: stays ignored
                 continue
             signal.signal(sig, _raise_for_signal)
             previous[sig] = old

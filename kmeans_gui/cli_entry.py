@@ -26,8 +26,8 @@ def entry() -> None:
     (which replaces these handlers with its own before any work)."""
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
-        if sig is None or (sig == signal.SIGINT and signal.getsignal(sig) == signal.SIG_IGN):
-            continue  # a Ctrl-C its parent told it to ignore (a background job) stays ignored
+        if sig is None or signal.getsignal(sig) == signal.SIG_IGN:
+            continue  # ignored by the parent (a background job's Ctrl-C, nohup's SIGHUP): stays so
         signal.signal(sig, _quiet_stop)
     from .cli import entry as command
 

@@ -184,13 +184,13 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         return confirm_replace_preset(self, name)
 
     def _confirm_close_during_batch(self) -> bool:
-        """Whether to stop a running Compress Files and close (its finished files stay)."""
+        """Whether to stop a running Compress Files and close (the files it wrote stay)."""
         from PySide6.QtWidgets import QMessageBox
 
         answer = QMessageBox.question(
             self, "Compress Files is running",
-            "Stop compressing and close? The images being compressed now are finished and kept; "
-            "the others are not started.")
+            "Stop compressing and close? The images already written are kept; those being "
+            "compressed now are stopped and not written, and the others are not started.")
         return answer == QMessageBox.StandardButton.Yes
 
     def _ask_max_kb(self) -> int | None:
@@ -318,8 +318,7 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         if self.batch.dialog is not None:  # Compress Files running: closing would drop it unseen
             if not self._confirm_close_during_batch():
                 event.ignore()
-                return
-            self.controller.cancel()
+                return  # (yes: the shutdown below cancels the batch with everything else)
         self._save_settings()
         for tool in (self.playground, self.choose_k):
             if tool is not None:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QUrl, Slot
+from PySide6.QtCore import QTimer, QUrl, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 
 from core.io import SAVE_FORMATS
@@ -76,7 +76,10 @@ class OpeningMixin:
         problem = settings_store.unsaved_problem(self.settings)
         if problem and not getattr(self, "_settings_warned", False):
             self._settings_warned = True
-            self.banner.show_message(problem, "info", 12000)
+            if self.banner.isVisible():  # the image's own notes first; this one after them
+                QTimer.singleShot(8000, lambda: self.banner.show_message(problem, "info", 12000))
+            else:
+                self.banner.show_message(problem, "info", 12000)
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:

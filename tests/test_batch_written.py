@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from core.batch import Job, collect, make_plan, run_plan
@@ -117,6 +118,7 @@ def test_cancel_while_the_first_jobs_run_starts_no_other(tmp_path):
     assert len(reported) == len(results) == 2
 
 
+@pytest.mark.skipif(os.name != "posix", reason="kill -9 and /proc are POSIX")
 def test_a_worker_killed_mid_batch_loses_no_file(tmp_path):
     """A worker killed (the out-of-memory killer, a user's kill -9) broke the pool, and the run
     ended with "internal error" and the other files never tried. The pool also ends the healthy

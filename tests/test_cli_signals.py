@@ -201,3 +201,21 @@ def test_ctrl_c_at_any_moment_of_a_batch_start_up_is_one_line(photos, tmp_path):
         assert err.strip().splitlines()[-1] == "kmeans-compress: interrupted", (delay, err)
         if out.exists():
             assert not [p for p in out.iterdir() if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_nohup_keeps_a_batch_running_when_the_terminal_hangs_up(photos, tmp_path):
+    """SIGHUP ignored by the parent (nohup) must stay ignored: the run used to stop on it."""
+    def nohup() -> None:
+        _default_sigint()
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "kmeans_gui.cli_entry", str(photos), "--out-dir", str(out),
+                             "-j", "2", "-q"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=nohup)
+    wait_for_outputs(out, 1)
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert len([p for p in out.iterdir() if p.suffix == ".png"]) == 10

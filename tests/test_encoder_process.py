@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
 import numpy as np
+import pytest
 
 from kmeans_gui import encoder_process
 
@@ -124,6 +126,7 @@ def test_a_save_error_in_the_helper_reaches_the_caller_as_itself():
         encoder_process.shutdown()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="kill -9 and /proc are POSIX")
 def test_the_helper_exits_when_the_window_process_is_killed_outright():
     """kill -9 of the window left the helper (and multiprocessing's resource tracker) running
     forever, re-parented to init; the helper now follows its parent out."""

@@ -74,6 +74,7 @@ def draw_checkerboard(p: QPainter, visible: QRectF, cell: int = 10) -> None:
     if brush is None:
         brush = _TILES[cell] = QBrush(_checker_tile(cell))
     p.save()
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # sharp cells on HiDPI too
     p.setBrushOrigin(0, 0)
     p.fillRect(visible, brush)
     p.restore()
