@@ -75,6 +75,9 @@ def convert_icc(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes |
     icc = im.info.get("icc_profile")
     if not icc:
         return im, None
+    if im.mode == "LAB":  # Pillow converts Lab samples to sRGB itself; the profile only says "Lab"
+        notes.append("colors converted from Lab to sRGB")
+        return im.convert("RGB"), None
     if ImageCms is None:
         notes.append("embedded color profile kept as is (no color management available)")
         return im, icc
@@ -95,8 +98,24 @@ def convert_icc(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes |
         notes.append(f"colors converted from '{desc}' to sRGB")
         return converted, None
     except Exception:  # noqa: BLE001 - a broken profile must not stop the load
+        space = _profile_space(icc)
+        if space.upper() not in ("", "RGB"):
+            # The output is an RGB palette: a Lab, CMYK or gray profile written with it would
+            # make color-managed viewers misread every color (and PNG forbids it there).
+            notes.append(f"embedded {space} color profile dropped (could not convert it to sRGB)")
+            return im, None
         notes.append("embedded color profile kept as is (could not convert it to sRGB)")
         return im, icc
+
+
+def _profile_space(icc: bytes) -> str:
+    """The color space a profile describes ("RGB", "GRAY", "CMYK", "Lab", ...), "" if unreadable.
+
+    Read from the header (bytes 16-19, in a header signed "acsp" at bytes 36-39), so that a
+    profile littleCMS refuses can still be told apart."""
+    if len(icc) < 40 or icc[36:40] != b"acsp":
+        return ""
+    return icc[16:20].decode("ascii", "replace").strip()
 
 
 def _alpha_of(im: Image.Image) -> Image.Image | None:

@@ -160,7 +160,29 @@ def test_non_srgb_profile_is_converted(tmp_path):
     Image.fromarray(gradient()).save(p, icc_profile=lab_profile.tobytes())
     img = load_image(p)
     assert img.pixels.shape == (30, 40, 3)
-    assert img.icc_profile is not None or any("converted" in n for n in img.notes)
+    # RGB samples cannot go through a Lab profile: it is dropped, never written onto the
+    # output's RGB palette (color-managed viewers would misread every color).
+    assert img.icc_profile is None
+    assert any("Lab color profile dropped" in n for n in img.notes)
+
+
+def test_a_lab_tiff_becomes_srgb_without_its_lab_profile(tmp_path):
+    """Pillow saves a LAB image with a Lab identity profile; the colors come out in sRGB and the
+    profile is not carried to the output (it described the Lab samples, not the result)."""
+    from kmeans_gui.cli import main
+
+    rgb = np.stack([*np.meshgrid(np.linspace(20, 235, 40), np.linspace(30, 220, 30)), np.full((30, 40), 128.0)],
+                   axis=-1).round().astype(np.uint8)
+    p = tmp_path / "lab.tif"
+    Image.fromarray(rgb).convert("LAB").save(p)
+    assert Image.open(p).info.get("icc_profile")  # the case this guards: a Lab profile on Lab data
+    img = load_image(p)
+    assert img.icc_profile is None
+    assert any("Lab" in n and "sRGB" in n for n in img.notes)
+    assert np.abs(img.pixels.astype(int) - rgb.astype(int)).mean() < 2.0
+    out = tmp_path / "out.png"
+    assert main([str(p), "-k", "8", "-o", str(out)]) == 0
+    assert "icc_profile" not in Image.open(out).info
 
 
 @pytest.mark.parametrize("bits_mode", ["P", "P4"])
