@@ -6,7 +6,8 @@ then they run again one level finer); histograms with a few colors per cluster a
 Ward's agglomerative seeds as one more restart (:mod:`core.ward`). The best few are refined one level further and the winner continues level by level
 down to the finest, each time with Hamerly bounds inherited from the parent bins (a point's
 distance to its parent is added to the bounds). After a level of 7-bit bins the exact colors
-get a single update (:func:`polish`), or none on very large histograms (see :mod:`core.plan`).
+get a single update (:func:`polish`), or none on very large histograms, or a converged run when
+the bins hide too much of the inertia (:func:`bins_too_coarse`; see :mod:`core.plan`).
 Independent runs (restarts, finalists) go to the shared pool; their seeds are drawn in order
 first, so the pool never changes the result.
 """
@@ -121,6 +122,21 @@ def polish(prev: LloydResult, lv: Level, n_iter: int, history: list[float], conv
     return cl
 
 
+def bins_too_coarse(exact: Level, bins_inertia: float, limit: float) -> bool:
+    """Whether a clustering converged on 7-bit bins needs to converge again on the exact colors.
+
+    The exact colors' squared distances to their bins' means (``exact.radius``) are what the
+    bins hide; when that is more than ``limit`` of the inertia on the exact colors (the bins'
+    inertia plus the hidden spread), clusters are only a few bins wide and one update cannot
+    repair where the bins put their boundaries. ``limit`` 0 never says so.
+    """
+    if not limit or exact.radius is None:
+        return False
+    hidden = float(np.sum(exact.w * exact.radius * exact.radius))
+    total = bins_inertia + hidden
+    return total > 0.0 and hidden > limit * total
+
+
 def hides_clusters(lv: Level, inertia: float, k: int, limit: float) -> bool:
     """Whether the bins of ``lv`` hide too much spread for one seed each.
 
@@ -207,7 +223,8 @@ def coarse_to_fine(
         if i == last and i > 0 and plan.polish_after_fine_bins and levels[i - 1].bits == 7:
             if len(levels[i].X) > POLISH_MAX_COLORS:
                 return _inherit(best, levels[i], n_iter, history, converged)
-            return polish(best, levels[i], n_iter, history, converged, n_fixed)
+            if not bins_too_coarse(levels[i], best.inertia, plan.max_fine_bins_share):
+                return polish(best, levels[i], n_iter, history, converged, n_fixed)
         best = _refine(best, levels[i], **args(i))
         n_iter += best.n_iter
         history += best.inertia_history
