@@ -43,17 +43,6 @@ class Plan:
     final_max_iter: cap on Lloyd updates at the finest level (None = the caller's max_iter).
     init_points_per_cluster: initialization runs on the coarsest level with at least this many
         points per cluster (k-means++ seeds better with more points, but costs more).
-    mid_k_init_points_per_cluster, mid_k_above: for more than ``mid_k_above`` and at most
-        ``large_k`` clusters, initialization needs this many points per cluster instead
-        (0 = no change). With 8, photos of ~1,000 occupied 4-bit bins were seeded and
-        restarted on those 16-wide bins at K = 64, wider than the clusters: scikit-image's
-        motorcycle_right (a photo the engine was not tuned on) ended 2.2 % above
-        scikit-learn's MSE (seeds 0-2: 2.4 % on average, worst 3.3 %). With 32 (the 5-bit
-        level), on eleven 0.25 MP photos and seeds 0-2 against scikit-learn: K = 32 mean
-        0.998 -> 0.996, worst 1.020 -> 1.013; K = 64 1.002 -> 0.999, worst 1.033 -> 1.015
-        (motorcycle_right 1.006); K = 128 1.003 -> 1.000, worst 1.019 -> 1.016; about 10 % more
-        time at K = 64. At K = 16 it bought 0.1 % for 27 % more time, at K = 256 0.3 % for
-        48 % more, so those keep 8.
     final_tol_factor: multiplies the tolerance on the finest level.
     coarse_min_gain, final_min_gain: stop a level once one update lowers the inertia by less
         than this fraction (0 = only the tolerance stops it).
@@ -128,18 +117,11 @@ class Plan:
     large_k_coarse_min_gain: float = 0.0
     max_hidden_share: float = 0.0
     max_fine_bins_share: float = 0.0
-    mid_k_init_points_per_cluster: int = 0
-    mid_k_above: int = 16
     ward_seeds: bool = False
 
     def final_gain(self, k: int) -> float:
         """The finest level's stopping gain for ``k`` clusters (see ``large_k_final_min_gain``)."""
         return self.large_k_final_min_gain if self.large_k and k > self.large_k else self.final_min_gain
-
-    def init_points(self, k: int) -> int:
-        """Points per cluster the level where ``k`` clusters are seeded must have."""
-        mid = self.mid_k_init_points_per_cluster and self.mid_k_above < k <= (self.large_k or k)
-        return self.mid_k_init_points_per_cluster if mid else self.init_points_per_cluster
 
     def coarse_gain(self, k: int) -> float:
         """The coarser levels' stopping gain for ``k`` clusters (see ``large_k_coarse_min_gain``)."""
@@ -152,7 +134,7 @@ FULL_PLAN = Plan(base_bits=8, coarse_bits=(4, 5, 6), coarse_tol_factor=0.1, fina
                  final_min_gain=3e-4, polish_after_fine_bins=True, relax=1.8,
                  lone_start_min_gain=3e-2, large_k=128, large_k_final_min_gain=1e-3,
                  large_k_coarse_min_gain=3e-3, max_hidden_share=0.2, max_fine_bins_share=0.02,
-                 mid_k_init_points_per_cluster=32, ward_seeds=True)
+                 ward_seeds=True)
 #: The GUI's live path: bin centers, loosely converged coarse levels, few final iterations.
 PREVIEW_PLAN = Plan(base_bits=7, coarse_bits=(4, 5, 6), coarse_tol_factor=10.0, final_max_iter=3,
                     init_points_per_cluster=4)

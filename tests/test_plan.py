@@ -52,11 +52,3 @@ def test_large_k_loosens_only_its_own_levels_and_only_in_full_mode():
     assert p.final_min_gain < p.final_gain(p.large_k + 1) <= 1e-2
     for preview in (plan.PREVIEW_PLAN, plan.PREVIEW_PLAN_SMALL_K, plan.DRAFT_PLAN):
         assert preview.coarse_gain(256) == 0 and preview.final_gain(256) == 0
-
-
-def test_mid_k_is_seeded_on_a_finer_level():
-    p = plan.FULL_PLAN
-    small, mid = p.init_points_per_cluster, p.mid_k_init_points_per_cluster
-    assert mid > small
-    assert [p.init_points(k) for k in (16, 17, 64, 128, 129, 256)] == [small, mid, mid, mid, small, small]
-    assert plan.PREVIEW_PLAN.init_points(64) == plan.PREVIEW_PLAN.init_points_per_cluster  # previews unchanged
