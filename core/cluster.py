@@ -223,7 +223,7 @@ def coarse_to_fine(
         if i == last and i > 0 and plan.polish_after_fine_bins and levels[i - 1].bits == 7:
             if len(levels[i].X) > POLISH_MAX_COLORS:
                 return _inherit(best, levels[i], n_iter, history, converged)
-            if not bins_too_coarse(levels[i], best.inertia, plan.max_fine_bins_share):
+            if not bins_too_coarse(levels[i], best.inertia, plan.fine_bins_share(k)):
                 return polish(best, levels[i], n_iter, history, converged, n_fixed)
         best = _refine(best, levels[i], **args(i))
         n_iter += best.n_iter

@@ -91,11 +91,12 @@ class Plan:
         few bins wide and the bins misplace their boundaries. Measured against scikit-learn's
         MSE on photos the engine was not tuned on: scikit-image's retina (downscaled to 512 x
         512, smooth gradients, the bins hide 2.3 % / 5.8 % of the inertia at K = 64 / 256) went
-        1.025 / 1.024 -> 1.009 / 1.005 for 82 -> 138 ms and 96 -> 165 ms. At 0.02 the rule
-        also takes coffee at K = 256 (3.1 %, 1.010 -> 0.998, 121 -> 187 ms); astronaut and
-        both motorcycles at K = 256 hide 1.8-2.0 % and keep the polish (converging would buy
-        0.6-1 % for ~50 % more time), and at K <= 64 every other photo hides < 1.5 %
-        (converging bought 0-0.7 % there).
+        1.025 / 1.024 -> 1.009 / 1.005 for 82 -> 138 ms and 96 -> 165 ms. Above ``large_k``
+        the limit is ``large_k_max_fine_bins_share`` (0.04): converging there costs ~50 % more
+        time, and at 0.02 the rule also took coffee at K = 256 (3.1 %: 1.010 -> 0.998 for
+        121 -> 187 ms, 1.34x libimagequant's time). Astronaut and both motorcycles at K = 256
+        hide 1.8-2.0 %, and at K <= 64 every other photo hides < 1.5 % (converging bought
+        0-0.7 % there): they keep the polish.
     ward_seeds: on histograms with a few colors per cluster (:func:`core.ward.worth_trying`),
         Ward's agglomerative seeds run as one more restart on the exact colors. Full mode only:
         at 1,024 colors and K = 256 it costs ~0.15 s, too much for a slider drag.
@@ -117,11 +118,17 @@ class Plan:
     large_k_coarse_min_gain: float = 0.0
     max_hidden_share: float = 0.0
     max_fine_bins_share: float = 0.0
+    large_k_max_fine_bins_share: float = 0.0
     ward_seeds: bool = False
 
     def final_gain(self, k: int) -> float:
         """The finest level's stopping gain for ``k`` clusters (see ``large_k_final_min_gain``)."""
         return self.large_k_final_min_gain if self.large_k and k > self.large_k else self.final_min_gain
+
+    def fine_bins_share(self, k: int) -> float:
+        """The most the 7-bit bins may hide before ``k`` clusters converge on the exact colors."""
+        large = self.large_k and k > self.large_k and self.large_k_max_fine_bins_share
+        return self.large_k_max_fine_bins_share if large else self.max_fine_bins_share
 
     def coarse_gain(self, k: int) -> float:
         """The coarser levels' stopping gain for ``k`` clusters (see ``large_k_coarse_min_gain``)."""
@@ -134,7 +141,7 @@ FULL_PLAN = Plan(base_bits=8, coarse_bits=(4, 5, 6), coarse_tol_factor=0.1, fina
                  final_min_gain=3e-4, polish_after_fine_bins=True, relax=1.8,
                  lone_start_min_gain=3e-2, large_k=128, large_k_final_min_gain=1e-3,
                  large_k_coarse_min_gain=3e-3, max_hidden_share=0.2, max_fine_bins_share=0.02,
-                 ward_seeds=True)
+                 large_k_max_fine_bins_share=0.04, ward_seeds=True)
 #: The GUI's live path: bin centers, loosely converged coarse levels, few final iterations.
 PREVIEW_PLAN = Plan(base_bits=7, coarse_bits=(4, 5, 6), coarse_tol_factor=10.0, final_max_iter=3,
                     init_points_per_cluster=4)

@@ -52,3 +52,9 @@ def test_large_k_loosens_only_its_own_levels_and_only_in_full_mode():
     assert p.final_min_gain < p.final_gain(p.large_k + 1) <= 1e-2
     for preview in (plan.PREVIEW_PLAN, plan.PREVIEW_PLAN_SMALL_K, plan.DRAFT_PLAN):
         assert preview.coarse_gain(256) == 0 and preview.final_gain(256) == 0
+
+
+def test_large_k_converges_after_7_bit_bins_only_when_they_hide_more():
+    p = plan.FULL_PLAN
+    assert 0 < p.fine_bins_share(p.large_k) == p.max_fine_bins_share < p.fine_bins_share(p.large_k + 1)
+    assert plan.PREVIEW_PLAN.fine_bins_share(256) == 0  # previews never converge on exact colors
