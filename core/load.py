@@ -53,9 +53,16 @@ MAX_PIXELS = 64_000_000
 #: text budget stays Pillow's, and anything beyond it is dropped by the salvage path instead.
 PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, 16 * 1024 * 1024)
 
-_SIGNATURES = {  # formats people try that we do not decode, for a precise message
+_SIGNATURES = {  # formats people try that we do not decode, found in the first 16 bytes
     b"ftypheic": "HEIC", b"ftypheix": "HEIC", b"ftypmif1": "HEIF", b"ftypavif": "AVIF",
-    b"%PDF": "PDF", b"8BPS": "Photoshop PSD",
+    b"ftypavis": "AVIF", b"%PDF": "PDF", b"8BPS": "Photoshop PSD", b"jP  \r\n": "JPEG 2000",
+    b"JXL \r\n": "JPEG XL",
+}
+_PREFIXES = {  # ... and those that start with a signature of their own
+    b"qoif": "QOI", b"\xffO\xffQ": "JPEG 2000", b"\xff\x0a": "JPEG XL", b"DDS ": "DirectDraw DDS",
+    b"\x01\xda": "SGI", b"%!PS": "PostScript / EPS", b"\xc5\xd0\xd3\xc6": "PostScript / EPS",
+    b"#define": "XBM", b"Image type:": "IFUNC IM", b"gimp xcf": "GIMP XCF",
+    b"<svg": "SVG",
 }
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, KeyError,
                   TypeError, ZeroDivisionError, AttributeError)
@@ -201,9 +208,14 @@ def _open_header(fh) -> Image.Image | None:
 
 
 def _unidentified(head: bytes, name: str) -> ImageLoadError:
-    for sig, kind in _SIGNATURES.items():
-        if sig in head[:16]:
-            return ImageLoadError(f"{name}: unsupported format ({kind})")
+    """The message for a file none of :data:`LOAD_FORMATS` accepts: the format by name when its
+    signature is known (so a damaged file is not mistaken for an unsupported type)."""
+    kind = next((k for sig, k in _SIGNATURES.items() if sig in head[:16]), None)
+    kind = kind or next((k for sig, k in _PREFIXES.items() if head.startswith(sig)), None)
+    if kind is None and len(head) >= 4 and head[0] == 0x0A and head[1] in (0, 2, 3, 4, 5) and head[2] in (0, 1):
+        kind = "PCX"  # manufacturer 10, a known version, no or RLE encoding
+    if kind is not None:
+        return ImageLoadError(f"{name}: unsupported format ({kind}); save it as PNG, JPEG or TIFF first")
     return ImageLoadError(f"{name}: not an image, or an unsupported format")
 
 

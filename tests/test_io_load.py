@@ -255,3 +255,25 @@ def test_sixteen_bit_values_in_a_32_bit_image_keep_their_16_bit_scale(tmp_path):
     Image.fromarray(np.full((4, 4), 32768, np.int32), "I").save(p)
     loaded = load_image(p)
     assert np.all(loaded.pixels == 128) and not loaded.notes
+
+
+@pytest.mark.parametrize("fmt, ext, kind", [
+    ("QOI", "qoi", "QOI"), ("JPEG2000", "jp2", "JPEG 2000"), ("PCX", "pcx", "PCX"), ("SGI", "sgi", "SGI"),
+    ("DDS", "dds", "DirectDraw DDS"), ("XBM", "xbm", "XBM"), ("IM", "im", "IFUNC IM"),
+])
+def test_a_format_pillow_reads_but_we_do_not_is_named(tmp_path, fmt, ext, kind):
+    """Files Pillow could decode but the loader's whitelist refuses: the message names the
+    format (it said "not an image", which reads like a damaged file)."""
+    from PIL import features
+
+    if fmt == "JPEG2000" and not features.check("jpg_2000"):
+        pytest.skip("this Pillow has no JPEG 2000 encoder to make the file")
+    p = tmp_path / f"picture.{ext}"
+    if fmt == "IM":  # written by hand: Pillow's IM writer is deprecated
+        p.write_bytes(b"Image type: RGB image\r\nName: picture.im\r\nImage size (x*y): 40*30\r\n"
+                      + b"\x00" * (512 - 72) + bytes(40 * 30 * 3))
+    else:
+        Image.fromarray(gradient()).convert("1" if fmt == "XBM" else "RGB").save(p, format=fmt)
+    with pytest.raises(ImageLoadError) as err:
+        load_image(p)
+    assert str(err.value) == f"picture.{ext}: unsupported format ({kind}); save it as PNG, JPEG or TIFF first"
