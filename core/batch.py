@@ -48,6 +48,7 @@ class Collected:
     items: list[Item]
     ours: list[Path] = field(default_factory=list)  # our own outputs, skipped
     same: list[tuple[Path, Path]] = field(default_factory=list)  # (name, first name) of one file named twice
+    other: list[Path] = field(default_factory=list)  # files in a folder that are not an image type we read
 
 
 def _hidden(rel: Path) -> bool:
@@ -76,7 +77,10 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
         unlisted: list[tuple[Path, OSError]] = []
         for p in _files_in(path, recursive, unlisted):
             rel = p.relative_to(path)
-            if _hidden(rel) or p.suffix.lower() not in IMAGE_EXTENSIONS or not os.path.isfile(p):
+            if _hidden(rel) or not os.path.isfile(p):
+                continue
+            if p.suffix.lower() not in IMAGE_EXTENSIONS:  # said in one line, never silently dropped
+                found.other.append(p)
                 continue
             if is_our_output(p):
                 found.ours.append(p)
@@ -85,6 +89,14 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
         for folder, err in unlisted:
             found.items.append(Item(folder, refusal=f"cannot list this folder ({describe_os_error(err)})"))
     return found
+
+
+def other_files_line(paths: list[Path]) -> str:
+    """One line for the files a folder held that are not an image type this app reads."""
+    exts = sorted({p.suffix.lower() or "(no extension)" for p in paths})
+    shown = ", ".join(exts[:6]) + (", ..." if len(exts) > 6 else "")
+    files = "1 other file" if len(paths) == 1 else f"{len(paths)} other files"
+    return f"{files} ignored (not an image type this app reads: {shown})"
 
 
 def _files_in(folder: Path, recursive: bool, unlisted: list[tuple[Path, OSError]]) -> list[Path]:
@@ -124,6 +136,7 @@ class Plan:
     jobs: list[Job]
     ours: list[Path] = field(default_factory=list)
     same: list[tuple[Path, Path]] = field(default_factory=list)  # see Collected.same
+    other: list[Path] = field(default_factory=list)  # see Collected.other
 
     @property
     def runnable(self) -> list[Job]:
@@ -141,6 +154,7 @@ class Plan:
                 out.append(f"{printable(j.input)}: would write {printable(dest)}{pal}")
         out += [f"{printable(p)}: skipped, one of our outputs" for p in self.ours]
         out += [same_file_line(p, first) for p, first in self.same]
+        out += [other_files_line(self.other)] if self.other else []
         refused = sum(1 for j in self.jobs if j.refusal)
         skipped = sum(1 for j in self.jobs if j.skip and not j.refusal)
         out.append(f"{len(self.runnable)} to compress, {refused} refused, "
@@ -169,7 +183,7 @@ def make_plan(collected: Collected, options: CompressOptions, *, output: Path | 
     the name (``photo-jpg-k16.png``) instead of a refusal."""
     from .palette import export_format_for
 
-    plan = Plan([], list(collected.ours), list(collected.same))
+    plan = Plan([], list(collected.ours), list(collected.same), list(collected.other))
     named: set[tuple] = set()
     for item in collected.items:
         if item.refusal is not None:  # a folder that could not be listed

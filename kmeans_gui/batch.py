@@ -10,13 +10,16 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from core.batch import Plan, collect, make_plan, run_plan
+from core.batch import Plan, collect, make_plan, other_files_line, run_plan
 from core.pipeline import CompressOptions, CompressResult
 
 
-def collect_images(paths: list[Path]) -> list[Path]:
-    """Dropped files and folders -> the image files to compress (folders not recursed)."""
-    return [item.path for item in collect([str(p) for p in paths]).items if item.refusal is None]
+def collect_images(paths: list[Path]) -> tuple[list[Path], str]:
+    """Dropped files and folders -> the image files to compress (folders not recursed), and a
+    line about the other files the folders held ("" if none), for the summary."""
+    found = collect([str(p) for p in paths])
+    files = [item.path for item in found.items if item.refusal is None]
+    return files, other_files_line(found.other) if found.other else ""
 
 
 def plan_batch(paths: list[Path], options: CompressOptions, out_dir: Path | None = None,

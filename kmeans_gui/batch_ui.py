@@ -62,6 +62,7 @@ class BatchUI(QObject):
         self.win = win
         self.dialog: QProgressDialog | None = None
         self.last_results: tuple[CompressResult, ...] = ()
+        self.ignored = ""  # the running batch's line about files that were not images
         win.controller.batchFinished.connect(self._done)
         win.controller.batchCancelled.connect(self._cancelled)
 
@@ -75,15 +76,16 @@ class BatchUI(QObject):
         if self.dialog is not None:
             win.show_error("A batch is already running: wait for it or cancel it first")
             return
-        files = collect_images([Path(p) for p in paths])
+        files, ignored = collect_images([Path(p) for p in paths])
         if not files:
-            win.show_error("No image files found in what was dropped")
+            win.show_error("No image files found in what was dropped" + (f"; {ignored}" if ignored else ""))
             return
         choice = win._ask_batch_destination(len(files))
         if choice is None:
             win._notify("Compress Files cancelled")
             return
         options = replace(win.controller.options, skip_if_larger=win.act_batch_never_larger.isChecked())
+        self.ignored = ignored
         self.dialog = QProgressDialog(f"Compressing {len(files)} images…", "Cancel", 0, 100, win)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(0)
@@ -109,7 +111,7 @@ class BatchUI(QObject):
         self._close_dialog()
         self.last_results = out.results
         self.win.last_batch = list(out.results)
-        text = summary_text(out.results)
+        text = summary_text(out.results) + (f"\n{self.ignored}" if self.ignored else "")
         if out.cancelled:
             left = max(0, out.planned - len(out.results))
             files = "1 file" if left == 1 else f"{left} files"

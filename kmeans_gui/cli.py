@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from core import __version__
-from core.batch import Collected, collect, make_plan, run_plan, same_file_line
+from core.batch import Collected, collect, make_plan, other_files_line, run_plan, same_file_line
 from core.io import SAVE_FORMATS, SaveError, format_for_path
 from core.palette import EXPORT_FORMATS
 from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
@@ -298,7 +298,8 @@ def run(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 0
     if not collected.items:
-        parser.error("no image files found in the given folders")
+        others = f"; {other_files_line(collected.other)}" if collected.other else ""
+        parser.error(f"no image files found in the given folders{others}")
     _check_usage(parser, args, len(collected.items))
     args.made_folders = []
     problem = _prepare_out_dir(args)
@@ -317,6 +318,8 @@ def _run_into(args: argparse.Namespace, collected: Collected, notes: list[str]) 
         print("\n".join(f"kmeans-compress: note: {printable(n)}" for n in notes), file=sys.stderr)
     if collected.same and not args.quiet and not args.dry_run:  # (a dry run lists them itself)
         print("\n".join(same_file_line(p, first) for p, first in collected.same), file=sys.stderr)
+    if collected.other and not args.quiet and not args.dry_run:
+        print(f"kmeans-compress: note: {other_files_line(collected.other)}", file=sys.stderr)
     options = CompressOptions(
         k=args.k, seed=args.seed, color_space=args.color_space, dither=args.dither, init=args.init,
         n_init=args.n_init, dither_strength=args.dither_strength, dither_flat=args.dither_flat,

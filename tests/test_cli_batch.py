@@ -230,3 +230,26 @@ def test_recursion_reports_a_subfolder_it_cannot_list_and_does_the_rest(folder, 
     err = capsys.readouterr().err
     assert f"{folder / 'sub'}: cannot list this folder (permission denied)" in err.splitlines()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p0-k16.png", "p1-k16.png", "p2-k16.png"]
+
+
+def test_files_of_other_types_in_a_folder_are_said_in_one_line_not_dropped_silently(folder, tmp_path, capsys):
+    """A folder holding a PDF and a QOI next to the photos: they were skipped without a word."""
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "scan.qoi").write_bytes(b"qoif" + bytes(20))
+    (folder / ".hidden.txt").write_text("not counted")
+    out = tmp_path / "out"
+    assert main([str(folder), "-k", "4", "--out-dir", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: 2 other files ignored (not an image type this app reads: .pdf, .qoi)" in err
+    assert sorted(p.name for p in out.iterdir()) == ["p0-k4.png", "p1-k4.png", "p2-k4.png"]
+    assert main([str(folder), "-k", "4", "--out-dir", str(tmp_path / "out2"), "--dry-run"]) == 0
+    assert "2 other files ignored" in capsys.readouterr().out
+
+
+def test_a_folder_with_no_images_names_what_it_held(tmp_path, capsys):
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "notes.pdf").write_bytes(b"%PDF-1.4\n")
+    assert main([str(d), "-k", "4"]) == 2
+    assert "no image files found in the given folders; 1 other file ignored (not an image type this app reads: .pdf)" \
+        in capsys.readouterr().err

@@ -227,6 +227,26 @@ def test_drop_several_files_compresses_them_all(qtbot, window, tmp_path, monkeyp
     assert "3 of 3 images written" in shown[0]
 
 
+def test_a_dropped_folder_says_which_files_it_ignored(qtbot, window, tmp_path, monkeypatch):
+    """Files of other types in a dropped folder were skipped without a word (QA: 10 of 31)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(gradient()).save(folder / "a.png")
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "scan.qoi").write_bytes(b"qoif" + bytes(20))
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch, k=4)
+    drop_files(window, [folder])
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert "1 of 1 images written" in shown[0]
+    assert "2 other files ignored (not an image type this app reads: .pdf, .qoi)" in shown[0]
+    only_others = tmp_path / "docs"
+    only_others.mkdir()
+    (only_others / "notes.pdf").write_bytes(b"%PDF-1.4\n")
+    drop_files(window, [only_others])
+    qtbot.waitUntil(lambda: "No image files found" in window.banner.text(), timeout=10_000)
+    assert "1 other file ignored (not an image type this app reads: .pdf)" in window.banner.text()
+
+
 def test_a_batch_of_photo_png_and_photo_jpg_writes_both(qtbot, window, tmp_path, monkeypatch):
     """The window has no -o or --suffix: twins get their type in the name instead of a refusal
     worded for the command line."""
