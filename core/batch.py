@@ -28,12 +28,10 @@ from typing import BinaryIO
 
 from .encode import SaveError, format_for_path
 from .k_named import KNamedFiles
-from .load import ImageLoadError, check_readable
+from .load import IMAGE_EXTENSIONS, ImageLoadError, check_readable
 from .pipeline import STDIO, CompressOptions, CompressResult, compress_file, default_output
 from .pngchunks import is_our_output
 from .write_guard import describe_os_error, file_key, printable
-
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".ico"}
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ from .write_guard import FileIdentity, printable
 
 #: Formats we decode (decided by content, not by extension).
 LOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "TGA", "ICO")
+#: The file name endings of those formats: what a folder's images are picked by (batches) and
+#: what the file dialogs offer.
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".tga",
+                              ".ico"})
 #: Largest image accepted: 64 megapixels. A 24 MP photo quantizes in well under 1 GiB;
 #: 64 MP stays near it, and Pillow's own bomb warning starts at 89 MP.
 MAX_PIXELS = 64_000_000

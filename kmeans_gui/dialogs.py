@@ -8,8 +8,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core import __version__
+from core.load import IMAGE_EXTENSIONS
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.bmp *.tif *.tiff *.webp)"
+#: Every type the loader reads (the same endings a dropped folder's images are picked by).
+IMAGE_FILTER = "Images (" + " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS)) + ")"
 SAVE_FILTERS = {
     "png": "Indexed PNG (*.png)", "gif": "GIF (*.gif)", "webp": "WebP, lossless (*.webp)",
     "bmp": "BMP (*.bmp)", "tiff": "TIFF (*.tif *.tiff)",
@@ -48,7 +50,7 @@ def ask_open_path(parent: QWidget, start: str) -> str | None:
 
 
 def ask_open_paths(parent: QWidget, start: str) -> list[Path]:
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Compress files", start, IMAGE_FILTER)
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Compress files", start, f"{IMAGE_FILTER};;All files (*)")
     return [Path(p) for p in paths]
 
 

@@ -576,3 +576,21 @@ def test_save_dialog_suggests_the_extension_of_its_filter(qtbot, window, photo_p
     path, fmt = window._ask_save_path()
     assert seen["suggestion"].endswith(".gif") and seen["selected"] == dialogs.SAVE_FILTERS["gif"]
     assert path.endswith(".gif") and fmt == "gif"
+
+
+def test_the_open_dialogs_offer_every_type_the_loader_reads(monkeypatch, qtbot, window):
+    """The dialogs listed 8 types while PPM, TGA and ICO loaded too (Compress Files could not
+    pick them at all: it had no "All files" entry)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from core.load import IMAGE_EXTENSIONS
+    from kmeans_gui import dialogs
+
+    seen: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (seen.append(a[3]), ("", ""))[1])
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: (seen.append(a[3]), ([], ""))[1])
+    dialogs.ask_open_path(window, str(Path.home()))
+    dialogs.ask_open_paths(window, str(Path.home()))
+    for offered in seen:
+        assert all(f"*{ext}" in offered for ext in IMAGE_EXTENSIONS) and "All files (*)" in offered
+    assert {".ppm", ".tga", ".ico"} <= IMAGE_EXTENSIONS
