@@ -174,9 +174,13 @@ def coarse_to_fine(
     usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
     start = usable[0] if usable else len(levels) - 1
     last = len(levels) - 1
+    # Above POLISH_MAX_COLORS the exact colors get no update after a level of 7-bit bins: that
+    # level is where the clustering ends, so it stops by the finest level's rules.
+    bins_final = (last > 0 and plan.polish_after_fine_bins and levels[last - 1].bits == 7
+                  and len(levels[last].X) > POLISH_MAX_COLORS)
 
     def args(i: int) -> dict:
-        lv, final = levels[i], i == last
+        lv, final = levels[i], i == last or (bins_final and i == last - 1)
         return {
             "max_iter": (plan.final_max_iter or max_iter) if final else max_iter,
             "tol_abs": tolerance(lv.X, lv.w, tol * (plan.final_tol_factor if final else plan.coarse_tol_factor)),
