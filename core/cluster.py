@@ -204,7 +204,7 @@ def coarse_to_fine(
         return sorted(runs, key=lambda r: r.inertia)  # stable: ties keep the restart order
 
     runs = restarts(start)
-    while start < last and hides_clusters(levels[start], runs[0].inertia, k, plan.max_hidden_share):
+    while start < last and hides_clusters(levels[start], runs[0].inertia, k, plan.hidden_share(k)):
         start += 1  # seeded again one level finer, where the heavy bins are split
         runs = restarts(start)
     level = start

@@ -58,3 +58,9 @@ def test_large_k_converges_after_7_bit_bins_only_when_they_hide_more():
     p = plan.FULL_PLAN
     assert 0 < p.fine_bins_share(p.large_k) == p.max_fine_bins_share < p.fine_bins_share(p.large_k + 1)
     assert plan.PREVIEW_PLAN.fine_bins_share(256) == 0  # previews never converge on exact colors
+
+
+def test_the_start_level_is_refined_more_readily_up_to_large_k():
+    p = plan.FULL_PLAN
+    assert 0 < p.hidden_share(p.large_k) == p.max_hidden_share < p.hidden_share(p.large_k + 1)
+    assert p.hidden_share(p.large_k + 1) == p.large_k_max_hidden_share

@@ -190,6 +190,38 @@ def test_quality_matches_scikit_learn_when_the_7_bit_level_is_the_last():
     assert metrics.mse(photo, q.image()) <= 1.02 * ref_mse
 
 
+def _ui_screenshot() -> np.ndarray:
+    """A UI-like screenshot: flat panels and shapes, anti-aliased text, resampled once."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(3)
+    im = Image.new("RGB", (640, 400), (240, 240, 245))
+    draw = ImageDraw.Draw(im)
+    for i in range(40):
+        x, y = rng.integers(0, 600), rng.integers(0, 380)
+        color = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if i % 3 == 0:
+            draw.rectangle([x, y, x + rng.integers(20, 200), y + rng.integers(10, 60)], fill=color)
+        elif i % 3 == 1:
+            draw.ellipse([x, y, x + rng.integers(10, 80), y + rng.integers(10, 80)], fill=color)
+        else:
+            draw.text((x, y), "Hello K-means 0123", fill=color, font_size=int(rng.integers(10, 30)))
+    return np.asarray(im.resize((1280, 800), Image.BICUBIC).resize((640, 400), Image.LANCZOS))
+
+
+def test_quality_matches_scikit_learn_on_a_ui_screenshot():
+    """Flat colors with anti-aliased edges (8,373 colors): seeded on 4-bit bins that each hold
+    a flat color and its edge shades, K = 64 ended 3.3 % above scikit-learn's MSE; the start
+    level is now refined at a lower hidden share up to K = 128 (``Plan.max_hidden_share``)."""
+    sklearn_cluster = pytest.importorskip("sklearn.cluster")
+    ui = _ui_screenshot()
+    X = ui.reshape(-1, 3).astype(float)
+    ref = sklearn_cluster.KMeans(64, random_state=0).fit(X)
+    ref_mse = metrics.mse(ui, np.clip(np.rint(ref.cluster_centers_), 0, 255).astype(np.uint8)[ref.labels_]
+                          .reshape(ui.shape))
+    assert metrics.mse(ui, quantize(ui, 64).image()) <= 1.02 * ref_mse
+
+
 def test_bins_too_coarse_compares_the_hidden_spread_with_the_inertia():
     """The rule of ``Plan.max_fine_bins_share``: what the 7-bit bins hide, against the inertia."""
     from core.cluster import bins_too_coarse
