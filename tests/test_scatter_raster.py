@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kmeans_gui.scatter_raster import draw_dots
@@ -25,6 +25,7 @@ def reference(width: int, height: int, xy, colors, radius: float) -> np.ndarray:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.floats(-3, 33), st.floats(-3, 27)), min_size=1, max_size=4),
        st.floats(0.5, 3.5), st.integers(0, 2**32 - 1))
+@example(points=[(1.5, 3.5), (1.0, 3.51953125)], radius=3.390625, seed=0)  # one pixel rounded back to the background
 def test_matches_the_per_pixel_reference_for_dots_that_do_not_overlap(points, radius, seed):
     xy = np.array(points)
     far = all(np.hypot(*(xy[a] - xy[b])) > 2 * radius + 3 for a in range(len(xy)) for b in range(a))
@@ -37,7 +38,14 @@ def test_matches_the_per_pixel_reference_for_dots_that_do_not_overlap(points, ra
         lo = np.minimum(colors.min(axis=0), BG)
         hi = np.maximum(colors.max(axis=0), BG)
         assert ((got >= lo) & (got <= hi)).all()
-        assert (got == np.array(BG)).all(axis=2).sum() == (want == np.array(BG)).all(axis=2).sum()
+        # No dot paints outside its disc. (Counting background pixels is not order-free: a pixel
+        # that two dots barely touch may round back to the background in one order only.)
+        j, i = np.mgrid[0:24, 0:30]
+        touched = np.zeros((24, 30), bool)
+        for x, y in xy:
+            touched |= radius + 0.5 - np.hypot(i + 0.5 - x, j + 0.5 - y) > 0
+        assert (got[~touched] == np.array(BG)).all()
+        assert (want[~touched] == np.array(BG)).all()
 
 
 @settings(max_examples=60, deadline=None)
