@@ -150,8 +150,11 @@ def test_a_repeated_signal_on_one_file_never_shows_a_traceback(tmp_path, photo, 
         # puts the default handlers back then), after the run had stopped and cleaned up.
         assert proc.returncode in (0, 130, -signal.SIGINT, -second), (delay, err)
         if proc.returncode == 130:
-            stopped += 1
             assert err.splitlines()[-1] == "kmeans-compress: interrupted", err
+        # Stopped mid-way: it said so (the exit status is the signal's when one of the later
+        # signals came during the interpreter's shutdown, after the stop and its clean-up: 2 of 4
+        # runs on one machine, 4 of 4 on a faster one).
+        stopped += proc.returncode != 0 and err.strip().splitlines()[-1:] == ["kmeans-compress: interrupted"]
         assert not [n for n in listing(tmp_path) if n.startswith(TEMP_PREFIX)]
     assert stopped  # at least one run was stopped mid-way
 
