@@ -16,6 +16,8 @@ from core.kmeans import Cancelled
 from core.quantize import quantize
 from core.remap import apply_palette
 
+from .reference import sklearn_mse
+
 small_images = arrays(
     np.uint8,
     st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([3, 4])),
@@ -146,12 +148,8 @@ def test_quality_matches_scikit_learn_on_a_dark_noisy_sky(k):
     """Most pixels in a few coarse bins with a wide spread inside them: seeded on those bins
     (one seed each), the result was 4.6 % (K = 64) and 15 % (K = 128) above scikit-learn's
     MSE; the start level is now refined first (``Plan.max_hidden_share``)."""
-    sklearn_cluster = pytest.importorskip("sklearn.cluster")
     sky = _noisy_sky(0)
-    X = sky.reshape(-1, 3).astype(float)
-    ref = sklearn_cluster.KMeans(k, random_state=0).fit(X)
-    ref_mse = metrics.mse(sky, np.clip(np.rint(ref.cluster_centers_), 0, 255).astype(np.uint8)[ref.labels_]
-                          .reshape(sky.shape))
+    ref_mse = sklearn_mse(sky, k)
     assert metrics.mse(sky, quantize(sky, k).image()) <= 1.02 * ref_mse
 
 
@@ -161,13 +159,9 @@ def test_quality_matches_scikit_learn_on_smooth_gradients(k):
     its 7-bit bins hide 2.3 % / 5.8 % of the inertia at K = 64 / 256, and one update on the
     exact colors after converging on the bins ended 2.5 % / 2.4 % above scikit-learn's MSE
     (``Plan.max_fine_bins_share`` converges on the exact colors there)."""
-    sklearn_cluster = pytest.importorskip("sklearn.cluster")
     skimage_data = pytest.importorskip("skimage.data")
     retina = np.asarray(Image.fromarray(skimage_data.retina()).resize((512, 512), Image.LANCZOS))
-    X = retina.reshape(-1, 3).astype(float)
-    ref = sklearn_cluster.KMeans(k, random_state=0).fit(X)
-    ref_mse = metrics.mse(retina, np.clip(np.rint(ref.cluster_centers_), 0, 255).astype(np.uint8)[ref.labels_]
-                          .reshape(retina.shape))
+    ref_mse = sklearn_mse(retina, k)
     assert metrics.mse(retina, quantize(retina, k).image()) <= 1.02 * ref_mse
 
 
@@ -175,7 +169,6 @@ def test_quality_matches_scikit_learn_when_the_7_bit_level_is_the_last():
     """scikit-image's color photo upscaled 3x (1.2 MP, 367,124 colors: above POLISH_MAX_COLORS,
     so the exact colors get no update): the 7-bit level stopped after one update by the coarse
     levels' gain rule and ended 2.3 % above scikit-learn's MSE at K = 64."""
-    sklearn_cluster = pytest.importorskip("sklearn.cluster")
     skimage_data = pytest.importorskip("skimage.data")
     from core.plan import POLISH_MAX_COLORS
 
@@ -183,10 +176,7 @@ def test_quality_matches_scikit_learn_when_the_7_bit_level_is_the_last():
     photo = np.asarray(base.resize((base.width * 3, base.height * 3), Image.LANCZOS))
     q = quantize(photo, 64)
     assert q.distinct_colors > POLISH_MAX_COLORS  # the case this guards
-    X = photo.reshape(-1, 3).astype(float)
-    ref = sklearn_cluster.KMeans(64, random_state=0).fit(X)
-    ref_mse = metrics.mse(photo, np.clip(np.rint(ref.cluster_centers_), 0, 255).astype(np.uint8)[ref.labels_]
-                          .reshape(photo.shape))
+    ref_mse = sklearn_mse(photo, 64)
     assert metrics.mse(photo, q.image()) <= 1.02 * ref_mse
 
 
@@ -213,12 +203,8 @@ def test_quality_matches_scikit_learn_on_a_ui_screenshot():
     """Flat colors with anti-aliased edges (8,373 colors): seeded on 4-bit bins that each hold
     a flat color and its edge shades, K = 64 ended 3.3 % above scikit-learn's MSE; the start
     level is now refined at a lower hidden share up to K = 128 (``Plan.max_hidden_share``)."""
-    sklearn_cluster = pytest.importorskip("sklearn.cluster")
     ui = _ui_screenshot()
-    X = ui.reshape(-1, 3).astype(float)
-    ref = sklearn_cluster.KMeans(64, random_state=0).fit(X)
-    ref_mse = metrics.mse(ui, np.clip(np.rint(ref.cluster_centers_), 0, 255).astype(np.uint8)[ref.labels_]
-                          .reshape(ui.shape))
+    ref_mse = sklearn_mse(ui, 64)
     assert metrics.mse(ui, quantize(ui, 64).image()) <= 1.02 * ref_mse
 
 
@@ -239,15 +225,11 @@ def test_bins_too_coarse_compares_the_hidden_spread_with_the_inertia():
 def test_quality_matches_scikit_learn_on_a_noisy_page():
     """Paper (85 %) and ink, both with noise: at K = 16 most clusters belong in the paper,
     which fills a few 4-bit bins; seeded there the MSE was 4.5 % above scikit-learn's."""
-    sklearn_cluster = pytest.importorskip("sklearn.cluster")
     rng = np.random.default_rng(0)
     page = np.full((300, 400, 3), 250.0)
     page[rng.random((300, 400)) < 0.15] = [20, 20, 60]
     page = np.clip(np.rint(page + rng.normal(0, 5, page.shape)), 0, 255).astype(np.uint8)
-    X = page.reshape(-1, 3).astype(float)
-    ref = sklearn_cluster.KMeans(16, random_state=0).fit(X)
-    ref_mse = metrics.mse(page, np.clip(np.rint(ref.cluster_centers_), 0, 255).astype(np.uint8)[ref.labels_]
-                          .reshape(page.shape))
+    ref_mse = sklearn_mse(page, 16)
     assert metrics.mse(page, quantize(page, 16).image()) <= 1.02 * ref_mse
 
 
