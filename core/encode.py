@@ -95,6 +95,22 @@ def to_pil_indexed(palette: np.ndarray, indices: np.ndarray) -> Image.Image:
     return im
 
 
+def stored_palette(palette: np.ndarray, fmt: str) -> np.ndarray:
+    """The palette as a file in ``fmt`` (an indexed format) stores it, so figures reported for
+    the file describe what a viewer of the file sees: GIF keeps one fully transparent entry
+    (index 0, as :func:`encode_indexed` writes it) and makes every other entry opaque; BMP,
+    indexed TIFF and JPEG keep no alpha at all. PNG and WebP keep every alpha value."""
+    palette = np.asarray(palette, np.uint8)
+    if palette.shape[1] != 4 or fmt not in ("gif", "bmp", "tiff", "jpeg") or np.all(palette[:, 3] == 255):
+        return palette
+    out = palette.copy()
+    transparent_first = fmt == "gif" and palette[:, 3].min() == 0
+    out[:, 3] = 255
+    if transparent_first:
+        out[0, 3] = 0
+    return out
+
+
 def encode_indexed(fh, palette: np.ndarray, indices: np.ndarray, fmt: str, *,
                    icc_profile: bytes | None = None, exif: bytes | None = None,
                    effort: str = "fast") -> list[str]:

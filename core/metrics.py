@@ -111,6 +111,13 @@ def mean_delta_e(a: np.ndarray, b: np.ndarray) -> float:
     return sum(parts) / max(len(fa), 1)
 
 
+def figures_between(a: np.ndarray, b: np.ndarray) -> Figures:
+    """MSE, PSNR and mean deltaE of image ``b`` against ``a`` (full color, e.g. a decoded
+    JPEG), pixel by pixel."""
+    m = mse(a, b)
+    return Figures(m, _psnr(m), mean_delta_e(a, b))
+
+
 def figures(pixels: np.ndarray, palette: np.ndarray, indices: np.ndarray) -> Figures:
     """MSE, PSNR and mean deltaE of ``palette[indices]`` against ``pixels``, in one pass.
 

@@ -8,12 +8,13 @@ windows. Many files at once (planning, collisions, worker processes) live in :mo
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,12 +22,12 @@ import numpy as np
 
 from . import metrics, parallel
 from .compress import edited, quantize_with
-from .encode import SAVE_FORMATS, SaveError, extension_mismatch, format_for_path
+from .encode import SAVE_FORMATS, SaveError, extension_mismatch, format_for_path, stored_palette
 from .load import ImageLoadError, LoadedImage, load_image, load_image_bytes, read_stream
 from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_for, limited_palette
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
-from .ssim import ssim_indexed
+from .ssim import ssim, ssim_indexed
 from .write_guard import WriteRefused, describe_os_error, file_key, printable, protected
 
 #: The name that means standard input (as an input) or standard output (as ``-o``).
@@ -173,6 +174,17 @@ def quantize_for(image: LoadedImage, options: CompressOptions,
     return q, indices, met
 
 
+def _decoded_like(data: bytes, pixels: np.ndarray) -> np.ndarray:
+    """An encoded full-color file's pixels, with ``pixels``' channel count (alpha 255)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    if pixels.shape[2] == 4:
+        rgb = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    return rgb
+
+
 def _strip_name(msg: str, name: str) -> str:
     return msg[len(name) + 2:] if msg.startswith(name + ": ") else msg
 
@@ -230,7 +242,18 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         if out is None:
             out = default_output(src, options, out_dir, k=q.k)
             fmt = format_for_path(out, options.format)
-        figs = metrics.quantized_figures(image.pixels, q, indices)  # histogram-based when not dithered
+        # The figures describe the file written: a format without (partial) alpha shows some
+        # colors opaque (stored_palette), and JPEG's own pixels differ from the palette image.
+        exif_out = image.exif if options.keep_metadata else None
+        encoded: tuple[bytes, list[str]] | None = None
+        if fmt == "jpeg":
+            encoded = encode_for_save(out if out is not None else "stdout.jpg", q.palette, indices, fmt=fmt,
+                                      icc_profile=image.icc_profile, exif=exif_out, effort=options.effort)
+            decoded = _decoded_like(encoded[0], image.pixels)
+            figs = metrics.figures_between(image.pixels, decoded)
+        else:
+            shown = replace(q, palette=stored_palette(q.palette, fmt))
+            figs = metrics.quantized_figures(image.pixels, shown, indices)  # histogram-based when not dithered
         res.psnr, res.delta_e = figs.psnr, figs.delta_e
         res.bitcount_ratio = metrics.bitcount_ratio(image.width * image.height, len(q.palette))
         if options.min_psnr is not None and options.max_bytes is None and res.psnr < options.min_psnr:
@@ -239,7 +262,8 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         # SSIM is only reported: it runs on the pool beside the encoding (0.3 s at 12 MP), on
         # every ``s``-th pixel each way above SSIM_FULL_PIXELS (what ``ssim(step=s)`` compares).
         s = 1 if image.width * image.height <= SSIM_FULL_PIXELS else 2
-        similarity = parallel.start(lambda: ssim_indexed(image.pixels, q.palette, indices, step=s))
+        similarity = parallel.start(lambda: ssim(image.pixels, decoded, step=s) if encoded is not None
+                                    else ssim_indexed(image.pixels, shown.palette, indices, step=s))
         if from_stdin and stdin_file is not None and out is not None and not to_stdout \
                 and file_key(out) == ("inode", *stdin_file):
             raise WriteRefused(f"{printable(out)}: is the file standard input was read from; "
@@ -247,9 +271,9 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
         try:
             with protected([None if from_stdin else src, *protect]):
                 if to_stdout:
-                    data, notes = encode_for_save(out, q.palette, indices, fmt=fmt, icc_profile=image.icc_profile,
-                                                  exif=image.exif if options.keep_metadata else None,
-                                                  effort=options.effort)
+                    data, notes = encoded or encode_for_save(out, q.palette, indices, fmt=fmt,
+                                                             icc_profile=image.icc_profile, exif=exif_out,
+                                                             effort=options.effort)
                     check_fits(len(data), options.max_bytes)
                     if options.skip_if_larger and image.file_bytes is not None and len(data) >= image.file_bytes:
                         res.bytes_out, res.not_smaller = len(data), True  # as for a file: nothing on stdout
@@ -264,7 +288,8 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
                                          overwrite=options.overwrite, skip_if_larger=options.skip_if_larger,
                                          original_bytes=image.file_bytes, icc_profile=image.icc_profile,
                                          exif=image.exif, keep_metadata=options.keep_metadata,
-                                         effort=options.effort)
+                                         effort=options.effort,
+                                         encode=(lambda *_a, **_k: encoded) if encoded is not None else None)
                     res.notes += saved.notes
                     res.bytes_out, res.written = saved.bytes, saved.written
                     res.not_smaller = not saved.written  # (skip_if_larger is its only reason)

@@ -151,6 +151,15 @@ def _confirm(fits: Callable[[int], bool], k_min: int, k_max: int, guess: int) ->
     return _bisect(fits, lo, hi)
 
 
+def _one_color_possible(pixels: np.ndarray) -> bool:
+    """Whether K = 1 can hold the image: not when some pixels are fully transparent and others
+    are not (the transparent entry takes one of the K)."""
+    if pixels.shape[2] != 4:
+        return True
+    alpha = pixels[..., 3]
+    return not (bool(np.any(alpha == 0)) and bool(np.any(alpha != 0)))
+
+
 def fit_to_size(
     pixels: np.ndarray,
     max_bytes: int,
@@ -250,7 +259,7 @@ def fit_to_size(
         for key in [key for key in pictures if key[1] == mode]:
             del pictures[key]
 
-    if not best_k and k_min == 2 and attempt(1, "none")[0].bytes <= max_bytes:
+    if not best_k and k_min == 2 and _one_color_possible(pixels) and attempt(1, "none")[0].bytes <= max_bytes:
         best_k["none"] = 1  # a last resort below the usual range: one flat color (dithering is moot)
 
     def result(key: tuple[int, str], fits: bool, below: bool, seen: float | None) -> FitResult:

@@ -61,6 +61,16 @@ def test_impossible_limit_reports_the_smallest_size(photo, sizes):
     assert r.k == 1 and sorted(r.ks_tried) == [1, 2]
 
 
+def test_an_impossible_limit_on_a_partly_transparent_image_reports_k_2(photo):
+    # K = 1 cannot hold an image with transparent and visible pixels (the transparent entry
+    # is one of the K), so the last resort is skipped and K = 2's size is reported.
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:10, :, 3] = 0
+    r = fit_to_size(rgba, 100)
+    assert not r.fits and r.too_big and r.k == 2 and sorted(r.ks_tried) == [2]
+    assert r.smallest_bytes == r.bytes > 100
+
+
 def test_quality_floor(photo, sizes):
     limit = int(sizes[0] + 0.3 * (sizes[1] - sizes[0]))
     r = fit_to_size(photo, limit, min_psnr=99.0)
