@@ -38,7 +38,7 @@ from .write_guard import describe_os_error, file_key, printable
 class Item:
     path: Path
     subdir: Path = Path(".")  # folder relative to the folder input it was found in (for -r)
-    refusal: str | None = None  # a folder that could not be listed: reported, never silently skipped
+    refusal: str | None = None  # a folder that could not be listed, a broken link: reported, never skipped silently
 
 
 @dataclass
@@ -75,7 +75,12 @@ def collect(inputs: list[str | Path], recursive: bool = False) -> Collected:
         unlisted: list[tuple[Path, OSError]] = []
         for p in _files_in(path, recursive, unlisted):
             rel = p.relative_to(path)
-            if _hidden(rel) or not os.path.isfile(p):
+            if _hidden(rel):
+                continue
+            if os.path.islink(p) and not os.path.exists(p) and p.suffix.lower() in IMAGE_EXTENSIONS:
+                found.items.append(Item(p, rel.parent, refusal="a broken link (what it points to does not exist)"))
+                continue
+            if not os.path.isfile(p):
                 continue
             if p.suffix.lower() not in IMAGE_EXTENSIONS:  # said in one line, never silently dropped
                 found.other.append(p)

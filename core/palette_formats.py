@@ -193,7 +193,8 @@ def limit_colors(colors: np.ndarray, image_pixels: np.ndarray | None = None,
     unique = colors[np.sort(first)]
     notes = []
     if len(unique) < len(colors):
-        notes.append(f"{len(colors) - len(unique)} repeated colors dropped")
+        dropped = len(colors) - len(unique)
+        notes.append(f"{dropped} repeated color{'s' if dropped > 1 else ''} dropped")
     if len(unique) > max_colors:
         if image_pixels is None:
             keep = np.arange(max_colors)

@@ -24,15 +24,15 @@ _PILLOW = r"PIL\."  # the modules whose warnings are shown every time
 def _route(message, category, filename, lineno, file=None, line=None) -> None:
     sink = getattr(_local, "sink", None)
     if sink is not None:
-        sink.append((category, str(message)))
+        sink.append((category, " ".join(str(message).split())))  # one line, single spaces
     elif _outer is not None:
         _outer(message, category, filename, lineno, file, line)
 
 
 @contextlib.contextmanager
 def captured() -> Iterator[list[tuple[type[Warning], str]]]:
-    """Within the block, this thread's warnings are collected as ``(category, text)`` and never
-    printed; Pillow's every time (not once per code location)."""
+    """Within the block, this thread's warnings are collected as ``(category, text)`` (the text
+    on one line, runs of spaces made one) and never printed; Pillow's every time (not once per code location)."""
     global _active, _outer
     with _lock:
         if _active == 0:

@@ -16,9 +16,10 @@ from core.pipeline import CompressOptions, CompressResult
 
 def collect_images(paths: list[Path]) -> tuple[list[Path], str]:
     """Dropped files and folders -> the image files to compress (folders not recursed), and a
-    line about the other files the folders held ("" if none), for the summary."""
+    line about the other files the folders held ("" if none), for the summary. What cannot be
+    read (a broken link, a folder that cannot be listed) stays in the list: the batch reports it."""
     found = collect([str(p) for p in paths])
-    files = [item.path for item in found.items if item.refusal is None]
+    files = [item.path for item in found.items]
     return files, other_files_line(found.other) if found.other else ""
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from core import __version__
 from core.batch import Collected, collect, make_plan, other_files_line, run_plan, same_file_line
 from core.io import SAVE_FORMATS, SaveError, format_for_path
-from core.palette import EXPORT_FORMATS
+from core.palette import EXPORT_FORMATS, export_format_for
 from core.pipeline import STDIO, CompressOptions, CompressResult, human_bytes, summarize
 from core.write_guard import describe_os_error, printable
 
@@ -226,6 +226,14 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace, n_in
             parser.error(f"-o {e}")
     if args.palette_out is not None and n_inputs > 1:
         parser.error("--palette-out takes a single input; use --palette-format for several")
+    if args.palette_out is not None:
+        try:
+            named = export_format_for(args.palette_out)
+        except ValueError as e:
+            parser.error(f"--palette-out {printable(str(e))}")
+        if args.palette_format is not None and args.palette_format != named:
+            parser.error(f"--palette-out {printable(args.palette_out.name)} is a {named} file but --palette-format "
+                         f"says {args.palette_format}; give one of them")
     image_ext = SAVE_FORMATS.get(args.format or "png")
     if args.palette_format is not None and args.output is None and "." + args.palette_format == image_ext:
         parser.error(f"--palette-format {args.palette_format} would write the palette over the image "

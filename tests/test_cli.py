@@ -119,6 +119,17 @@ def test_palette_out_and_formats(photo_file, tmp_path):
     assert pal.read_bytes()[:4] == b"ASEF"
 
 
+@pytest.mark.parametrize(("extra", "said"), [
+    (["--palette-out", "p.xyz"], "unknown palette type"),
+    (["--palette-out", "p.gpl", "--palette-format", "hex"], "is a gpl file but --palette-format says hex"),
+])
+def test_a_palette_file_the_run_cannot_write_is_a_usage_error(photo_file, tmp_path, capsys, monkeypatch, extra, said):
+    monkeypatch.chdir(tmp_path)
+    assert main([str(photo_file), "-o", "o.png", *extra]) == 2  # refused before any work, like -o x.xyz
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
+
+
 def test_skip_if_larger(tmp_path, capsys):
     from core.io import save_indexed
 

@@ -253,3 +253,14 @@ def test_a_folder_with_no_images_names_what_it_held(tmp_path, capsys):
     assert main([str(d), "-k", "4"]) == 2
     assert "no image files found in the given folders; 1 other file ignored (not an image type this app reads: .pdf)" \
         in capsys.readouterr().err
+
+
+def test_a_broken_image_link_in_a_folder_is_reported_not_skipped(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(gradient(32, 24)).save(src / "a.png")
+    (src / "gone.png").symlink_to(tmp_path / "nowhere" / "x.png")
+    assert main([str(src), "--out-dir", str(tmp_path / "out"), "-k", "4"]) == 1  # one file failed
+    err = capsys.readouterr().err
+    assert "gone.png: a broken link" in err and "1 of 2 files written" in err
+    assert (tmp_path / "out" / "a-k4.png").is_file()

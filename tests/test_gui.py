@@ -247,6 +247,19 @@ def test_a_dropped_folder_says_which_files_it_ignored(qtbot, window, tmp_path, m
     assert "1 other file ignored (not an image type this app reads: .pdf)" in window.banner.text()
 
 
+def test_a_dropped_folder_reports_a_broken_image_link(qtbot, window, tmp_path, monkeypatch):
+    """A link to a missing image was dropped from the batch without a word (CLI review)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(gradient()).save(folder / "a.png")
+    (folder / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch, k=4)
+    drop_files(window, [folder])
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert "1 of 2 images written" in shown[0] and "gone.png" in shown[0]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a-k4.png"]
+
+
 def test_a_batch_of_photo_png_and_photo_jpg_writes_both(qtbot, window, tmp_path, monkeypatch):
     """The window has no -o or --suffix: twins get their type in the name instead of a refusal
     worded for the command line."""

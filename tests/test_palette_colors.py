@@ -44,7 +44,9 @@ def test_limit_colors_small_palette_is_kept():
     kept, note = limit_colors(colors)
     assert kept.tolist() == colors.tolist() and note is None
     kept, note = limit_colors(np.array([[1, 2, 3], [4, 5, 6], [1, 2, 3]], np.uint8))
-    assert kept.tolist() == [[1, 2, 3], [4, 5, 6]] and "1 repeated" in note
+    assert kept.tolist() == [[1, 2, 3], [4, 5, 6]] and note == "1 repeated color dropped"
+    _, note = limit_colors(np.array([[1, 2, 3], [1, 2, 3], [1, 2, 3]], np.uint8))
+    assert note == "2 repeated colors dropped"
 
 
 def test_limit_colors_without_image_keeps_the_first():

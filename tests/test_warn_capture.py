@@ -61,3 +61,9 @@ def test_a_second_bad_file_gets_its_note_too(tmp_path):
     (tmp_path / "odd.ico").write_bytes(bytes(data))
     for _ in range(3):
         assert "the decoder warned: Image was not the expected size" in load_image(tmp_path / "odd.ico").notes
+
+
+def test_a_captured_warning_is_one_line_with_single_spaces():
+    with captured() as sink:
+        warnings.warn("Corrupt EXIF data.  Expecting to read 12 bytes\nbut only got 4. ", UserWarning, stacklevel=1)
+    assert [text for _, text in sink] == ["Corrupt EXIF data. Expecting to read 12 bytes but only got 4."]
