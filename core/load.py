@@ -242,7 +242,33 @@ def _open_and_load(fh, name: str, max_pixels: int, notes: list[str]) -> Image.Im
         notes.append(f"first {'page' if im.format == 'TIFF' else 'frame'} of {frames} used")
     _read_black_white_bmp_as_indices(im, fh)
     im.load()
+    _note_gray_tail(im, notes)
     return im
+
+
+#: Trailing rows of exactly this gray, the whole width, mark a JPEG whose scan data ran out
+#: (libjpeg fills the missing blocks with zero coefficients and only warns; Pillow hides it).
+_JPEG_FILL = 128
+#: At least one block row of them (fewer is an ordinary gray border).
+_JPEG_FILL_MIN_ROWS = 8
+
+
+def _note_gray_tail(im: Image.Image, notes: list[str]) -> None:
+    """Note a sequential JPEG whose bottom rows are libjpeg's fill for missing data (a file cut
+    short and closed with an end marker decodes so, with no error): the user is told the file
+    is probably damaged; the pixels are still used."""
+    if im.format != "JPEG" or im.mode not in ("L", "RGB") or im.info.get("progressive") or im.info.get("progression"):
+        return
+    width, height = im.size
+    if height < _JPEG_FILL_MIN_ROWS:
+        return
+    if not np.all(np.asarray(im.crop((0, height - _JPEG_FILL_MIN_ROWS, width, height))) == _JPEG_FILL):
+        return
+    rows = np.asarray(im).reshape(height, -1)
+    flat = np.all(rows == _JPEG_FILL, axis=1)
+    n = height - (int(np.flatnonzero(~flat).max()) + 1 if not flat.all() else 0)
+    notes.append(f"the bottom {n:,} of {height:,} rows are flat gray, as a JPEG cut short decodes: "
+                 "the file is probably damaged")
 
 
 def _read_black_white_bmp_as_indices(im: Image.Image, fh) -> None:

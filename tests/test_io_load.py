@@ -277,3 +277,35 @@ def test_a_format_pillow_reads_but_we_do_not_is_named(tmp_path, fmt, ext, kind):
     with pytest.raises(ImageLoadError) as err:
         load_image(p)
     assert str(err.value) == f"picture.{ext}: unsupported format ({kind}); save it as PNG, JPEG or TIFF first"
+
+
+def _photo_jpeg(h: int = 240, w: int = 320, **kw) -> bytes:
+    import io
+
+    rng = np.random.default_rng(1)
+    img = np.clip(gradient(w, h).astype(np.int16) + rng.integers(-20, 21, (h, w, 3)), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=90, **kw)
+    return buf.getvalue()
+
+
+def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_noted(tmp_path):
+    """libjpeg fills the missing blocks with flat gray and only warns, which Pillow hides: the
+    file loads, but the user is told it is probably damaged (CLI review: no word before)."""
+    data = _photo_jpeg()
+    cut = data[: len(data) // 2] + b"\xff\xd9"
+    loaded = load_image_bytes(cut, "half.jpg")
+    assert np.all(loaded.pixels[-8:] == 128)
+    said = [n for n in loaded.notes if "flat gray" in n]
+    assert len(said) == 1 and "of 240 rows" in said[0] and "probably damaged" in said[0]
+    assert not any("flat gray" in n for n in load_image_bytes(data, "whole.jpg").notes)
+
+
+def test_a_jpeg_with_a_thin_gray_border_is_not_called_damaged(tmp_path):
+    import io
+
+    img = gradient(64, 48)
+    img[-4:] = 128  # an ordinary gray border, thinner than a block row
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=100, subsampling=0)
+    assert not any("flat gray" in n for n in load_image_bytes(buf.getvalue(), "border.jpg").notes)
