@@ -89,7 +89,7 @@ class BatchUI(QObject):
         self.dialog = QProgressDialog(f"Compressing {len(files)} images…", "Cancel", 0, 100, win)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(0)
-        self.dialog.canceled.connect(win.controller.cancel)
+        self.dialog.canceled.connect(win.controller.cancel_batch)  # the batch only, not the user's saves
         self.dialog.show()
         win.controller.run_batch(files, choice if isinstance(choice, Path) else None, options)
 

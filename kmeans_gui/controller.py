@@ -212,6 +212,12 @@ class Controller(QObject):
             self.optionsReverted.emit(s.options)
         self._emit_busy()  # Esc may have ended only queued requests: no outcome will follow
 
+    def cancel_batch(self) -> None:
+        """The batch dialog's Cancel: stop the batch only (files already written are kept);
+        renders, saves and exports the user asked for go on."""
+        if self._batch is not None:
+            self._batch.token.cancel()
+
     # -- outcomes from the workers ---------------------------------------------------------
 
     @Slot(object)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider, QSpinBox, QWid
 from kmeans_gui.main_window import MainWindow
 
 from .corpus import gradient
-from .gui_helpers import drop_files, open_and_wait, wait_settled
+from .gui_helpers import big_photo, drop_files, open_and_wait, wait_settled
 
 
 def test_named_widgets_exist(window):
@@ -300,6 +300,30 @@ def test_cancelling_a_running_batch_says_how_many_files_were_left(qtbot, window,
     assert left >= 2 and len(written) == len(results)  # the running files finished; the rest never started
     assert shown[0].startswith(f"Cancelled: {left} files not started, left alone.")
     assert f"{len(results)} of {len(results)} images written" in shown[0]
+
+
+def test_cancelling_a_batch_leaves_the_users_save_and_the_picture_alone(qtbot, window, tmp_path, monkeypatch):
+    """The batch dialog's Cancel stopped all computation: a Save asked for just before ended
+    "cancelled (Esc)" with nothing written (GUI review on 12 MP). It stops the batch only."""
+    from PySide6.QtWidgets import QPushButton
+
+    src = tmp_path / "big.png"
+    Image.fromarray(big_photo(gradient(), (1600, 1200))).save(src, compress_level=1)
+    open_and_wait(qtbot, window, src)
+    files = _noise_files(tmp_path, 3)
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch)
+    window.controls.k_spin.setValue(48)  # a new full render, which the save waits for
+    mine = tmp_path / "mine.png"
+    saved = []
+    window.saveFinished.connect(lambda path, error: saved.append((path, error)))
+    window.save_to(mine)
+    window.compress_many(files)
+    window.batch.dialog.findChild(QPushButton).click()
+    qtbot.waitUntil(lambda: bool(saved) and window.batch.dialog is None, timeout=120_000)
+    assert saved == [(str(mine), "")] and mine.is_file()
+    assert len(Image.open(mine).getcolors()) <= 48
+    wait_settled(qtbot, window, timeout=120_000)
+    assert window.controller.shown.options.k == 48 and window.controller.shown.stage == "full"
 
 
 def test_closing_the_window_during_a_batch_asks_and_no_keeps_it_running(qtbot, window, tmp_path, monkeypatch):
