@@ -2,8 +2,8 @@
 
 Every edit is a change of the settings (``CompressOptions.fixed``, ``.edits``, ``.palette``), so
 it renders through the live loop like any other change, and Save and Export use it. Each one is
-a :class:`SettingsCommand` on ``undo_stack``: undo puts the previous settings back (Edit > Undo,
-Ctrl+Z; Redo, Ctrl+Shift+Z). Colors are named by value (see ``core.palette_edit``).
+a :class:`SettingsCommand` on ``undo_stack``: undo puts the previous palette settings back, and
+leaves K, dithering and the rest as they are now (Edit > Undo, Ctrl+Z; Redo, Ctrl+Shift+Z). Colors are named by value (see ``core.palette_edit``).
 """
 
 from __future__ import annotations
@@ -37,18 +37,33 @@ def parse_hex(text: str) -> tuple[int, int, int]:
     return color
 
 
+#: The settings a palette edit changes; undo and redo put back these only.
+PALETTE_FIELDS = ("fixed", "palette", "edits")
+
+
 class SettingsCommand(QUndoCommand):
-    """One undoable change of the settings: redo shows ``new``, undo shows ``old``."""
+    """One undoable palette edit: redo shows ``new``'s palette fields, undo ``old``'s.
+
+    Only :data:`PALETTE_FIELDS` change: K, dithering and the rest stay as the user has set
+    them since (undoing a recolor must not also undo a later K change). K comes back from the
+    edit's time only when the current K could not hold the locked colors restored."""
 
     def __init__(self, editing: PaletteEditing, old: CompressOptions, new: CompressOptions, text: str) -> None:
         super().__init__(text)
         self.editing, self.old, self.new = editing, old, new
 
+    def _show(self, then: CompressOptions) -> None:
+        now = self.editing.win.controller.options
+        target = replace(now, **{f: getattr(then, f) for f in PALETTE_FIELDS})
+        if not target.palette and len(target.fixed) > target.k:
+            target = replace(target, k=then.k)
+        self.editing.apply(target)
+
     def redo(self) -> None:
-        self.editing.apply(self.new)
+        self._show(self.new)
 
     def undo(self) -> None:
-        self.editing.apply(self.old)
+        self._show(self.old)
 
 
 #: Palette files above this size are read in the writer thread, not on the GUI thread.

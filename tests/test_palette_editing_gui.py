@@ -74,6 +74,50 @@ def test_delete_and_merge_then_undo_and_redo(qtbot, opened):
     assert win.act_undo.isEnabled() and win.act_redo.isEnabled()
 
 
+def test_undo_and_redo_of_an_edit_keep_later_k_and_dithering(qtbot, opened):
+    """Undo of a recolor also put K and dithering back to the edit's time, and redo did not
+    bring them back (GUI review): undo and redo change the palette settings only."""
+    win = opened
+    win.set_palette_color(0, "#ff00aa")
+    wait_settled(qtbot, win)
+    edits = win.controller.options.edits
+    assert len(edits) == 1
+    win.controls.k_spin.setValue(12)
+    win.controls.dither_box.setCurrentIndex(win.controls.dither_box.findData("fs"))
+    wait_settled(qtbot, win)
+    win.undo_stack.undo()
+    wait_settled(qtbot, win)
+    o = win.controller.options
+    assert o.edits == () and o.k == 12 and o.dither == "fs"
+    assert win.controls.k_spin.value() == 12 and win.controls.dither_box.currentData() == "fs"
+    win.undo_stack.redo()
+    wait_settled(qtbot, win)
+    o = win.controller.options
+    assert o.edits == edits and o.k == 12 and o.dither == "fs"
+    assert win.controller.shown.options == o
+
+
+def test_undoing_an_unlock_below_the_locked_count_brings_k_back(qtbot, opened):
+    win = opened
+    for i in range(4):
+        win.palette_view.set_locked(i, True)
+    wait_settled(qtbot, win)
+    locked = win.controller.options.fixed
+    assert len(locked) == 4
+    for _ in range(4):
+        win.palette_view.set_locked(win.palette_view.locked()[0], False)
+        wait_settled(qtbot, win)
+    win.controls.k_spin.setValue(3)  # possible now that nothing is locked
+    wait_settled(qtbot, win)
+    win.undo_stack.undo()  # the last unlock: 1 color locked again, K = 3 holds it
+    wait_settled(qtbot, win)
+    assert len(win.controller.options.fixed) == 1 and win.controller.options.k == 3
+    for _ in range(3):
+        win.undo_stack.undo()
+    wait_settled(qtbot, win)
+    assert win.controller.options.fixed == locked and win.controller.options.k == 8  # K 3 could not hold 4
+
+
 def test_eyedropper_adds_the_original_color_locked(qtbot, opened, photo):
     win = opened
     win.editing.start_eyedropper()
