@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import metrics
+from .compress import quantize_with
 from .dither import dither as apply_dither
 from .errormap import seen_delta_e
 from .io import encode_indexed
@@ -176,6 +177,7 @@ def fit_to_size(
     k_max: int = MAX_K,
     should_stop: Callable[[], bool] | None = None,
     on_trial: Callable[[Trial], None] | None = None,
+    options=None,
 ) -> FitResult:
     """Search K (and each of ``dithers``) for the best result whose file is <= ``max_bytes``.
 
@@ -192,6 +194,11 @@ def fit_to_size(
     :class:`core.lloyd.Cancelled`); ``on_trial`` hears about every setting measured exactly.
     When nothing in the default range (from K = 2) fits, K = 1 is tried last, so "nothing
     fits" is only said when nothing can.
+    ``options`` (a :class:`core.pipeline.CompressOptions`), when given, makes each candidate
+    as :func:`core.compress.quantize_with` does with only K and dithering changed: locked
+    colors, initialization, restarts, hand edits and clean flat areas count, so the size
+    measured is the size Save writes (its seed, color space and strength replace the
+    arguments of those names). ``k_min`` must then hold the locked colors.
     """
     if max_bytes <= 0:
         raise ValueError(f"the size limit must be positive (got {max_bytes})")
@@ -199,6 +206,8 @@ def fit_to_size(
         raise ValueError("give at least one dithering choice")
     if not 1 <= k_min <= k_max <= MAX_K:
         raise ValueError(f"K range must lie in 1..{MAX_K} (got {k_min}..{k_max})")
+    if options is not None:
+        seed, color_space, dither_strength = options.seed, options.color_space, options.dither_strength
     measure = encode or (lambda palette, indices: png_size(palette, indices, effort))
     quantized: dict[int, Quantized] = {}
     done: dict[tuple[int, str], tuple[Trial, np.ndarray | None]] = {}
@@ -210,10 +219,13 @@ def fit_to_size(
             return done[(k, mode)][1]
         if (k, mode) not in pictures:
             if k not in quantized:
-                quantized[k] = quantize(pixels, k, seed=seed, color_space=color_space, should_stop=should_stop)
+                quantized[k] = (quantize(pixels, k, seed=seed, color_space=color_space, should_stop=should_stop)
+                                if options is None else quantize_with(pixels, replace(options, k=k, dither="none"),
+                                                                      should_stop=should_stop)[0])
             q = quantized[k]
             pictures[(k, mode)] = q.indices if mode == "none" else apply_dither(
-                pixels, q.palette, mode, color_space=color_space, strength=dither_strength)
+                pixels, q.palette, mode, color_space=color_space, strength=dither_strength,
+                flat_threshold=getattr(options, "dither_flat", None))
         return pictures[(k, mode)]
 
     def attempt(k: int, mode: str) -> tuple[Trial, np.ndarray | None]:
@@ -259,7 +271,8 @@ def fit_to_size(
         for key in [key for key in pictures if key[1] == mode]:
             del pictures[key]
 
-    if not best_k and k_min == 2 and _one_color_possible(pixels) and attempt(1, "none")[0].bytes <= max_bytes:
+    if not best_k and k_min == 2 and _one_color_possible(pixels) and len(getattr(options, "fixed", ())) <= 1 \
+            and attempt(1, "none")[0].bytes <= max_bytes:
         best_k["none"] = 1  # a last resort below the usual range: one flat color (dithering is moot)
 
     def result(key: tuple[int, str], fits: bool, below: bool, seen: float | None) -> FitResult:

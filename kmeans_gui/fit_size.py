@@ -1,4 +1,5 @@
-"""Tools > Fit in Size…: the best-quality K (and dithering on or off) whose saved PNG fits.
+"""Tools > Fit in Size…: the best-quality K (and dithering on or off) whose saved PNG fits,
+with everything else as set in the window (locked colors, restarts, hand edits).
 
 ``core.target.fit_to_size`` searches on the full-resolution image in the writer thread, with
 progress and Esc; the window then switches to the setting found and says which K it chose, or
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QInputDialog
 
@@ -47,6 +49,10 @@ class FitSize(QObject):
         if doc is None:
             self.win.show_error("Open an image first")
             return
+        if o.palette:
+            self.win.show_error("Fit in Size chooses K, but a palette file sets the colors now: "
+                                "use K-means colors first (Palette menu)")
+            return
         px, icc = doc.loaded.pixels, doc.loaded.icc_profile
         self.win._notify(f"Searching the best K that fits in {human_bytes(max_bytes)}… (Esc cancels)")
 
@@ -68,9 +74,12 @@ class FitSize(QObject):
             tried: list = []
             # The search runs on the quick encoding's sizes, scaled to the saved one's; the K it
             # finds and K + 1 are measured as saved (a quick size alone chose a smaller K than fits).
-            return fit_to_size(px, max_bytes, seed=o.seed, color_space=o.color_space, encode=saved_size,
-                               estimate=quick_size, dither_strength=o.dither_strength, should_stop=stop,
-                               on_trial=trial)
+            # Every candidate is made with the window's settings (locks, restarts, edits), so the
+            # size found is the size Save writes.
+            transparent = px.shape[2] == 4 and bool(np.any(px[..., 3] == 0))
+            k_min = max(2, len(o.fixed) + int(transparent))
+            return fit_to_size(px, max_bytes, encode=saved_size, estimate=quick_size, should_stop=stop,
+                               on_trial=trial, options=o, k_min=k_min)
 
         self._asked = (doc, o)
         c.run_call("fit", search)

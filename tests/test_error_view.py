@@ -90,6 +90,44 @@ def test_fit_in_size_picks_the_largest_k_whose_saved_png_fits_and_save_writes_th
         assert len(smallest_png(more.palette, more.indices, doc.loaded.icc_profile)) > limit
 
 
+def test_fit_in_size_keeps_locked_colors_and_edits_and_save_writes_the_size_it_said(
+        qtbot, window, photo_path, tmp_path):
+    """The search ignored locked colors, restarts and edits: it announced a size 11 % off the
+    file Save wrote (GUI review, 4 locks on 12 MP). Candidates are now made as the window makes them."""
+    window.controls.k_spin.setValue(24)
+    open_and_wait(qtbot, window, photo_path)
+    for i in range(4):
+        window.palette_view.set_locked(i, True)
+    wait_settled(qtbot, window)
+    window.delete_color(6)
+    wait_settled(qtbot, window)
+    o = window.controller.options
+    assert len(o.fixed) == 4 and len(o.edits) == 1
+    window.fit_size.fit(9_000)
+    qtbot.waitUntil(lambda: window.fit_size.last is not None, timeout=120_000)
+    r = window.fit_size.last
+    assert r.fits and r.bytes <= 9_000 and r.k >= 4
+    now = window.controller.options
+    assert (now.fixed, now.edits, now.k) == (o.fixed, o.edits, r.k)
+    wait_settled(qtbot, window)
+    locked = {tuple(c) for c in o.fixed}
+    assert locked <= {tuple(int(v) for v in c[:3]) for c in window.controller.full.palette}
+    out = tmp_path / "fit.png"
+    done = []
+    window.saveFinished.connect(lambda p, e: done.append(e))
+    window.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    assert done == [""] and out.stat().st_size == r.bytes
+
+
+def test_fit_in_size_with_a_palette_file_says_it_cannot_choose_k(qtbot, window, photo_path):
+    open_and_wait(qtbot, window, photo_path)
+    window.controller.set_options(palette=((0, 0, 0), (255, 255, 255)))
+    window.fit_size.fit(5_000)
+    assert "palette file sets the colors" in window.banner.text()
+    assert window.fit_size.last is None
+
+
 def test_fit_in_size_that_cannot_fit_says_so(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
     window.fit_size.fit(50)

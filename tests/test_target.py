@@ -71,6 +71,23 @@ def test_an_impossible_limit_on_a_partly_transparent_image_reports_k_2(photo):
     assert r.smallest_bytes == r.bytes > 100
 
 
+def test_with_options_every_candidate_is_made_as_the_settings_make_it(photo, sizes):
+    from dataclasses import replace
+
+    from core.compress import quantize_with
+    from core.pipeline import CompressOptions
+
+    locked = ((255, 0, 0), (0, 0, 255), (0, 255, 0))
+    options = CompressOptions(k=16, fixed=locked, n_init=2, seed=3)
+    limit = (sizes[0] + sizes[1]) // 2
+    r = fit_to_size(photo, limit, options=options, k_min=3, dithers=("none",))
+    assert r.fits and r.k >= 3
+    q, indices = quantize_with(photo, replace(options, k=r.k, dither="none"))
+    np.testing.assert_array_equal(r.palette, q.palette)  # the locked colors are in, as in the window
+    assert {tuple(c) for c in locked} <= {tuple(int(v) for v in c) for c in r.palette}
+    assert r.bytes == png_size(q.palette, indices)
+
+
 def test_quality_floor(photo, sizes):
     limit = int(sizes[0] + 0.3 * (sizes[1] - sizes[0]))
     r = fit_to_size(photo, limit, min_psnr=99.0)
