@@ -47,6 +47,7 @@ class ErrorView(QObject):
         row.addWidget(self.worst_button)
         row.addStretch(0)
         self.map: ErrorMap | None = None
+        self._worst_asked = False  # Go to Worst Region asked while the map was being measured
         self.button.toggled.connect(self.set_enabled)
         self.worst_button.clicked.connect(self.go_to_worst)
         win.controller.errorMapChanged.connect(self._on_map)
@@ -61,6 +62,8 @@ class ErrorView(QObject):
         act = getattr(self.win, "act_error_map", None)
         if act is not None and act.isChecked() != on:
             act.setChecked(on)
+        if not on:
+            self._worst_asked = False
         self.win.view.set_mode("error" if on else "result")
         self.win.controller.loop.set_error_mode(on)
         self._sync()
@@ -78,13 +81,21 @@ class ErrorView(QObject):
             self.win.view.set_error_map(error_map.image, error_map.display)
             self.legend.set_scale(error_map.colors, list(error_map.ticks), error_map.vmax)
         self._sync()
+        if error_map is not None and self._worst_asked and self.enabled:
+            self.go_to_worst()
 
     def go_to_worst(self) -> None:
-        if self.map is None:
-            self.win.show_error("No error map yet: turn on the error view first")
+        """Zoom to the worst block; asked before the map exists, it is done when the map arrives."""
+        if self.win.controller.document is None:
+            self.win.show_error("Open an image first")
             return
         if not self.enabled:
             self.set_enabled(True)
+        if self.map is None:
+            self._worst_asked = True
+            self.win._notify("Measuring the error map: going to the worst region when it is ready")
+            return
+        self._worst_asked = False
         x, y, w, h = self.map.worst
         self.win.view.zoom_to_rect(QRectF(x, y, w, h))
         self.win._notify(f"Worst region: {w} × {h} pixels at ({x}, {y})")

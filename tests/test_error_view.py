@@ -59,6 +59,21 @@ def test_error_map_follows_k_changes_and_worst_region_zooms(qtbot, window, photo
     assert window.view.zoom > zoom
 
 
+def test_go_to_worst_region_asked_while_the_map_is_measured_is_done_when_it_arrives(qtbot, window, photo_path):
+    """Ctrl+Shift+M right after Ctrl+M said "No error map yet: turn on the error view first"
+    although the view was on and measuring, and dropped the request (GUI review)."""
+    open_and_wait(qtbot, window, photo_path)
+    zoom = window.view.zoom
+    window.act_error_map.trigger()
+    assert window.error_view.map is None  # measured by the render worker, not yet here
+    window.act_worst.trigger()
+    assert "going to the worst region when it is ready" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.error_view.map is not None, timeout=20_000)
+    assert window.view.zoom > zoom
+    x, y, w, h = window.error_view.map.worst
+    assert f"Worst region: {w} × {h} pixels at ({x}, {y})" in window.statusBar().currentMessage()
+
+
 def test_fit_in_size_picks_the_largest_k_whose_saved_png_fits_and_save_writes_that_size(
         qtbot, window, photo_path, tmp_path):
     """Sizes are measured as Save writes them (the smallest PNG): a quick encoding's larger
