@@ -58,7 +58,11 @@ def format_for_path(path: str | os.PathLike, fmt: str | None = None) -> str:
         if fmt not in SAVE_FORMATS:
             raise SaveError(f"unknown format '{fmt}' (choose from {', '.join(SAVE_FORMATS)})")
         return fmt
+    if os.path.isdir(path):
+        raise SaveError(f"{Path(path).name or path}: is a folder; give a file name")
     ext = Path(path).suffix.lower()
+    if ext.strip() in _BY_EXTENSION and ext.strip() != ext:
+        raise SaveError(f"{Path(path).name!r}: the file type ends with a space; remove it")
     if not ext and str(path).endswith("."):
         raise SaveError(f"{Path(path).name}: the name ends with a dot and has no file type; "
                         "use .png, .gif, .webp, .bmp, .tif or .jpg")
@@ -98,16 +102,15 @@ def to_pil_indexed(palette: np.ndarray, indices: np.ndarray) -> Image.Image:
 def stored_palette(palette: np.ndarray, fmt: str) -> np.ndarray:
     """The palette as a file in ``fmt`` (an indexed format) stores it, so figures reported for
     the file describe what a viewer of the file sees: GIF keeps one fully transparent entry
-    (index 0, as :func:`encode_indexed` writes it) and makes every other entry opaque; BMP,
+    (the one :func:`encode_indexed` writes as index 0) and makes every other entry opaque; BMP,
     indexed TIFF and JPEG keep no alpha at all. PNG and WebP keep every alpha value."""
     palette = np.asarray(palette, np.uint8)
     if palette.shape[1] != 4 or fmt not in ("gif", "bmp", "tiff", "jpeg") or np.all(palette[:, 3] == 255):
         return palette
     out = palette.copy()
-    transparent_first = fmt == "gif" and palette[:, 3].min() == 0
     out[:, 3] = 255
-    if transparent_first:
-        out[0, 3] = 0
+    if fmt == "gif" and palette[:, 3].min() == 0:
+        out[int(np.argmin(palette[:, 3])), 3] = 0  # the entry to_pil_indexed moves to index 0
     return out
 
 

@@ -134,6 +134,18 @@ def test_unknown_extension_and_missing_folder(tmp_path):
         save_indexed(tmp_path / "nope" / "x.png", q.palette, q.indices)
 
 
+def test_a_folder_or_a_type_with_a_trailing_space_is_named_as_such(tmp_path):
+    """Saving to an existing folder said "unknown file type '(none)'", and "x.png " said
+    "unknown file type '.png '" (GUI review)."""
+    q = quantize(gradient(), 4)
+    (tmp_path / "shots").mkdir()
+    with pytest.raises(SaveError, match=r"^shots: is a folder; give a file name$"):
+        save_indexed(tmp_path / "shots", q.palette, q.indices)
+    with pytest.raises(SaveError, match="the file type ends with a space"):
+        save_indexed(tmp_path / "x.png ", q.palette, q.indices)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shots"]
+
+
 def test_metadata_stripped_by_default_kept_on_request(tmp_path):
     exif = Image.Exif()
     exif[0x010F] = "TestCam"

@@ -67,5 +67,6 @@ def test_stored_palette_follows_each_formats_alpha():
     for fmt in ("bmp", "tiff", "jpeg"):
         assert stored_palette(pal, fmt)[:, 3].tolist() == [255, 255, 255]
     assert stored_palette(pal[1:], "gif")[:, 3].tolist() == [255, 255]  # no transparent entry
+    assert stored_palette(pal[::-1], "gif")[:, 3].tolist() == [255, 255, 0]  # wherever it is
     opaque = pal[:, :3]
     assert stored_palette(opaque, "bmp") is not None and np.array_equal(stored_palette(opaque, "bmp"), opaque)
