@@ -286,6 +286,8 @@ def _lloyd_dense(
         n_iter = it
         empty = np.flatnonzero(~nz[n_fixed:]) + n_fixed
         relocated = bool(empty.size) and _relocate_empty(X, w, C, labels, empty)
+        if relocated:
+            shift = np.inf  # a centroid jumped to a point: not a fixed point, whatever else moved
         new_labels, sq = nearest(X, C)
         stable = not relocated and np.array_equal(new_labels, labels)
         labels = new_labels
