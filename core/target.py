@@ -198,7 +198,7 @@ def fit_to_size(
     as :func:`core.compress.quantize_with` does with only K and dithering changed: locked
     colors, initialization, restarts, hand edits and clean flat areas count, so the size
     measured is the size Save writes (its seed, color space and strength replace the
-    arguments of those names). ``k_min`` must then hold the locked colors.
+    arguments of those names); ``k_min`` is raised to hold the locked colors.
     """
     if max_bytes <= 0:
         raise ValueError(f"the size limit must be positive (got {max_bytes})")
@@ -208,6 +208,8 @@ def fit_to_size(
         raise ValueError(f"K range must lie in 1..{MAX_K} (got {k_min}..{k_max})")
     if options is not None:
         seed, color_space, dither_strength = options.seed, options.color_space, options.dither_strength
+        # K must hold the locked colors, and the transparent entry when there is one.
+        k_min = min(k_max, max(k_min, len(options.fixed) + int(not _one_color_possible(pixels))))
     measure = encode or (lambda palette, indices: png_size(palette, indices, effort))
     quantized: dict[int, Quantized] = {}
     done: dict[tuple[int, str], tuple[Trial, np.ndarray | None]] = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QInputDialog
 
@@ -76,10 +75,8 @@ class FitSize(QObject):
             # finds and K + 1 are measured as saved (a quick size alone chose a smaller K than fits).
             # Every candidate is made with the window's settings (locks, restarts, edits), so the
             # size found is the size Save writes.
-            transparent = px.shape[2] == 4 and bool(np.any(px[..., 3] == 0))
-            k_min = max(2, len(o.fixed) + int(transparent))
             return fit_to_size(px, max_bytes, encode=saved_size, estimate=quick_size, should_stop=stop,
-                               on_trial=trial, options=o, k_min=k_min)
+                               on_trial=trial, options=o)
 
         self._asked = (doc, o)
         c.run_call("fit", search)

@@ -80,7 +80,7 @@ def test_with_options_every_candidate_is_made_as_the_settings_make_it(photo, siz
     locked = ((255, 0, 0), (0, 0, 255), (0, 255, 0))
     options = CompressOptions(k=16, fixed=locked, n_init=2, seed=3)
     limit = (sizes[0] + sizes[1]) // 2
-    r = fit_to_size(photo, limit, options=options, k_min=3, dithers=("none",))
+    r = fit_to_size(photo, limit, options=options, dithers=("none",))  # K from 3: the locks
     assert r.fits and r.k >= 3
     q, indices = quantize_with(photo, replace(options, k=r.k, dither="none"))
     np.testing.assert_array_equal(r.palette, q.palette)  # the locked colors are in, as in the window
