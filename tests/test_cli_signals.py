@@ -45,9 +45,13 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def wait_for_outputs(out: Path, n: int, timeout: float = 60.0) -> None:
+def wait_for_outputs(out: Path, n: int, timeout: float = 180.0) -> None:
+    """Until ``n`` outputs exist; fails after ``timeout`` (it went on silently, and a signal sent
+    after a slow batch had ended found nothing to stop)."""
     end = time.monotonic() + timeout
-    while (not out.is_dir() or len([p for p in out.iterdir() if p.suffix == ".png"]) < n) and time.monotonic() < end:
+    while not out.is_dir() or len([p for p in out.iterdir() if p.suffix == ".png"]) < n:
+        if time.monotonic() > end:
+            pytest.fail(f"no {n} outputs in {out} after {timeout:g} s")
         time.sleep(0.02)
 
 
@@ -61,6 +65,7 @@ def test_a_signalled_batch_stops_its_workers_and_writes_nothing_after(photos, tm
     out = tmp_path / "out"
     proc = start(str(photos), "-j", "2", "--out-dir", str(out), "-k", "16")
     wait_for_outputs(out, 1)  # mid-run: one file done, others in the workers
+    assert proc.poll() is None, "the batch ended before the signal could be sent"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)  # the workers hold stderr too: this also waits for them
     assert proc.returncode == code
