@@ -22,12 +22,16 @@ from .remap import apply_palette
 
 def _given_palette(pixels: np.ndarray, colors: tuple, options) -> Quantized:
     """The image mapped onto ``colors`` (at most 256, as given): no K-means. An image with
-    fully transparent pixels gets a transparent entry first (:func:`with_transparent_entry`)."""
+    fully transparent pixels gets a transparent entry first (:func:`with_transparent_entry`);
+    an image without alpha loses the palette's fully transparent entries."""
     from .palette_formats import with_transparent_entry  # here: the palette readers cost imports
 
     palette, _ = with_transparent_entry(np.asarray(colors, np.uint8), pixels)  # the CLI noted any cut
     if pixels.shape[2] == 3 and palette.shape[1] == 4:
-        palette = palette[:, :3]
+        # An image without alpha has no use for a see-through entry (an .act file's
+        # transparent index, say): cutting alpha would turn it into an opaque color.
+        visible = palette[:, 3] > 0
+        palette = palette[visible if visible.any() else slice(None), :3]
     elif pixels.shape[2] == 4 and palette.shape[1] == 3:
         palette = np.concatenate([palette, np.full((len(palette), 1), 255, np.uint8)], axis=1)
     indices = apply_palette(pixels, palette, color_space=options.color_space)

@@ -145,8 +145,8 @@ def floyd_steinberg(pixels: np.ndarray, palette: np.ndarray, *, strength: float 
                     calm: np.ndarray | None = None, color_space: str = "rgb") -> np.ndarray:
     """Error-diffusion dithering; returns (H, W) uint8 indices.
 
-    At strength 1 with no ``calm`` pixels this is Pillow's loop (RGB nearest, as it always
-    was); otherwise :func:`core.diffusion.diffuse`. Only RGB is dithered: transparent pixels
+    At strength 1 with no ``calm`` and no transparent pixels this is Pillow's loop (RGB
+    nearest, as it always was); otherwise :func:`core.diffusion.diffuse`. Only RGB is dithered: transparent pixels
     go to the transparent entry, and palettes with half-transparent entries fall back to
     ordered dithering.
     """
@@ -159,7 +159,12 @@ def floyd_steinberg(pixels: np.ndarray, palette: np.ndarray, *, strength: float 
         return apply_palette(pixels, palette)
     rgb_pal = palette[opaque, :3]
     hidden = pixels[..., 3] == 0 if pixels.shape[2] == 4 and opaque.size < len(palette) else None
-    if strength >= 1.0 and calm is None:
+    if hidden is not None and not hidden.any():
+        hidden = None
+    # Pillow's loop would diffuse the error of the RGB hidden under transparent pixels into
+    # visible neighbors, so images with such pixels go through the NumPy loop, which holds
+    # them still.
+    if strength >= 1.0 and calm is None and hidden is None:
         idx = _pillow_fs(pixels[..., :3], rgb_pal)
     else:
         if hidden is not None:

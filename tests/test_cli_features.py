@@ -459,3 +459,17 @@ def test_the_windows_palette_path_keeps_transparency_too():
     q, indices = quantize_with(sprite, CompressOptions(palette=tuple(FIVE)))
     assert q.palette[0].tolist() == [0, 0, 0, 0] and len(q.palette) == len(FIVE) + 1
     np.testing.assert_array_equal(q.palette[indices][..., 3], sprite[..., 3])
+
+
+def test_a_palette_files_see_through_entry_is_not_used_on_an_image_without_alpha():
+    """An .act transparent index (alpha 0, magenta) must not become an opaque magenta."""
+    from core.compress import quantize_with
+    from core.pipeline import CompressOptions
+
+    photo = np.zeros((8, 8, 3), np.uint8)
+    photo[:, :4] = (255, 0, 255)  # exactly the hidden entry's RGB
+    photo[:, 4:] = (20, 200, 20)
+    colors = ((255, 0, 255, 0), (200, 20, 200, 255), (20, 200, 20, 255))
+    q, indices = quantize_with(photo, CompressOptions(palette=colors))
+    assert q.palette.tolist() == [[200, 20, 200], [20, 200, 20]]
+    assert q.palette[indices][:, :4].tolist() == [[[200, 20, 200]] * 4] * 8

@@ -204,6 +204,22 @@ def test_partial_strength_keeps_transparent_pixels_transparent():
     assert np.all(idx[:4] == 0) and np.all(idx[4:] > 0)
 
 
+@pytest.mark.parametrize("strength", [1.0, 0.99])
+def test_color_hidden_under_transparent_pixels_does_not_change_visible_ones(strength):
+    # Pillow's full-strength loop used to diffuse the hidden RGB's error into visible pixels.
+    def image(hidden_rgb):
+        px = np.zeros((16, 16, 4), np.uint8)
+        px[:, :8, :3] = hidden_rgb
+        px[:, 8:] = [100, 100, 100, 255]
+        return px
+
+    pal = np.array([[0, 0, 0, 0], [0, 0, 0, 255], [255, 255, 255, 255]], np.uint8)
+    a = dither(image([0, 0, 0]), pal, "fs", strength=strength)
+    b = dither(image([60, 60, 60]), pal, "fs", strength=strength)
+    np.testing.assert_array_equal(a, b)
+    assert np.all(a[:, :8] == 0) and 0.2 < np.mean(a[:, 8:] == 2) < 0.6
+
+
 @pytest.mark.parametrize("kw", [{"strength": -0.1}, {"strength": 1.5}, {"flat_threshold": -1}])
 def test_bad_strength_or_threshold(kw):
     with pytest.raises(ValueError):
