@@ -55,7 +55,10 @@ def _visible_rgb(chunk: np.ndarray) -> np.ndarray:
 
 
 def _lab(chunk: np.ndarray) -> np.ndarray:
-    """CIELAB of (N, C) pixels as displayed; uint8 RGB goes through a table (same values)."""
+    """CIELAB of (N, C) pixels as displayed; uint8 RGB goes through a table (same values).
+    Gray (C = 1) and gray with alpha (C = 2) are read as RGB(A) with equal channels."""
+    if chunk.shape[1] in (1, 2):
+        chunk = chunk[:, [0, 0, 0] + list(range(1, chunk.shape[1]))]
     if chunk.dtype == np.uint8 and chunk.shape[1] == 3:
         return u8_to_cielab(chunk)
     return srgb_to_cielab(_visible_rgb(chunk))

@@ -186,6 +186,9 @@ def quantize(
     _validate(pixels, k, color_space)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed!r}")
+    for name, value in (("n_init", 1 if n_init is None else n_init), ("max_iter", max_iter)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, not {value!r}")
     fix = check_fixed_colors(fixed, k)
     n_init = default_n_init(k, preview) if n_init is None else n_init
     progress: ProgressFn = on_progress or (lambda f, s: None)

@@ -26,6 +26,15 @@ def test_delta_e_of_black_and_white_is_100():
     assert metrics.mean_delta_e(white, white) == 0.0
 
 
+def test_gray_images_are_measured_as_rgb_with_equal_channels():
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (6, 9), dtype=np.uint8)
+    b = rng.integers(0, 256, (6, 9), dtype=np.uint8)
+    as_rgb = lambda g: np.repeat(g[..., None], 3, axis=2)  # noqa: E731
+    assert metrics.mean_delta_e(a, b) == pytest.approx(metrics.mean_delta_e(as_rgb(a), as_rgb(b)), rel=1e-12)
+    assert metrics.mse(a, b) == pytest.approx(metrics.mse(as_rgb(a), as_rgb(b)), rel=1e-12)
+
+
 def test_tutorial_bitcount_ratio():
     # 128 x 128 pixels, 16 colors: 393216 bits vs 16384*4 + 16*24 = 65920 bits.
     assert metrics.bitcount_ratio(128 * 128, 16) == pytest.approx(393216 / 65920)

@@ -69,6 +69,13 @@ def test_k_out_of_range_is_a_clear_value_error(k):
         quantize(np.zeros((2, 2, 3), np.uint8), k)
 
 
+@pytest.mark.parametrize("kw", [{"n_init": 0}, {"n_init": -1}, {"max_iter": 0}, {"n_init": 1.5}])
+def test_restarts_and_iterations_below_one_are_a_clear_value_error(kw):
+    img = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    with pytest.raises(ValueError, match="must be a whole number >= 1"):
+        quantize(img, 3, **kw)
+
+
 def test_bad_pixels_are_refused():
     with pytest.raises(ValueError):
         quantize(np.zeros((2, 2), np.uint8), 4)
