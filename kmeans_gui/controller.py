@@ -52,6 +52,8 @@ _WRITING = {SaveJob: "saving", ExportJob: "exporting"}
 class Controller(QObject):
     documentChanged = Signal(object)  # Document
     optionsReverted = Signal(object)  # CompressOptions: Esc put the controls back to what is shown
+    cancelled = Signal()  # Esc: everything the user asked for that still needed computing stopped
+    renderFailed = Signal(str)  # a render of the live loop failed (the message also goes to errorOccurred)
     busyChanged = Signal(bool)
     progressChanged = Signal(float, str)
     loadFailed = Signal(str)
@@ -211,6 +213,7 @@ class Controller(QObject):
             self.options = s.options  # the controls go back to what made the picture
             self.optionsReverted.emit(s.options)
         self._emit_busy()  # Esc may have ended only queued requests: no outcome will follow
+        self.cancelled.emit()
 
     def cancel_batch(self) -> None:
         """The batch dialog's Cancel: stop the batch only (files already written are kept);
@@ -247,6 +250,7 @@ class Controller(QObject):
         if self.loop.on_ended(job, failed=True):
             self.writes.settings_changed()  # requests waiting for the failed render: the writer tries
             self.errorOccurred.emit(out.message)
+            self.renderFailed.emit(out.message)
         elif job is self._batch:
             self._batch = None
             self.batchCancelled.emit()  # closes the progress dialog

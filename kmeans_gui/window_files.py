@@ -199,8 +199,38 @@ class SavingMixin:
         signal.emit(str(done.path), done.error)
 
     def copy_result(self) -> None:
-        if self.controller.shown is None:
+        """Copy the full-resolution result of the settings shown; like Save, it is rendered
+        first when only a draft or preview is on screen (the copy then follows it)."""
+        c = self.controller
+        if c.shown is None or c.document is None:
             self.show_error("Nothing to copy yet")
             return
-        QGuiApplication.clipboard().setImage(self.controller.shown.image)
+        full = c.full_for(c.options)
+        if full is not None:
+            self._copy_wanted = None
+            self._copy_image(full)
+            return
+        self._copy_wanted = (c.document.id, c.options)
+        self.statusBar().showMessage("Rendering the full result to copy…")
+        c.ensure_full()
+
+    def _copy_image(self, result) -> None:
+        QGuiApplication.clipboard().setImage(result.image)
         self._notify("Compressed image copied to the clipboard")
+
+    def _copy_on_result(self, result) -> None:
+        """A result was shown: a copy waiting for it is done, or told why it never will be."""
+        wanted = getattr(self, "_copy_wanted", None)
+        if wanted is None:
+            return
+        if (result.doc_id, result.options) != wanted:
+            self._drop_copy("the settings changed before the full result was ready")
+        elif result.stage == "full":
+            self._copy_wanted = None
+            self._copy_image(result)
+
+    def _drop_copy(self, why: str) -> None:
+        """End a waiting copy with a message that says nothing was copied, and why."""
+        if getattr(self, "_copy_wanted", None) is not None:
+            self._copy_wanted = None
+            self.show_error(f"Nothing copied: {why} (press Ctrl+C again)")

@@ -283,3 +283,39 @@ def test_random_user_actions_lose_nothing(qtbot, tmp_path, photo_path):
     threads = [win.controller.renderer.thread, win.controller.writer.thread]
     win.close()
     assert all(t.isFinished() for t in threads)
+
+
+def test_copy_before_the_full_result_copies_the_full_result(qtbot, window, big_path):
+    """Ctrl+C with only a draft or preview on screen renders full resolution, then copies it."""
+    from PySide6.QtGui import QGuiApplication
+
+    from kmeans_gui.qt_images import qimage_to_array
+
+    QGuiApplication.clipboard().clear()
+    window.controls.k_spin.setValue(12)
+    window.open_path(big_path)
+    qtbot.waitUntil(lambda: window.controller.shown is not None, timeout=30_000)
+    assert window.controller.shown.stage != "full"
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=90_000)
+    copied = qimage_to_array(QGuiApplication.clipboard().image())
+    assert copied.shape[:2] == (3000, 4000)
+    full = window.controller.full_for(window.controller.options)
+    assert full is not None
+    np.testing.assert_array_equal(copied[..., :3], full.palette[full.indices][..., :3])
+    assert "copied" in window.statusBar().currentMessage()
+
+
+def test_escape_ends_a_waiting_copy_with_a_message(qtbot, window, big_path):
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()
+    window.controls.k_spin.setValue(200)
+    window.open_path(big_path)
+    qtbot.waitUntil(lambda: window.controller.shown is not None, timeout=30_000)
+    window.copy_result()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert "Nothing copied: cancelled (Esc)" in window.banner.text()
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=60_000)
+    assert QGuiApplication.clipboard().image().isNull()
