@@ -42,6 +42,8 @@ class Preset:
     """Settings to apply together. ``None`` leaves the current value alone.
 
     ``dither_strength`` (0..1) scales Floyd-Steinberg error diffusion (1 = classic).
+    ``dither_flat`` leaves flat areas undithered: levels 0..255 (see ``core.dither.dither``'s
+    ``flat_threshold``; the window's "Keep flat areas clean" is 0), or ``False`` for off.
     """
 
     name: str
@@ -52,6 +54,7 @@ class Preset:
     init: str | None = None
     n_init: int | None = None
     dither_strength: float | None = None
+    dither_flat: float | bool | None = None
 
     def __post_init__(self) -> None:
         _check(self)
@@ -69,6 +72,10 @@ def _encodable(text: str) -> bool:
 
 #: A presets file is a few kilobytes; anything past this is not one (and is not read whole).
 MAX_PRESETS_BYTES = 4 * 1024 * 1024
+
+#: The most presets read from the file: a menu of thousands would take seconds to open and
+#: could not be used anyway.
+MAX_PRESETS = 500
 
 
 def _check(p: Preset) -> None:
@@ -93,6 +100,10 @@ def _check(p: Preset) -> None:
     if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s)
                           or not 0.0 <= s <= 1.0):
         raise PresetError(f"{label}: dither_strength must be a number 0..1, not {s!r}")
+    f = p.dither_flat
+    if f is not None and f is not False and (f is True or not isinstance(f, (int, float)) or not math.isfinite(f)
+                                             or not 0.0 <= f <= 255.0):
+        raise PresetError(f"{label}: dither_flat must be false or levels 0..255, not {f!r}")
 
 
 def _is_int(v: object) -> bool:
@@ -181,8 +192,13 @@ def load_user_presets(path: str | os.PathLike | None = None) -> tuple[list[Prese
     if not isinstance(doc, dict) or not isinstance(doc.get("presets"), list):
         return [], f"{path}: expected {{\"version\": 1, \"presets\": [...]}}"
     version = doc.get("version", FORMAT_VERSION)
-    if not _is_int(version) or version > FORMAT_VERSION:
+    if not _is_int(version) or version < 1:
+        return [], f"{path}: \"version\" must be a whole number (1), not {version!r}; not read"
+    if version > FORMAT_VERSION:
         return [], f"{path}: written by a newer version of the app (format {version!r}); not read"
+    if len(doc["presets"]) > MAX_PRESETS:
+        return [], (f"{path}: holds {len(doc['presets']):,} presets, more than the {MAX_PRESETS} "
+                    "this app reads; not read")
     presets: list[Preset] = []
     problems: list[str] = []
     seen: set[str] = set()
@@ -283,10 +299,14 @@ def resolve_preset(name: str, path: str | os.PathLike | None = None) -> Preset:
 def preset_to_options_changes(preset: Preset) -> dict:
     """The ``core.pipeline.CompressOptions`` fields this preset sets, for ``dataclasses.replace``.
 
-    Keys among ``k, seed, color_space, dither, init, n_init, dither_strength``; fields the preset
-    leaves out are absent, so the caller's values (or command-line flags) stay.
+    Keys among ``k, seed, color_space, dither, init, n_init, dither_strength, dither_flat``;
+    fields the preset leaves out are absent, so the caller's values (or command-line flags)
+    stay. A ``dither_flat`` of ``False`` gives ``None`` (off), as the options spell it.
     """
     changes = {"k": preset.k, "seed": preset.seed, "color_space": preset.color_space,
                "dither": preset.dither, "init": preset.init, "n_init": preset.n_init,
                "dither_strength": preset.dither_strength}
-    return {key: value for key, value in changes.items() if value is not None}
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if preset.dither_flat is not None:
+        changes["dither_flat"] = None if preset.dither_flat is False else float(preset.dither_flat)
+    return changes

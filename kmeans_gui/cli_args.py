@@ -84,7 +84,8 @@ def resolve_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     """Fill unset clustering flags from ``--preset`` (if any), then from :data:`DEFAULTS`.
 
     Sets ``k_given`` (the user typed -k), ``dither_chosen`` (by a flag or the preset: a size
-    search then keeps it instead of trying both), ``strength_given`` and ``n_init``. A preset
+    search then keeps it instead of trying both), ``strength_given``, ``n_init`` and, unless
+    ``--dither-flat`` was given, ``dither_flat``. A preset
     that does not exist exits 2 with one line listing the names there are.
     """
     changes: dict = {}
@@ -99,6 +100,8 @@ def resolve_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         if getattr(args, name) is None:
             setattr(args, name, changes.get(name, default))
     args.n_init = changes.get("n_init")
+    if args.dither_flat is None:  # --dither-flat wins over the preset's
+        args.dither_flat = changes.get("dither_flat")
     args.strength_given = args.dither_strength is not None
     if args.dither_strength is None:
         args.dither_strength = changes.get("dither_strength", 1.0)

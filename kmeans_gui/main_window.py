@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -40,6 +41,7 @@ from .palette_editing import PaletteEditing, ask_color
 from .presets_menu import PresetsMenu, ask_preset_name, confirm_replace_preset
 from .qt_images import highlight_mask
 from .resources_path import icon_path
+from .space_compare import SpaceToCompare
 from .widgets.banner import Banner
 from .widgets.image_view import ImageView
 from .widgets.sidebar import Sidebar
@@ -75,6 +77,8 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         self._rebuild_recent()
         self._wire()
         self._restore_settings()
+        self._space_filter = SpaceToCompare(self, self.view, keep_space=(self.palette_view,))
+        QApplication.instance().installEventFilter(self._space_filter)
 
     # -- layout --------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ class PresetsMenu(QObject):
         self.presets, problem = load_presets(self.path)
         self.menu.clear()
         for preset in self.presets:
-            act = self.menu.addAction(preset.name)
+            act = self.menu.addAction(preset.name.replace("&", "&&"))  # a single & would mark a shortcut key
             act.setStatusTip(describe(preset))
             act.setToolTip(describe(preset))
             act.triggered.connect(lambda _=False, name=preset.name: self.apply(name))
@@ -65,12 +65,9 @@ class PresetsMenu(QObject):
                                 f"({settings_store.MAX_WINDOW_SEED}); it works with kmeans-compress --preset")
             return False
         changes = preset_to_options_changes(preset)
-        if preset.dither_strength is not None:
-            changes["dither_strength"] = preset.dither_strength
         options = replace(self.win.controller.options, **changes)
         self.win.show_options(options)
         self.win.controller.set_options(**changes)
-        self.win.settings.setValue("lastPreset", preset.name)
         self.win._notify(f"Preset {preset.name}: {describe(preset)}")
         return True
 
@@ -89,7 +86,8 @@ class PresetsMenu(QObject):
         o = self.win.controller.options
         try:
             preset = Preset(name=name, k=o.k, dither=o.dither, color_space=o.color_space, seed=o.seed, init=o.init,
-                            n_init=o.n_init, dither_strength=o.dither_strength)
+                            n_init=o.n_init, dither_strength=o.dither_strength,
+                            dither_flat=False if o.dither_flat is None else o.dither_flat)
             written = add_user_preset(preset, self.path)
         except (PresetError, OSError) as e:
             self.win.show_error(f"Preset not saved: {e}")
@@ -121,4 +119,6 @@ def describe(p: Preset) -> str:
                                                                                                        p.dither))
     if p.color_space:
         parts.append(p.color_space.upper() if p.color_space == "rgb" else "OKLab")
+    if p.dither_flat is not None and p.dither_flat is not False:
+        parts.append("flat areas clean" if p.dither_flat == 0 else f"flat areas clean (up to {p.dither_flat:g} levels)")
     return ", ".join(parts)

@@ -98,7 +98,7 @@ class OpeningMixin:
         self.recent_menu.clear()
         items = self.recent_files()
         for p in items:
-            act = self.recent_menu.addAction(Path(p).name)
+            act = self.recent_menu.addAction(Path(p).name.replace("&", "&&"))  # a single & marks a shortcut key
             act.setToolTip(p)
             act.triggered.connect(lambda _=False, p=p: self.open_recent(p))
         self.recent_menu.setEnabled(bool(items))

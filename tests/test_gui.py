@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QApplication, QProgressBar, QPushButton, QSlider, QSpinBox, QWidget
 
 from kmeans_gui.main_window import MainWindow
 
@@ -426,6 +426,17 @@ def test_paste_and_copy_through_the_clipboard(qtbot, window, photo):
     assert len(np.unique(copied.reshape(-1, 4), axis=0)) <= window.controller.options.k
 
 
+def test_a_recent_file_with_an_ampersand_keeps_it_in_the_menu(qtbot, window, photo_path):
+    named = photo_path.with_name("Tom & Jerry.png")
+    named.write_bytes(photo_path.read_bytes())
+    open_and_wait(qtbot, window, named)
+    first = window.recent_menu.actions()[0]
+    assert first.text() == "Tom && Jerry.png" and first.toolTip() == str(named)
+    first.trigger()  # still opens the right file
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=30_000)
+    assert window.controller.document.path == named
+
+
 def test_recent_files_menu_reopens(qtbot, window, photo_path):
     open_and_wait(qtbot, window, photo_path)
     assert window.recent_files()[0] == str(photo_path)
@@ -571,6 +582,32 @@ def test_space_shows_the_original(qtbot, window, photo_path):
     assert window.view.show_original
     qtbot.keyRelease(window.view, Qt.Key.Key_Space)
     assert not window.view.show_original
+
+
+def test_space_shows_the_original_with_the_focus_in_the_sidebar(qtbot, window, photo_path):
+    """Space compares wherever the focus is; it no longer clicks a focused button or box."""
+    open_and_wait(qtbot, window, photo_path)
+    window.activateWindow()
+    controls = window.controls
+    for widget in (controls.new_seed, controls.init_box, controls.k_slider):
+        widget.setFocus()
+        qtbot.waitUntil(lambda w=widget: QApplication.focusWidget() is w, timeout=5_000)
+        seed, init = controls.seed_spin.value(), controls.init_box.currentIndex()
+        qtbot.keyPress(widget, Qt.Key.Key_Space)
+        assert window.view.show_original, widget.objectName()
+        qtbot.keyRelease(widget, Qt.Key.Key_Space)
+        assert not window.view.show_original
+        assert (controls.seed_spin.value(), controls.init_box.currentIndex()) == (seed, init)
+    # A number field keeps Space (typing), and so does a palette swatch (marks it for merging).
+    controls.seed_spin.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is controls.seed_spin, timeout=5_000)
+    qtbot.keyPress(controls.seed_spin, Qt.Key.Key_Space)
+    assert not window.view.show_original
+    qtbot.keyRelease(controls.seed_spin, Qt.Key.Key_Space)
+    window.palette_view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.palette_view, timeout=5_000)
+    qtbot.keyClick(window.palette_view, Qt.Key.Key_Space)
+    assert not window.view.show_original and window.palette_view.marked()
 
 
 def test_stages_climb_to_full_resolution_for_the_settings_shown(qtbot, window, photo_path):

@@ -204,6 +204,8 @@ def test_env_var_decides_where_the_default_file_goes(config_home):
     dict(name="x", k=1), dict(name="x", k=257), dict(name="x", k=8.0), dict(name=" ", k=8),
     dict(name="a\nb", k=8), dict(name="x", k=8, color_space="lab"), dict(name="x", k=8, seed=-1),
     dict(name="x", k=8, n_init=0), dict(name="x", k=8, init="kmeans"), dict(name="x", k=8, dither_strength=2),
+    dict(name="x", k=8, dither_flat=True), dict(name="x", k=8, dither_flat=-1), dict(name="x", k=8, dither_flat="0"),
+    dict(name="x", k=8, dither_flat=300),
 ])
 def test_invalid_presets_are_refused_with_one_line(bad):
     with pytest.raises(pr.PresetError) as err:
@@ -222,3 +224,30 @@ def test_add_user_preset_keeps_the_others_and_refuses_a_damaged_file(tmp_path):
     with pytest.raises(pr.PresetError, match="fix or move"):
         pr.add_user_preset(pr.Preset(name="C", k=5), path)
     assert path.read_text() == damaged
+
+
+def test_a_string_version_is_named_as_such_not_as_a_newer_app(tmp_path):
+    path = tmp_path / "presets.json"
+    path.write_text('{"version": "1", "presets": [{"name": "x", "k": 8}]}')
+    loaded, problem = pr.load_user_presets(path)
+    assert loaded == [] and "newer" not in problem and '"version" must be a whole number' in problem
+
+
+def test_a_file_of_thousands_of_presets_is_not_read(tmp_path):
+    path = tmp_path / "presets.json"
+    many = [{"name": f"p{i}", "k": 8} for i in range(pr.MAX_PRESETS + 1)]
+    path.write_text(json.dumps({"version": 1, "presets": many}))
+    loaded, problem = pr.load_user_presets(path)
+    assert loaded == [] and f"holds {pr.MAX_PRESETS + 1:,} presets" in problem
+    path.write_text(json.dumps({"version": 1, "presets": many[:-1]}))
+    assert len(pr.load_user_presets(path)[0]) == pr.MAX_PRESETS
+
+
+@pytest.mark.parametrize("flat, expected", [(False, None), (0, 0.0), (2.5, 2.5)])
+def test_flat_areas_setting_round_trips_and_becomes_the_options_value(tmp_path, flat, expected):
+    path = tmp_path / "presets.json"
+    pr.save_user_presets([pr.Preset("Clean", k=16, dither="fs", dither_flat=flat)], path)
+    (loaded,), problem = pr.load_user_presets(path)
+    assert problem is None and loaded.dither_flat == flat
+    assert pr.preset_to_options_changes(loaded)["dither_flat"] == expected
+    assert "dither_flat" not in pr.preset_to_options_changes(pr.Preset("Plain", k=16))

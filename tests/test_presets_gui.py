@@ -96,3 +96,44 @@ def test_saving_a_preset_never_drops_the_presets_of_a_file_it_could_not_fully_re
     window.presets.save_dialog()
     assert path.read_text() == content
     assert "Preset not saved" in window.banner.text() and "fix or move" in window.banner.text()
+
+
+def test_a_saved_preset_keeps_flat_areas_clean_and_applies_it(window, tmp_path, monkeypatch):
+    controls = window.controls
+    controls.dither_box.setCurrentIndex(controls.dither_box.findData("fs"))
+    controls.flat_box.setChecked(True)
+    assert window.controller.options.dither_flat == 0.0
+    assert window.presets.save_current("Clean & sharp")
+    preset = find_preset("clean & sharp", load_presets()[0])
+    assert preset is not None and preset.dither_flat == 0.0
+    controls.flat_box.setChecked(False)
+    assert window.controller.options.dither_flat is None
+    window.presets.rebuild()
+    # A single & in a menu text marks a shortcut key and vanishes: the entry doubles it.
+    entry = next(a for a in window.presets_menu.actions() if a.text() == "Clean && sharp")
+    entry.trigger()
+    assert window.controller.options.dither_flat == 0.0 and controls.flat_box.isChecked()
+    # And a preset saved with it off turns it off.
+    controls.flat_box.setChecked(False)
+    assert window.presets.save_current("Speckled")
+    controls.flat_box.setChecked(True)
+    window.presets.rebuild()
+    assert window.presets.apply("Speckled")
+    assert window.controller.options.dither_flat is None and not controls.flat_box.isChecked()
+
+
+def test_the_command_line_uses_a_presets_flat_areas_setting(window, tmp_path, monkeypatch):
+    import argparse
+
+    from kmeans_gui import cli_args
+    from kmeans_gui.cli import build_parser
+
+    window.controls.dither_box.setCurrentIndex(window.controls.dither_box.findData("fs"))
+    window.controls.flat_box.setChecked(True)
+    assert window.presets.save_current("Clean")
+    parser = build_parser()
+    for argv, expected in ((["in.png", "--preset", "Clean"], 0.0),
+                           (["in.png", "--preset", "Clean", "--dither-flat", "3"], 3.0)):
+        args = parser.parse_args(argv)
+        cli_args.resolve_settings(parser, args)
+        assert isinstance(args, argparse.Namespace) and args.dither_flat == expected

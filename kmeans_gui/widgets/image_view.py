@@ -322,12 +322,16 @@ class ImageView(QWidget):
         else:
             self.fit()
 
+    def hold_original(self, held: bool) -> None:
+        """Show the original everywhere while ``held`` (Space, see :mod:`kmeans_gui.space_compare`)."""
+        self.show_original = held
+        self.update()
+
     def _space(self, event, held: bool) -> bool:
         """Hold Space to see the original; True if the event was that."""
         if event.key() != Qt.Key.Key_Space or event.isAutoRepeat():
             return False
-        self.show_original = held
-        self.update()
+        self.hold_original(held)
         return True
 
     def _arrows(self, event) -> bool:
