@@ -91,7 +91,8 @@ class CompressResult:
     raw_bytes: int | None = None
     psnr: float | None = None
     delta_e: float | None = None
-    ssim: float | None = None  # luma SSIM; on every 2nd pixel above 4 MP
+    ssim: float | None = None  # luma SSIM; on every ``ssim_step``-th pixel each way
+    ssim_step: int | None = None  # 1 up to SSIM_FULL_PIXELS, then 2 (an estimate, said so)
     dither: str | None = None
     dither_strength: float | None = None
     max_bytes: int | None = None
@@ -261,7 +262,7 @@ def compress_file(input_path: str | Path, output_path: str | Path | None = None,
             raise ValueError(f"quality {res.psnr:.1f} dB is below the minimum {options.min_psnr:g} dB; not written")
         # SSIM is only reported: it runs on the pool beside the encoding (0.3 s at 12 MP), on
         # every ``s``-th pixel each way above SSIM_FULL_PIXELS (what ``ssim(step=s)`` compares).
-        s = 1 if image.width * image.height <= SSIM_FULL_PIXELS else 2
+        s = res.ssim_step = 1 if image.width * image.height <= SSIM_FULL_PIXELS else 2
         similarity = parallel.start(lambda: ssim(image.pixels, decoded, step=s) if encoded is not None
                                     else ssim_indexed(image.pixels, shown.palette, indices, step=s))
         if from_stdin and stdin_file is not None and out is not None and not to_stdout \

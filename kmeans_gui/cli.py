@@ -199,7 +199,8 @@ def _describe(r: CompressResult) -> str:
     if not r.written:
         return f"{src}: skipped, {printable('; '.join(r.notes[-1:]))}"
     ratio = f"{r.bytes_in / r.bytes_out:.2f}x" if r.bytes_in and r.bytes_out else "?"
-    ssim = f", SSIM {r.ssim:.3f}" if r.ssim is not None else ""
+    sampled = " (every 2nd pixel)" if (r.ssim_step or 1) > 1 else ""
+    ssim = f", SSIM {r.ssim:.3f}{sampled}" if r.ssim is not None else ""
     sizes = f"{human_bytes(r.bytes_in)} -> {human_bytes(r.bytes_out)} ({ratio})"
     if r.psnr is None or r.delta_e is None:  # found written after a stop: no figures
         line = f"{src} -> {printable(r.output)}: {sizes}"

@@ -213,8 +213,8 @@ def figures(result: RenderResult, document: Document, token: CancelToken) -> Fig
     quality = metrics.quantized_figures(px, result.quantized, result.indices)
     if token.cancelled:
         raise Cancelled()
-    structural = ssim_indexed(px, result.palette, result.indices,
-                              step=1 if px.shape[0] * px.shape[1] <= 2_000_000 else 2)
+    # Every pixel (0.5 s at 12 MP, in the worker): every 2nd pixel read 0.03 high on dithered photos.
+    structural = ssim_indexed(px, result.palette, result.indices)
     if token.cancelled:
         raise Cancelled()
     if result.stage == "full":
