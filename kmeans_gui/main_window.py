@@ -307,9 +307,17 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
         options = settings_store.load_options(self.settings)
         self.controller.options = options
         self.show_options(options)
+        # How the palette is ordered and whether the divider shows are the user's habits too.
+        sort = self.sort_box.findData(settings_store.text_value(self.settings, "paletteSort", ""))
+        if sort >= 0:
+            self.sort_box.setCurrentIndex(sort)
+        self.act_split.setChecked(settings_store.text_value(self.settings, "divider", "on") != "off")
+        self.toggle_split()
 
     def _save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("paletteSort", str(self.sort_box.currentData()))
+        self.settings.setValue("divider", "on" if self.act_split.isChecked() else "off")
         settings_store.save_options(self.settings, self.controller.options)
         self.settings.sync()
 

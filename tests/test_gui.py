@@ -160,6 +160,29 @@ def test_damaged_saved_settings_start_the_window_with_the_defaults(qtbot, tmp_pa
     assert win.controller.shown is not None and win.banner.text() == ""
 
 
+def test_palette_order_and_divider_are_remembered(qtbot, tmp_path):
+    path = str(tmp_path / "settings.ini")
+    first = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    assert first.view.split and first.act_split.isChecked()  # the divider shows by default
+    first.sort_box.setCurrentIndex(first.sort_box.findData("hue"))
+    first.act_split.trigger()  # Ctrl+D
+    assert not first.view.split
+    first.close()
+    again = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.sort_box.currentData() == "hue" and again.palette_view.sort_by == "hue"
+    assert not again.act_split.isChecked() and not again.view.split
+    again.close()
+    damaged = QSettings(path, QSettings.Format.IniFormat)
+    damaged.setValue("paletteSort", ["x"])
+    damaged.setValue("divider", 3)
+    damaged.sync()
+    third = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(third)
+    assert third.sort_box.currentIndex() == 0 and third.view.split
+
+
 def test_damaged_folder_format_and_recent_keys_are_ignored(qtbot, tmp_path, photo_path, monkeypatch):
     path = str(tmp_path / "settings.ini")
     bad = QSettings(path, QSettings.Format.IniFormat)
