@@ -60,6 +60,8 @@ def format_for_path(path: str | os.PathLike, fmt: str | None = None) -> str:
         return fmt
     if os.path.isdir(path):
         raise SaveError(f"{Path(path).name or path}: is a folder; give a file name")
+    if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a pipe: never written
+        raise SaveError(f"{path}: is not a regular file (a pipe, socket or device); give a file name")
     ext = Path(path).suffix.lower()
     if ext.strip() in _BY_EXTENSION and ext.strip() != ext:
         raise SaveError(f"{Path(path).name!r}: the file type ends with a space; remove it")

@@ -108,10 +108,34 @@ class CompressResult:
     error: str | None = None
 
     def to_json(self) -> dict:
+        """The result as JSON values. A file name that is not valid UTF-8 (held with Python's
+        surrogate escapes) gets ``\\xNN`` for each bad byte, so the output is valid UTF-8."""
         d = asdict(self)
         if d["psnr"] is not None and not np.isfinite(d["psnr"]):
             d["psnr"] = None  # identical images: JSON has no infinity
-        return d
+        return _utf8_clean(d)
+
+
+def _utf8_clean(value):
+    """``value`` (JSON values) with every lone surrogate in its strings as ``\\xNN``."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "surrogateescape") if _only_escapes(value) else None
+            return (raw.decode("utf-8", "backslashreplace") if raw is not None
+                    else value.encode("utf-8", "backslashreplace").decode("utf-8"))
+        return value
+    if isinstance(value, dict):
+        return {k: _utf8_clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_utf8_clean(v) for v in value]
+    return value
+
+
+def _only_escapes(text: str) -> bool:
+    """Whether every surrogate in ``text`` is one of ``surrogateescape``'s (U+DC80..U+DCFF)."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 def collect_images(inputs: list[str | Path], recursive: bool = False) -> list[Path]:

@@ -43,7 +43,9 @@ def byte_size(text: str) -> int:
     if not math.isfinite(size) or size < 1 or size > 1024**4:
         raise argparse.ArgumentTypeError(
             f"the size limit must be a positive size such as 200KB, 1.5MB, 64KiB or 50000 (bytes), not {text!r}")
-    return int(size)
+    if unit in ("", "b") and size != int(size):
+        raise argparse.ArgumentTypeError(f"the size limit in bytes must be a whole number, not {text!r}")
+    return int(size)  # 1.0005KB is 1000 bytes: a limit rounds down
 
 
 def min_quality(text: str) -> float:

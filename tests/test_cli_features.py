@@ -267,7 +267,7 @@ def test_sizes_parse(text, size):
     assert cli_args.byte_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["0", "-5KB", "nan", "5XB", "", "inf", "0.5"])
+@pytest.mark.parametrize("text", ["0", "-5KB", "nan", "5XB", "", "inf", "0.5", "1.5", "4000.7B"])
 def test_nonsense_sizes_exit_2(photo, tmp_path, capsys, text):
     assert main([str(photo), "--max-bytes", text]) == 2
     assert len(err_lines(capsys)) == 1 and pictures(tmp_path) == []
@@ -473,3 +473,24 @@ def test_a_palette_files_see_through_entry_is_not_used_on_an_image_without_alpha
     q, indices = quantize_with(photo, CompressOptions(palette=colors))
     assert q.palette.tolist() == [[200, 20, 200], [20, 200, 20]]
     assert q.palette[indices][:, :4].tolist() == [[[200, 20, 200]] * 4] * 8
+
+
+def test_json_for_a_name_that_is_not_utf8_is_valid_utf8(tmp_path, capsys, photo):
+    """A file name with a byte that is not UTF-8 became a lone surrogate in the JSON output."""
+    import os
+
+    if os.fsencode("x\udcff") != b"x\xff":
+        pytest.skip("file names here are not bytes")
+    src = tmp_path / os.fsdecode(b"ph\xffoto.png")
+    src.write_bytes(Path(photo).read_bytes())
+    assert main([str(src), "-k", "4", "-o", str(tmp_path / "out.png"), "--json"]) == 0
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # no lone surrogate left
+    data = json.loads(out)
+    assert data["input"].endswith("ph\\xffoto.png")
+
+
+def test_a_device_as_output_is_a_usage_error_naming_it(photo, tmp_path, capsys):
+    assert main([str(photo), "-k", "4", "-o", "/dev/null"]) == 2
+    line = err_lines(capsys)[0]
+    assert "/dev/null: is not a regular file" in line and "unknown file type" not in line
