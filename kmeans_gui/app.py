@@ -139,7 +139,13 @@ def main(argv: list[str] | None = None) -> int:
 
         QTimer.singleShot(0, lambda: (print(f"window shown after {time.perf_counter() - _T0:.2f} s"), win.close()))
     if args.close_after is not None:
+        import faulthandler
+
         from PySide6.QtCore import QTimer
+
+        # A close test that hangs shows where every thread waits (on stderr), then exits 1,
+        # well before the test's own timeout would kill the process without a word.
+        faulthandler.dump_traceback_later(args.close_after / 1000 + 60, exit=True)
 
         def close_now() -> None:
             print(f"closing at {time.time():.3f}", flush=True)
