@@ -21,7 +21,7 @@ def test_plan_for_modes():
 
 def test_restart_ladder_shrinks_with_k_and_preview_uses_one():
     ladder = [plan.default_n_init(k, preview=False) for k in (2, 8, 9, 16, 17, 32, 33, 128, 129, 256)]
-    assert ladder == [10, 10, 6, 6, 3, 3, 2, 2, 1, 1]
+    assert ladder == [10, 10, 6, 6, 4, 4, 2, 2, 1, 1]
     assert plan.default_n_init(16, preview=True) == 1
 
 
