@@ -64,6 +64,7 @@ class BatchUI(QObject):
         self.last_results: tuple[CompressResult, ...] = ()
         self.ignored = ""  # the running batch's line about files that were not images
         win.controller.batchFinished.connect(self._done)
+        win.controller.batchProgress.connect(self.progress)
         win.controller.batchCancelled.connect(self._cancelled)
 
     def choose_and_run(self) -> None:

@@ -16,6 +16,7 @@ their own render, batches), so an encode or a save never holds up the pictures o
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class Controller(QObject):
     batchCancelled = Signal()
     callFinished = Signal(str, object)  # tag, payload of run_call's function
     callEnded = Signal(str, str)  # tag, why it ended without a payload ("cancelled" or a message)
+    batchProgress = Signal(float, str)  # the running batch's own progress (its dialog shows it)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +79,10 @@ class Controller(QObject):
 
         self.renderer = WorkerThread("kmeans-render", self)
         self.writer = WorkerThread("kmeans-writer", self)
-        for t in (self.renderer, self.writer):
+        # Compress Files runs on a thread of its own: on the writer it held up the window's
+        # figures and saves until the whole batch had ended.
+        self.batcher = WorkerThread("kmeans-batch", self)
+        for t in (self.renderer, self.writer, self.batcher):
             t.worker.outcome.connect(self._on_outcome)
             t.worker.progress.connect(self._on_progress)
         self.writes = WriteRequests(self.writer, self)
@@ -274,7 +279,9 @@ class Controller(QObject):
         elif job is self.loop.inflight and job.stage == "full":
             if self._writing is None or not self.writes.in_flight(self._writing):
                 self.progressChanged.emit(0.9 * fraction, stage)
-        elif job is self._batch or job is self._call:
+        elif job is self._batch:
+            self.batchProgress.emit(fraction, stage)
+        elif job is self._call:
             self.progressChanged.emit(fraction, stage)
 
     # -- writing ---------------------------------------------------------------------------
@@ -292,7 +299,7 @@ class Controller(QObject):
 
     def run_batch(self, files: list[Path], out_dir: Path | None, options: CompressOptions) -> None:
         self._batch = BatchJob(tuple(files), out_dir, options)
-        self.writer.send(self._batch)
+        self.batcher.send(self._batch)
         self._emit_busy()
 
     def run_call(self, tag: str, fn) -> None:
@@ -315,16 +322,21 @@ class Controller(QObject):
     # -- shutdown --------------------------------------------------------------------------
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel everything and join both threads; False if one is still busy after the timeout."""
+        """Cancel everything and join the threads; False if one is still busy after the timeout."""
         self.loop.cancel()
         for job in (self._batch, self._call, self.loading):
             if job is not None:
                 job.token.cancel()
         self.writes.shutdown()
-        ok = self.renderer.stop(timeout_ms)
-        ok = self.writer.stop(timeout_ms) and ok
+        threads = (self.renderer, self.writer, self.batcher)
+        for t in threads:
+            t.thread.quit()  # all asked at once; then one deadline for all of them
+        deadline = time.monotonic() + timeout_ms / 1000
+        ok = True
+        for t in threads:
+            ok = t.stop(max(0, int((deadline - time.monotonic()) * 1000))) and ok
         encoder_process.shutdown()
         return ok
 
     def threads_running(self) -> bool:
-        return self.renderer.running() or self.writer.running()
+        return self.renderer.running() or self.writer.running() or self.batcher.running()

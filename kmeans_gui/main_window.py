@@ -241,7 +241,6 @@ class MainWindow(OpeningMixin, SavingMixin, QMainWindow):
     def _on_progress(self, fraction: float, stage: str) -> None:
         self.progress.setValue(int(fraction * 100))
         self.progress.setToolTip(stage)
-        self.batch.progress(fraction, stage)
 
     def _highlight_color(self, index: int) -> None:
         result = self.controller.shown

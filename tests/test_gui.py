@@ -114,7 +114,7 @@ def test_closing_while_a_job_runs_joins_the_thread(qtbot, tmp_path, capfd):
     win.controls.k_spin.setValue(200)
     win.open_path(path)
     qtbot.waitUntil(lambda: win.controller.busy, timeout=5_000)
-    threads = [win.controller.renderer.thread, win.controller.writer.thread]
+    threads = [win.controller.renderer.thread, win.controller.writer.thread, win.controller.batcher.thread]
     win.close()
     assert all(t.isFinished() for t in threads)
     win.deleteLater()
@@ -347,6 +347,40 @@ def test_cancelling_a_batch_leaves_the_users_save_and_the_picture_alone(qtbot, w
     assert len(Image.open(mine).getcolors()) <= 48
     wait_settled(qtbot, window, timeout=120_000)
     assert window.controller.shown.options.k == 48 and window.controller.shown.stage == "full"
+
+
+def test_a_running_batch_holds_up_neither_the_windows_save_nor_its_figures(qtbot, window, tmp_path, monkeypatch):
+    """The batch ran on the writer's thread: a Save and the figures of a new result waited for
+    the whole batch (GUI review: 20 s on four 12 MP files). Its dialog showed the window's
+    render stages too."""
+    src = tmp_path / "big.png"
+    Image.fromarray(big_photo(gradient(), (1600, 1200))).save(src, compress_level=1)
+    window.controls.k_spin.setValue(8)
+    open_and_wait(qtbot, window, src)
+    rng = np.random.default_rng(5)
+    files = []
+    for i in range(8):  # 2 MP of noise each: a batch of many seconds
+        files.append(tmp_path / f"noise{i}.png")
+        Image.fromarray(rng.integers(0, 256, (1200, 1600, 3), dtype=np.uint8)).save(files[-1], compress_level=0)
+    out_dir, shown = _batch_to_folder(window, tmp_path, monkeypatch)
+    labels = []
+    window.controller.progressChanged.connect(lambda fraction, stage: window.batch.dialog is not None
+                                              and labels.append(window.batch.dialog.labelText()))
+    window.compress_many(files)
+    dialog = window.batch.dialog
+    window.controls.k_spin.setValue(12)  # a new result whose figures must not wait for the batch
+    qtbot.waitUntil(lambda: window.controller.figures is not None and window.controller.shown.options.k == 12
+                    and window.controller.shown.stage == "full", timeout=120_000)
+    mine = tmp_path / "mine.png"
+    saved = []
+    window.saveFinished.connect(lambda path, error: saved.append((path, error)))
+    window.save_to(mine)
+    qtbot.waitUntil(lambda: bool(saved), timeout=120_000)
+    assert window.batch.dialog is dialog and not shown, "the batch should still be running"
+    assert saved == [(str(mine), "")] and mine.is_file()
+    qtbot.waitUntil(lambda: bool(shown), timeout=300_000)
+    # The dialog showed the batch's files only, never the window's render stages.
+    assert labels and all(text == "Compressing 8 images…" or text.endswith(".png") for text in labels), labels
 
 
 def test_closing_the_window_during_a_batch_asks_and_no_keeps_it_running(qtbot, window, tmp_path, monkeypatch):

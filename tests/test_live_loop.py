@@ -280,7 +280,7 @@ def test_random_user_actions_lose_nothing(qtbot, tmp_path, photo_path):
         if not error:
             assert (tmp_path / path).stat().st_size > 0
     assert win.controller.shown.options.k == 23 and len(win.palette_view.colors()) <= 23
-    threads = [win.controller.renderer.thread, win.controller.writer.thread]
+    threads = [win.controller.renderer.thread, win.controller.writer.thread, win.controller.batcher.thread]
     win.close()
     assert all(t.isFinished() for t in threads)
 
