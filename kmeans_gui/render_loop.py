@@ -80,8 +80,12 @@ class RenderLoop(QObject):
         return bool(self.inflight or self.figures_job or self.map_job)
 
     def reset(self) -> None:
-        """A new document: nothing of the old one is shown any more."""
+        """A new document: nothing of the old one is shown any more (the error view is told
+        too, or Go to Worst Region would zoom to the old image's block)."""
+        had_map = self.error_map is not None
         self.shown = self.full = self.figures = self.error_map = None
+        if had_map:
+            self.errorMapChanged.emit(None)
 
     # -- scheduling --------------------------------------------------------------------------
 

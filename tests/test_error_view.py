@@ -172,3 +172,18 @@ def test_dither_strength_slider_rerenders(qtbot, window, photo_path):
     err_quantized = ((px - pal[none.quantized.indices]) ** 2).sum(axis=2)
     np.testing.assert_array_equal(err_none, err_quantized)
     assert not np.array_equal(none.indices, full_strength)
+
+
+def test_opening_another_image_drops_the_old_images_error_map(qtbot, window, photo_path, tmp_path):
+    """For a moment after an open, Go to Worst Region zoomed to the old image's block (GUI review)."""
+    open_and_wait(qtbot, window, photo_path)
+    window.error_view.set_enabled(True)
+    qtbot.waitUntil(lambda: window.error_view.map is not None and not window.controller.busy, timeout=20_000)
+    other = tmp_path / "other.png"
+    Image.fromarray(np.full((90, 120, 3), 77, np.uint8)).save(other)
+    maps = []
+    window.controller.errorMapChanged.connect(maps.append)
+    window.open_path(other)
+    qtbot.waitUntil(lambda: window.controller.document.path == other, timeout=20_000)
+    assert window.error_view.map is None or window.error_view.map.image.size().toTuple() == (120, 90)
+    assert maps and maps[0] is None
