@@ -107,9 +107,42 @@ class PaletteEditing(QObject):
         return tuple(int(v) for v in shown.palette[i])
 
     def locked_indices(self, palette) -> list[int]:
-        """Positions in ``palette`` of the locked colors (for the palette view's padlocks)."""
-        fixed = {tuple(c[:3]) for c in self.win.controller.options.fixed}
-        return [i for i, c in enumerate(palette) if tuple(int(v) for v in c[:3]) in fixed]
+        """Positions in ``palette`` of the locked colors (for the palette view's padlocks); a
+        locked color that was recolored shows its padlock on its new color."""
+        shown = {self._after_edits(c) for c in self.win.controller.options.fixed}
+        return [i for i, c in enumerate(palette) if tuple(int(v) for v in c[:3]) in shown]
+
+    def _after_edits(self, color) -> tuple[int, ...] | None:
+        """What a locked color looks like after the pending recolors (None: deleted).
+
+        A lock stays on the color K-means keeps: recoloring or deleting a locked color adds an
+        edit of that exact color and leaves the lock alone. Moving the lock re-ran K-means
+        around the new color, and the edit then matched a neighbor (two colors recolored)."""
+        rgb = tuple(int(v) for v in color[:3])
+        for edit in self.win.controller.options.edits:
+            if edit[0] == "recolor" and tuple(edit[1][:3]) == rgb:
+                rgb = tuple(edit[2][:3])
+            elif edit[0] == "delete" and tuple(edit[1][:3]) == rgb:
+                return None
+        return rgb
+
+    def _locks_of(self, rgb: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """The locked colors shown as ``rgb`` (itself, or recolored to it)."""
+        return [c for c in self.win.controller.options.fixed
+                if tuple(c[:3]) == rgb or self._after_edits(c) == rgb]
+
+    def _already_edited(self, color: tuple[int, ...]) -> bool:
+        """Whether an edit of ``color`` is pending (asked, not yet on screen): a second Delete
+        or recolor of the same swatch would otherwise hit a neighboring color."""
+        shown = self.win.controller.shown
+        done = set(shown.options.edits) if shown is not None else set()
+        pending = [e for e in self.win.controller.options.edits if e not in done]
+        if any(tuple(e[1][:3]) == tuple(color[:3]) or (e[0] == "merge" and tuple(e[2][:3]) == tuple(color[:3]))
+               for e in pending):
+            self.win._notify(f"#{color[0]:02x}{color[1]:02x}{color[2]:02x} is already being changed: "
+                             "wait for the palette to update")
+            return True
+        return False
 
     # -- locks ------------------------------------------------------------------------------------
 
@@ -124,7 +157,10 @@ class PaletteEditing(QObject):
             return
         o = self.win.controller.options
         rgb = color[:3]
-        fixed = tuple(c for c in o.fixed if tuple(c[:3]) != rgb)
+        mine = self._locks_of(rgb)
+        if locked and mine:
+            return  # already locked (perhaps under the color it had before a recolor)
+        fixed = tuple(c for c in o.fixed if c not in mine)
         if locked:
             if len(fixed) + 1 > o.k:
                 self.win.show_error(f"Cannot lock more than K = {o.k} colors")
@@ -156,10 +192,11 @@ class PaletteEditing(QObject):
             return
         if tuple(new) == tuple(color[:3]):
             return  # the same color: nothing to change, nothing to undo
+        if self._already_edited(color):
+            return
         o = self.win.controller.options
         edit = ("recolor", color, (*new, *color[3:]))
-        fixed = tuple(new if tuple(c[:3]) == color[:3] else c for c in o.fixed)
-        self._push(replace(o, edits=(*o.edits, edit), fixed=fixed), describe(edit))
+        self._push(replace(o, edits=(*o.edits, edit)), describe(edit))  # a lock stays (see _after_edits)
 
     @Slot(int)
     def delete_color(self, i: int) -> None:
@@ -170,19 +207,20 @@ class PaletteEditing(QObject):
         if len(self.win.controller.shown.palette) <= 1:
             self.win.show_error("The last color cannot be deleted")
             return
+        if self._already_edited(color):
+            return
         o = self.win.controller.options
         edit = ("delete", color)
-        fixed = tuple(c for c in o.fixed if tuple(c[:3]) != color[:3])
-        self._push(replace(o, edits=(*o.edits, edit), fixed=fixed), describe(edit))
+        self._push(replace(o, edits=(*o.edits, edit)), describe(edit))  # a lock stays (see _after_edits)
 
     @Slot(int, int)
     def merge_colors(self, a: int, b: int) -> None:
         """Merge color ``b`` into ``a``: both become their pixel-weighted mean."""
         ca, cb = self._color(a), self._color(b)
-        if ca is None or cb is None or a == b:
+        if ca is None or cb is None or a == b or self._already_edited(ca) or self._already_edited(cb):
             return
         o = self.win.controller.options
-        locked = [c for c in (ca, cb) if any(tuple(f[:3]) == tuple(c[:3]) for f in o.fixed)]
+        locked = [c for c in (ca, cb) if self._locks_of(tuple(c[:3]))]
         if locked:  # the merged color is neither: the lock would stay in K-means with no swatch to undo it
             c = locked[0]
             self.win.show_error(f"#{c[0]:02x}{c[1]:02x}{c[2]:02x} is locked: unlock it before merging it")

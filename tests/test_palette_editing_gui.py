@@ -248,3 +248,69 @@ def test_recoloring_a_color_to_itself_changes_nothing_and_adds_no_undo_step(qtbo
     before = win.undo_stack.count()
     win.set_palette_color(0, "#{:02x}{:02x}{:02x}".format(*(int(v) for v in color[:3])))
     assert win.undo_stack.count() == before and win.controller.options.edits == ()
+
+
+@pytest.fixture
+def opened_big(qtbot, window, tmp_path, photo):
+    from .gui_helpers import big_photo
+
+    p = tmp_path / "big.jpg"
+    Image.fromarray(big_photo(photo)).save(p, quality=90)
+    window.controls.k_spin.setValue(16)
+    open_and_wait(qtbot, window, p, timeout=120_000)
+    return window
+
+
+def _hex(color) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in color[:3])
+
+
+def test_recoloring_a_locked_color_changes_that_color_only(qtbot, opened_big, tmp_path):
+    """The lock moved to the new color, K-means re-ran around it, and the recolor then matched
+    a neighbor too: two magenta entries, 15 colors in the file (GUI review, 12 MP)."""
+    win = opened_big
+    pal = win.controller.full.palette[:, :3].astype(float)
+    d = np.sqrt(((pal[:, None] - pal[None]) ** 2).sum(-1))
+    np.fill_diagonal(d, 1e9)
+    i = int(np.argmin(d.min(1)))  # the color with the closest neighbor
+    old = tuple(int(v) for v in pal[i])
+    win.editing.set_locked(i, True)
+    wait_settled(qtbot, win, timeout=120_000)
+    before = {_hex(c) for c in win.controller.full.palette}
+    j = [k for k, c in enumerate(win.controller.shown.palette) if tuple(int(v) for v in c[:3]) == old][0]
+    win.set_palette_color(j, "#ff00ff")
+    wait_settled(qtbot, win, timeout=120_000)
+    after = [_hex(c) for c in win.controller.full.palette]
+    assert after.count("#ff00ff") == 1 and len(after) == 16
+    assert set(after) == (before - {_hex(old)}) | {"#ff00ff"}  # nothing else changed
+    m = after.index("#ff00ff")
+    assert win.palette_view.locked() == [m]  # the padlock follows the swatch
+    win.editing.set_locked(m, False)  # and unlocking the swatch unlocks it
+    assert win.controller.options.fixed == ()
+    out = tmp_path / "recolored.png"
+    win.undo_stack.undo()  # back to locked and recolored
+    wait_settled(qtbot, win, timeout=120_000)
+    done = []
+    win.saveFinished.connect(lambda p, e: done.append(e))
+    win.save_to(out)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    assert done == [""] and len(saved_colors(out)) == 16
+
+
+def test_pressing_delete_twice_on_a_swatch_deletes_one_color(qtbot, opened_big):
+    """The swatches show the old palette for a few hundred ms after an edit on 12 MP: a second
+    Delete hit the neighbor of the color already deleted (16 -> 14 colors; GUI review)."""
+    from PySide6.QtCore import Qt
+
+    win = opened_big
+    pv = win.palette_view
+    pv.setFocus()
+    pv.focus_slot = 0
+    gone = _hex(win.controller.shown.palette[pv._order[0]])
+    qtbot.keyClick(pv, Qt.Key.Key_Delete)
+    qtbot.keyClick(pv, Qt.Key.Key_Delete)  # at once: the palette shown is still the old one
+    assert len(win.controller.options.edits) == 1
+    wait_settled(qtbot, win, timeout=120_000)
+    colors = [_hex(c) for c in win.controller.full.palette]
+    assert len(colors) == 15 and gone not in colors
+    assert win.undo_stack.count() == 1
