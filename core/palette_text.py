@@ -28,6 +28,9 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 PAINT_NET_SLOTS = 96
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _text(data: bytes) -> str:
     """Decode as UTF-8 (BOM allowed), UTF-16 with its BOM (Windows editors save that);
     old files with Latin-1 names still read."""
@@ -41,6 +44,12 @@ def _text(data: bytes) -> str:
     except UnicodeDecodeError:
         return data.decode("latin-1")
 
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` split at line ends only (CR, LF, CRLF), as GIMP does: ``str.splitlines`` also
+    splits at form feeds, U+0085 and U+2028, which a color's name may hold."""
+    return _LINE_END.split(text.removesuffix("\r\n").removesuffix("\n").removesuffix("\r"))
 
 def _byte(token: str, where: str) -> int:
     if not (token.isascii() and token.isdigit()) or len(token.lstrip("0")) > 3 or int(token) > 255:
@@ -91,7 +100,7 @@ def write_gpl(colors: np.ndarray, name: str, columns: int = 8) -> tuple[bytes, l
 
 
 def read_gpl(data: bytes, filename: str) -> PaletteFile:
-    lines = _text(data).splitlines()
+    lines = _lines(_text(data))
     if not lines or lines[0].strip() != "GIMP Palette":
         raise PaletteFileError(f"{filename}: not a GIMP palette (the first line must be 'GIMP Palette')")
     title, channels, rows = file_stem(filename), 3, []
@@ -109,8 +118,8 @@ def read_gpl(data: bytes, filename: str) -> PaletteFile:
             value = value.strip()
             if key.strip() == "Name" and value:
                 title = value
-            elif key.strip() == "Columns" and not (value.isascii() and value.isdigit() and len(value) <= 6 and int(value) <= 256):
-                raise PaletteFileError(f"{where}: Columns must be a number from 0 to 256, not {value!r}")
+            elif key.strip() == "Columns":
+                pass  # layout only: GIMP uses its default for a value it cannot use, so do we
             elif key.strip() == "Channels":
                 if value not in ("RGB", "RGBA") or rows:
                     raise PaletteFileError(f"{where}: 'Channels' must be RGB or RGBA and come before the colors")
@@ -134,7 +143,7 @@ def write_jasc(colors: np.ndarray, name: str) -> tuple[bytes, list[str]]:
 
 
 def read_jasc(data: bytes, filename: str) -> PaletteFile:
-    lines = [line.strip() for line in _text(data).splitlines()]
+    lines = [line.strip() for line in _lines(_text(data))]
     if not lines or lines[0] != "JASC-PAL":
         raise PaletteFileError(f"{filename}: not a JASC palette (the first line must be 'JASC-PAL')")
     if len(lines) < 3:
@@ -174,7 +183,7 @@ def write_paint_net(colors: np.ndarray, name: str) -> tuple[bytes, list[str]]:
 
 
 def read_paint_net(data: bytes, filename: str) -> PaletteFile:
-    lines = _text(data).splitlines()
+    lines = _lines(_text(data))
     words = [line.strip() for line in lines if line.strip() and not line.strip().startswith(";")]
     if words and all(w.startswith("#") for w in words):  # a hex list saved as .txt (older exports did)
         return read_hex(data, filename)
@@ -209,7 +218,7 @@ def write_hex(colors: np.ndarray, name: str = "") -> tuple[bytes, list[str]]:
 
 def read_hex(data: bytes, filename: str) -> PaletteFile:
     rows = []
-    for number, raw in enumerate(_text(data).splitlines(), start=1):
+    for number, raw in enumerate(_lines(_text(data)), start=1):
         for token in _SEPARATORS.split(raw.strip()):
             if token:
                 try:

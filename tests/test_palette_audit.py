@@ -34,7 +34,7 @@ def test_a_pipe_or_a_device_as_a_palette_is_refused_at_once(tmp_path):
             read_palette(path)
 
 
-@pytest.mark.parametrize("text", ["GIMP Palette\n\u00b2 0 0\n", "GIMP Palette\nColumns: \u0663\n0 0 0\n",
+@pytest.mark.parametrize("text", ["GIMP Palette\n\u00b2 0 0\n", "GIMP Palette\nColumns: 4\n\u0663 0 0\n",
                                   "JASC-PAL\n0100\n\u00b2\n0 0 0\n", "GIMP Palette\n" + "1" * 5000 + " 0 0\n"])
 def test_digits_python_reads_but_palettes_do_not_are_one_line(tmp_path, text):
     path = tmp_path / ("x.pal" if text.startswith("JASC") else "x.gpl")

@@ -311,3 +311,19 @@ def test_palette_names_stay_on_one_line(tmp_path, fmt):
     path = tmp_path / f"p{PALETTE_FORMATS[fmt].extension}"
     path.write_bytes(palette_file_bytes(np.array([[1, 2, 3]], np.uint8), fmt, "two\nlines")[0])
     assert read_palette(path).name == "two lines"
+
+
+@pytest.mark.parametrize("name_bytes", ["Red\u2028 10 20 30".encode(), b"dunkel\x85rot", b"page\x0cbreak", b"x\x1ey"])
+def test_a_color_name_with_a_unicode_line_break_stays_one_color(tmp_path, name_bytes):
+    """str.splitlines split names at U+2028, U+0085 (cp1252's '...'), form feeds: a fake color
+    or a refused file. GIMP splits at line ends only."""
+    path = tmp_path / "names.gpl"
+    path.write_bytes(b"GIMP Palette\r\nName: t\r\n#\r\n255   0   0\t" + name_bytes + b"\r\n  0   0 255\tBlue\r\n")
+    assert read_palette(path).colors[:, :3].tolist() == [[255, 0, 0], [0, 0, 255]]
+
+
+@pytest.mark.parametrize("columns", ["512", "-1", "wide", "", "\u0663"])
+def test_a_gimp_columns_value_gimp_would_not_use_is_ignored(tmp_path, columns):
+    path = tmp_path / "cols.gpl"
+    path.write_text(f"GIMP Palette\nName: t\nColumns: {columns}\n#\n 10  20  30\tA\n")
+    assert read_palette(path).colors[:, :3].tolist() == [[10, 20, 30]]

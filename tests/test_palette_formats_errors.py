@@ -47,7 +47,6 @@ MALFORMED = {
     "short.gpl": (b"GIMP Palette\n1 2\n", "line 2", "R G B"),
     "words.gpl": (b"GIMP Palette\nred green blue\n", "not a number"),
     "channels.gpl": (b"GIMP Palette\nChannels: CMYK\n1 2 3\n", "Channels"),
-    "columns.gpl": (b"GIMP Palette\nColumns: many\n1 2 3\n", "Columns"),
     "nocolors.gpl": (b"GIMP Palette\nName: x\n#\n", "no colors"),
     "magic.ase": (b"ASEX" + bytes(8), "ASEF"),
     "version.ase": (ase(version=(2, 0)), "version 2.0"),
