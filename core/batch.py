@@ -280,6 +280,8 @@ def _existing(dest: Path, key: tuple, job: Job, options: CompressOptions, names:
         return None
     if os.path.isdir(dest):
         return f"{printable(dest)} is a folder; give a file name"
+    if os.path.exists(dest) and not os.path.isfile(dest):  # a pipe or device: never written, --force or not
+        return f"{printable(dest)}: is not a regular file (a pipe, socket or device)"
     if os.path.lexists(dest) and not options.overwrite:
         return f"{printable(dest)} already exists (use --force to replace it)"
     return None

@@ -494,3 +494,14 @@ def test_a_device_as_output_is_a_usage_error_naming_it(photo, tmp_path, capsys):
     assert main([str(photo), "-k", "4", "-o", "/dev/null"]) == 2
     line = err_lines(capsys)[0]
     assert "/dev/null: is not a regular file" in line and "unknown file type" not in line
+
+
+def test_a_pipe_as_palette_out_is_refused_before_the_image_is_written(photo, tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "pal.gpl"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.png"
+    assert main([str(photo), "-k", "4", "-o", str(out), "--palette-out", str(fifo), "--force"]) == 1
+    assert "is not a regular file" in capsys.readouterr().err
+    assert not out.exists()
