@@ -78,7 +78,7 @@ def parse_colors(text: str) -> np.ndarray:
         if not token:
             continue
         rgba = parse_color(token) + (255,)
-        rgba = rgba[:4]
+        rgba = rgba[:4] if rgba[3] else (0, 0, 0, 0)  # every fully transparent color looks the same
         if rgba in seen:
             raise ValueError(f"{token!r} repeats {seen[rgba]!r}: each color can be given once")
         seen[rgba] = token

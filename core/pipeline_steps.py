@@ -43,6 +43,12 @@ def fixed_for(options, channels: int, notes: list[str]):
         if (fixed[:, 3] != 255).any():
             notes.append("the image has no transparency: locked colors used without their alpha")
         fixed = fixed[:, :3]
+        _, first = np.unique(fixed, axis=0, return_index=True)
+        if len(first) < len(fixed):  # "#ff000080,#ff0000" are one color without alpha
+            extra = len(fixed) - len(first)
+            notes.append(f"{extra} locked {'color equals' if extra == 1 else 'colors equal'} another once "
+                         "alpha is dropped; each is locked once")
+            fixed = fixed[np.sort(first)]
     else:
         fixed = np.concatenate([fixed, np.full((len(fixed), 1), 255, np.uint8)], axis=1)
     return replace(options, fixed=tuple(tuple(int(v) for v in row) for row in fixed))

@@ -505,3 +505,20 @@ def test_a_pipe_as_palette_out_is_refused_before_the_image_is_written(photo, tmp
     assert main([str(photo), "-k", "4", "-o", str(out), "--palette-out", str(fifo), "--force"]) == 1
     assert "is not a regular file" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_locked_colors_that_differ_only_in_alpha(photo, tmp_path, capsys):
+    """On an image without alpha they are one color (every file failed, exit 1); two fully
+    transparent colors are one repeated color (exit 2 before any work)."""
+    out = tmp_path / "o.png"
+    assert main([str(photo), "-k", "8", "--lock", "#ff000080,#ff0000", "-o", str(out)]) == 0
+    assert "1 locked color equals another once alpha is dropped" in capsys.readouterr().err
+    assert saved_rgb(out).count([255, 0, 0]) == 1
+    assert main([str(photo), "-k", "8", "--lock", "#ff000000,#00ff0000", "-o", str(tmp_path / "p.png")]) == 2
+    assert "repeats" in capsys.readouterr().err
+
+
+def saved_rgb(path) -> list:
+    """The palette entries of an indexed PNG (a locked color is kept even where no pixel uses it)."""
+    with Image.open(path) as im:
+        return np.asarray(im.getpalette(), np.uint8).reshape(-1, 3).tolist()
