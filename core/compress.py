@@ -34,11 +34,23 @@ def _given_palette(pixels: np.ndarray, colors: tuple, options) -> Quantized:
         palette = palette[visible if visible.any() else slice(None), :3]
     elif pixels.shape[2] == 4 and palette.shape[1] == 3:
         palette = np.concatenate([palette, np.full((len(palette), 1), 255, np.uint8)], axis=1)
+    palette = _distinct_entries(palette)
     indices = apply_palette(pixels, palette, color_space=options.color_space)
     counts = np.bincount(indices.ravel(), minlength=len(palette)).astype(np.int64)
     return Quantized(palette=palette, indices=indices, counts=counts, inertia=float("nan"), n_iter=0,
                      distinct_colors=0, k=len(palette), seed=options.seed,  # 0: not counted
                      color_space=options.color_space, preview=False)
+
+
+def _distinct_entries(palette: np.ndarray) -> np.ndarray:
+    """``palette`` without entries that look like an earlier one (first kept): equal colors,
+    which cutting alpha can make ("#ff000080" and "#ff0000"), and a second fully transparent
+    entry. A file's own repeats were dropped when it was read; these would be dead entries."""
+    key = palette.copy()
+    if key.shape[1] == 4:
+        key[key[:, 3] == 0] = 0  # every fully transparent color looks the same
+    _, first = np.unique(key, axis=0, return_index=True)
+    return palette if len(first) == len(palette) else palette[np.sort(first)]
 
 
 def quantize_with(pixels: np.ndarray, options, *, preview: bool = False, plan: Plan | None = None,

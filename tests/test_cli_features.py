@@ -522,3 +522,20 @@ def saved_rgb(path) -> list:
     """The palette entries of an indexed PNG (a locked color is kept even where no pixel uses it)."""
     with Image.open(path) as im:
         return np.asarray(im.getpalette(), np.uint8).reshape(-1, 3).tolist()
+
+
+def test_palette_entries_that_look_alike_on_the_image_are_used_once():
+    """'#ff0000' and '#ff000080' on an image without alpha, two fully transparent entries on a
+    sprite: the output held duplicate entries (reported as colors)."""
+    from core.compress import quantize_with
+    from core.pipeline import CompressOptions
+
+    photo = np.zeros((4, 4, 3), np.uint8)
+    photo[:, 2:] = (0, 255, 0)
+    q, _ = quantize_with(photo, CompressOptions(palette=((255, 0, 0, 255), (255, 0, 0, 128), (0, 255, 0, 255))))
+    assert q.palette.tolist() == [[255, 0, 0], [0, 255, 0]] and q.k == 2
+    sprite = np.zeros((4, 4, 4), np.uint8)
+    sprite[:, 2:] = (0, 0, 255, 255)
+    q, indices = quantize_with(sprite, CompressOptions(palette=((1, 2, 3, 0), (9, 9, 9, 0), (0, 0, 255, 255))))
+    assert q.palette.tolist() == [[1, 2, 3, 0], [0, 0, 255, 255]]
+    assert q.palette[indices][..., 3].tolist() == sprite[..., 3].tolist()
