@@ -15,6 +15,7 @@ import numpy as np
 
 from .palette_common import (
     MAX_FILE_COLORS,
+    ColorRows,
     PaletteFile,
     PaletteFileError,
     alpha_notes,
@@ -96,7 +97,7 @@ def read_ase(data: bytes, filename: str) -> PaletteFile:
     major, minor, count = cur.take(">HHI")
     if major != 1:
         raise PaletteFileError(f"{filename}: unsupported ASE version {major}.{minor}")
-    title, rows, converted = file_stem(filename), [], set()
+    title, rows, converted = file_stem(filename), ColorRows(filename), set()
     for index in range(count):
         kind, length = cur.take(">HI")
         where = f"{filename}: block {index + 1}"
@@ -167,7 +168,7 @@ def _aco_color(space: int, w: int, x: int, y: int, z: int, where: str) -> tuple[
 
 def _aco_section(cur: _Cursor, version: int, skipped: dict) -> list[tuple[int, int, int]]:
     (count,) = cur.take(">H")
-    rows = []
+    rows = ColorRows(cur.filename)
     for index in range(count):
         where = f"{cur.filename}: version {version} color {index + 1}"
         space, w, x, y, z = cur.take(">5H")

@@ -82,6 +82,20 @@ def alpha_notes(colors: np.ndarray, label: str) -> list[str]:
     return [f"{label} has no alpha: {hidden} translucent color{s} written as opaque"]
 
 
+class ColorRows(list):
+    """The colors a reader has read so far: the one past :data:`MAX_FILE_COLORS` is refused
+    at once (counted only at the end, a 16 MB file of short colors took 10-17 s and 600 MB)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def append(self, row) -> None:
+        if len(self) >= MAX_FILE_COLORS:
+            raise PaletteFileError(f"{self.name}: holds more than {MAX_FILE_COLORS} colors")
+        super().append(row)
+
+
 def finish(rows: list, name: str, title: str, notes: list[str] | None = None) -> PaletteFile:
     """Build the reader's result from a list of (r, g, b[, a]) rows, refusing an empty palette."""
     if not rows:

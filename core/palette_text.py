@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from .palette_common import (
+    ColorRows,
     PaletteFile,
     PaletteFileError,
     alpha_notes,
@@ -103,7 +104,7 @@ def read_gpl(data: bytes, filename: str) -> PaletteFile:
     lines = _lines(_text(data))
     if not lines or lines[0].strip() != "GIMP Palette":
         raise PaletteFileError(f"{filename}: not a GIMP palette (the first line must be 'GIMP Palette')")
-    title, channels, rows = file_stem(filename), 3, []
+    title, channels, rows = file_stem(filename), 3, ColorRows(filename)
     for number, raw in enumerate(lines[1:], start=2):
         line, where = raw.strip(), f"{filename}: line {number}"
         if not line:
@@ -159,7 +160,7 @@ def read_jasc(data: bytes, filename: str) -> PaletteFile:
     if len(body) != count:
         held = f"{len(body)} color line{'' if len(body) == 1 else 's'}"
         raise PaletteFileError(f"{filename}: declares {count:,} color{'' if count == 1 else 's'} but holds {held}")
-    rows = []
+    rows = ColorRows(filename)
     for number, line in enumerate(body, start=4):
         tokens, where = line.split(), f"{filename}: line {number}"
         if len(tokens) not in (3, 4):
@@ -187,7 +188,7 @@ def read_paint_net(data: bytes, filename: str) -> PaletteFile:
     words = [line.strip() for line in lines if line.strip() and not line.strip().startswith(";")]
     if words and all(w.startswith("#") for w in words):  # a hex list saved as .txt (older exports did)
         return read_hex(data, filename)
-    title, rows = file_stem(filename), []
+    title, rows = file_stem(filename), ColorRows(filename)
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -217,12 +218,13 @@ def write_hex(colors: np.ndarray, name: str = "") -> tuple[bytes, list[str]]:
 
 
 def read_hex(data: bytes, filename: str) -> PaletteFile:
-    rows = []
+    rows = ColorRows(filename)
     for number, raw in enumerate(_lines(_text(data)), start=1):
         for token in _SEPARATORS.split(raw.strip()):
             if token:
                 try:
-                    rows.append((parse_color(token) + (255,))[:4])
+                    color = (parse_color(token) + (255,))[:4]
                 except ValueError as e:
                     raise PaletteFileError(f"{filename}: line {number}: {e}") from None
+                rows.append(color)
     return finish(rows, filename, file_stem(filename))

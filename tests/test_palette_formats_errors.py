@@ -143,3 +143,13 @@ def test_writers_refuse_what_the_format_cannot_hold():
         palette_file_bytes(np.zeros((2, 3), np.float32), "gpl")
     with pytest.raises(ValueError, match="palette format"):
         palette_file_bytes(PAL, "bmp")
+
+
+@pytest.mark.parametrize("suffix, body", [(".hex", b"#fff " * 70_000), (".gpl", b"GIMP Palette\n" + b"1 2 3\n" * 70_000),
+                                          (".txt", b"#fff\n" * 70_000)])
+def test_a_file_past_the_color_limit_is_refused_at_the_first_color_too_many(tmp_path, suffix, body):
+    path = tmp_path / f"many{suffix}"
+    path.write_bytes(body)
+    with pytest.raises(PaletteFileError) as caught:
+        read_palette(path)
+    assert str(caught.value) == f"{path.name}: holds more than 65535 colors"
