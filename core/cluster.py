@@ -171,7 +171,7 @@ def coarse_to_fine(
     ``fixed`` centroids (features) are the first ones everywhere and never move.
     """
     n_fixed = 0 if fixed is None else len(fixed)
-    usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points_per_cluster * k, 64)]
+    usable = [i for i, lv in enumerate(levels) if len(lv.X) >= max(plan.init_points(k) * k, 64)]
     start = usable[0] if usable else len(levels) - 1
     last = len(levels) - 1
     # Above POLISH_MAX_COLORS the exact colors get no update after a level of 7-bit bins: that

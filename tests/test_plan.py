@@ -64,3 +64,9 @@ def test_the_start_level_is_refined_more_readily_up_to_large_k():
     p = plan.FULL_PLAN
     assert 0 < p.hidden_share(p.large_k) == p.max_hidden_share < p.hidden_share(p.large_k + 1)
     assert p.hidden_share(p.large_k + 1) == p.large_k_max_hidden_share
+
+
+def test_the_restarts_start_finer_only_for_k_33_to_63():
+    p = plan.FULL_PLAN
+    assert [p.init_points(k) for k in (32, 33, 48, 63, 64, 256)] == [8, 32, 32, 32, 8, 8]
+    assert plan.PREVIEW_PLAN.init_points(48) == plan.PREVIEW_PLAN.init_points_per_cluster
