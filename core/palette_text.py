@@ -78,11 +78,11 @@ def parse_colors(text: str) -> np.ndarray:
     for token in _SEPARATORS.split(text.strip()):
         if not token:
             continue
-        rgba = parse_color(token) + (255,)
-        rgba = rgba[:4] if rgba[3] else (0, 0, 0, 0)  # every fully transparent color looks the same
-        if rgba in seen:
-            raise ValueError(f"{token!r} repeats {seen[rgba]!r}: each color can be given once")
-        seen[rgba] = token
+        rgba = (parse_color(token) + (255,))[:4]
+        key = rgba if rgba[3] else (0, 0, 0, 0)  # every fully transparent color looks the same
+        if key in seen:
+            raise ValueError(f"{token!r} repeats {seen[key]!r}: each color can be given once")
+        seen[key] = token
         rows.append(rgba)
     if not rows:
         raise ValueError("no colors given (use e.g. \"#ff0000,#ffffff\")")

@@ -245,7 +245,11 @@ def add_user_preset(preset: Preset, path: str | os.PathLike | None = None) -> Pa
     user, problem = load_user_presets(path)
     if problem is not None:
         raise PresetError(f"{problem}; saving would lose the presets it holds: fix or move that file")
-    return save_user_presets(with_preset(user, preset), path)
+    updated = with_preset(user, preset)
+    if len(updated) > MAX_PRESETS:  # the file would no longer be read at all
+        raise PresetError(f"{MAX_PRESETS} presets is the most this app keeps: remove one from "
+                          f"{Path(path) if path is not None else presets_path()} first, or replace one by its name")
+    return save_user_presets(updated, path)
 
 
 def all_presets(user: Iterable[Preset] = ()) -> list[Preset]:

@@ -88,7 +88,8 @@ def _input_name(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="kmeans-compress",
-        description="Compress images by K-means color quantization into indexed PNG (or GIF, WebP, BMP, TIFF).",
+        description="Compress images by K-means color quantization into indexed PNG (or GIF, WebP, BMP, TIFF;\n"
+                    "--format png24 and jpeg write full color).",
         epilog="Examples:\n  kmeans-compress photo.jpg -k 16 -o small.png\n"
                "  kmeans-compress -r shots/ --out-dir small/ -k 32 --dither fs -j 4\n"
                "  kmeans-compress photo.jpg --quality 35dB --json\n"
@@ -99,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  kmeans-compress -- -weird-name.png\n"
                "Exit codes: 0 done, 1 some files failed or were refused (or nothing fits --max-bytes), 2 bad usage,\n"
                "98 some results not written by --skip-if-larger (not smaller than the original),\n"
-               "99 below the PSNR minimum of --quality MIN-MAX or --min-quality (nothing written).",
+               "99 below the PSNR minimum of --quality MIN-MAX or --min-quality (nothing written),\n"
+               "130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", type=_input_name, help="image files or folders; - reads standard input")

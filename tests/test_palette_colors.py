@@ -31,7 +31,10 @@ def test_parse_colors_refuses_with_one_line(text, needle):
 @settings(max_examples=50, deadline=None)
 @given(arrays(np.uint8, st.tuples(st.integers(1, 40), st.sampled_from([3, 4])), unique=False))
 def test_parse_colors_reads_what_hex_writes(colors):
-    _, first = np.unique(colors, axis=0, return_index=True)
+    key = colors.copy()
+    if key.shape[1] == 4:
+        key[key[:, 3] == 0] = 0  # fully transparent colors all look alike: one of them is a repeat
+    _, first = np.unique(key, axis=0, return_index=True)
     colors = colors[np.sort(first)]
     text = ",".join("#" + "".join(f"{v:02x}" for v in c) for c in colors)
     got = parse_colors(text)

@@ -251,3 +251,16 @@ def test_flat_areas_setting_round_trips_and_becomes_the_options_value(tmp_path, 
     assert problem is None and loaded.dither_flat == flat
     assert pr.preset_to_options_changes(loaded)["dither_flat"] == expected
     assert "dither_flat" not in pr.preset_to_options_changes(pr.Preset("Plain", k=16))
+
+
+def test_a_preset_past_the_most_the_app_reads_is_refused_and_the_file_kept(tmp_path):
+    """Saving a 501st preset made the whole file unreadable: every saved preset vanished."""
+    path = tmp_path / "presets.json"
+    pr.save_user_presets([pr.Preset(f"p{i}", k=8) for i in range(pr.MAX_PRESETS)], path)
+    before = path.read_bytes()
+    with pytest.raises(pr.PresetError, match="500 presets is the most"):
+        pr.add_user_preset(pr.Preset("one more", k=8), path)
+    assert path.read_bytes() == before
+    pr.add_user_preset(pr.Preset("P3", k=16), path)  # replacing one by its name still works
+    loaded, problem = pr.load_user_presets(path)
+    assert problem is None and len(loaded) == pr.MAX_PRESETS and loaded[3] == pr.Preset("P3", k=16)

@@ -74,6 +74,14 @@ def test_protection_is_per_thread(files):
     assert seen == ["written"]
 
 
+def test_printable_shows_a_name_that_is_not_utf8_as_its_bytes():
+    """The JSON output said bad\\xff.png and the stderr line bad\\udcff.png for the same file."""
+    import os
+
+    assert printable(os.fsdecode(b"bad\xff.png")) == "bad\\xff.png"
+    assert printable("x\ud800") == "x\\ud800"  # any other lone surrogate, escaped too
+
+
 def test_printable_escapes_controls_only():
     assert printable("a\nb\tc\x1b\x7fd é") == "a\\nb\\tc\\x1b\\x7fd é"
     assert printable("C:\\Users\\me") == "C:\\Users\\me"
