@@ -35,6 +35,31 @@ def _find(palette: np.ndarray, color: Color) -> int:
     return i if d[i] <= MATCH_DISTANCE else -1
 
 
+def lock_after_edits(color: Color, edits: tuple[Edit, ...]) -> Color | None:
+    """What a locked color becomes through ``edits`` (RGB): recolored, or None when deleted.
+
+    A lock stays on the color K-means keeps while edits of it are pending; when the edits are
+    given up (another image is opened) the locks become what the user saw instead."""
+    rgb = tuple(int(v) for v in color[:3])
+    for edit in edits:
+        if edit[0] == "recolor" and tuple(edit[1][:3]) == rgb:
+            rgb = tuple(int(v) for v in edit[2][:3])
+        elif edit[0] == "delete" and tuple(edit[1][:3]) == rgb:
+            return None
+    return rgb
+
+
+def locks_after_edits(fixed: tuple[Color, ...], edits: tuple[Edit, ...]) -> tuple[Color, ...]:
+    """``fixed`` as the user sees it after ``edits``: deleted locks gone, recolored ones moved
+    (each color once)."""
+    out: list[Color] = []
+    for color in fixed:
+        after = lock_after_edits(color, edits)
+        if after is not None and after not in out:
+            out.append(after)
+    return tuple(out)
+
+
 def _drop(palette: np.ndarray, indices: np.ndarray, gone: int, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Remove entry ``gone``; ``target`` (same shape as ``indices``) is where its pixels go."""
     idx = np.where(indices == gone, target, indices).astype(np.int16)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from core.palette_edit import locks_after_edits
 from core.pipeline import CompressOptions
 
 from . import encoder_process
@@ -39,6 +40,7 @@ from .jobs import (
     Loaded,
     LoadFailed,
     LoadJob,
+    RenderJob,
     RenderResult,
     SaveJob,
     WriteDone,
@@ -165,8 +167,10 @@ class Controller(QObject):
             return
         self.loading = None
         self.document = out.document
-        if self.options.edits:  # hand edits belong to the image they were made on
-            self.options = replace(self.options, edits=())
+        if self.options.edits:  # hand edits belong to the image they were made on; the locks
+            # become what the user saw (a deleted one gone, a recolored one on its new color)
+            o = self.options
+            self.options = replace(o, edits=(), fixed=locks_after_edits(o.fixed, o.edits))
             self.optionsReverted.emit(self.options)
         self.loop.reset()
         self.writes.settings_changed()
@@ -255,7 +259,8 @@ class Controller(QObject):
         if self.loop.on_ended(job, failed=True):
             self.writes.settings_changed()  # requests waiting for the failed render: the writer tries
             self.errorOccurred.emit(out.message)
-            self.renderFailed.emit(out.message)
+            if isinstance(job, RenderJob):  # (a figures or error-map job failing leaves the render)
+                self.renderFailed.emit(out.message)
         elif job is self._batch:
             self._batch = None
             self.batchCancelled.emit()  # closes the progress dialog

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QColorDialog, QFileDialog
 
-from core.palette_edit import describe
+from core.palette_edit import describe, lock_after_edits
 from core.palette_formats import PaletteFileError, limit_colors, read_palette
 from core.palette_text import parse_color
 from core.pipeline import CompressOptions
@@ -118,13 +118,7 @@ class PaletteEditing(QObject):
         A lock stays on the color K-means keeps: recoloring or deleting a locked color adds an
         edit of that exact color and leaves the lock alone. Moving the lock re-ran K-means
         around the new color, and the edit then matched a neighbor (two colors recolored)."""
-        rgb = tuple(int(v) for v in color[:3])
-        for edit in self.win.controller.options.edits:
-            if edit[0] == "recolor" and tuple(edit[1][:3]) == rgb:
-                rgb = tuple(edit[2][:3])
-            elif edit[0] == "delete" and tuple(edit[1][:3]) == rgb:
-                return None
-        return rgb
+        return lock_after_edits(color, self.win.controller.options.edits)
 
     def _locks_of(self, rgb: tuple[int, ...]) -> list[tuple[int, ...]]:
         """The locked colors shown as ``rgb`` (itself, or recolored to it)."""
@@ -135,8 +129,10 @@ class PaletteEditing(QObject):
         """Whether an edit of ``color`` is pending (asked, not yet on screen): a second Delete
         or recolor of the same swatch would otherwise hit a neighboring color."""
         shown = self.win.controller.shown
-        done = set(shown.options.edits) if shown is not None else set()
-        pending = [e for e in self.win.controller.options.edits if e not in done]
+        done = shown.options.edits if shown is not None else ()
+        edits = self.win.controller.options.edits
+        # The edits made since the result on screen (by position: the same edit may recur).
+        pending = edits[len(done):] if edits[: len(done)] == done else [e for e in edits if e not in done]
         if any(tuple(e[1][:3]) == tuple(color[:3]) or (e[0] == "merge" and tuple(e[2][:3]) == tuple(color[:3]))
                for e in pending):
             self.win._notify(f"#{color[0]:02x}{color[1]:02x}{color[2]:02x} is already being changed: "

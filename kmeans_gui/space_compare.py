@@ -15,12 +15,15 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QLineEdit,
+    QMenu,
+    QMenuBar,
     QPlainTextEdit,
     QTextEdit,
     QWidget,
 )
 
-_TYPING = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+#: Widgets whose own Space stays theirs: typing, and the menu bar's keyboard navigation.
+_TYPING = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit, QMenuBar, QMenu)
 
 
 class SpaceToCompare(QObject):
@@ -41,10 +44,17 @@ class SpaceToCompare(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
-        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            if event.key() == Qt.Key.Key_Space and not event.modifiers() and obj is QApplication.focusWidget():
-                if self._takes_space(obj):
-                    if not event.isAutoRepeat():
-                        self._view.hold_original(kind == QEvent.Type.KeyPress)
-                    return True
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and obj is QApplication.focusWidget():
+            if event.key() != Qt.Key.Key_Space:
+                return False
+            if kind == QEvent.Type.KeyRelease and not event.isAutoRepeat() and self._view.show_original:
+                # Released wherever the focus went meanwhile (or with Shift held): never left on.
+                self._view.hold_original(False)
+                return self._takes_space(obj)
+            if not event.modifiers() and self._takes_space(obj):
+                if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():
+                    self._view.hold_original(True)
+                return True
+        elif kind == QEvent.Type.ApplicationStateChange and self._view.show_original:
+            self._view.hold_original(False)  # Alt-Tab with Space down: the release never comes here
         return False

@@ -219,13 +219,18 @@ class SavingMixin:
         self._notify("Compressed image copied to the clipboard")
 
     def _copy_on_result(self, result) -> None:
-        """A result was shown: a copy waiting for it is done, or told why it never will be."""
+        """A result was shown: a copy waiting for it is done, or told why it never will be.
+
+        An older render may still be shown on the way (the loop shows the last settings'
+        result while the current one renders): only a change of the settings since Ctrl+C
+        ends the copy."""
         wanted = getattr(self, "_copy_wanted", None)
         if wanted is None:
             return
-        if (result.doc_id, result.options) != wanted:
+        c = self.controller
+        if c.document is None or (c.document.id, c.options) != wanted:
             self._drop_copy("the settings changed before the full result was ready")
-        elif result.stage == "full":
+        elif (result.doc_id, result.options) == wanted and result.stage == "full":
             self._copy_wanted = None
             self._copy_image(result)
 

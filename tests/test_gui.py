@@ -665,6 +665,22 @@ def test_space_shows_the_original_with_the_focus_in_the_sidebar(qtbot, window, p
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.palette_view, timeout=5_000)
     qtbot.keyClick(window.palette_view, Qt.Key.Key_Space)
     assert not window.view.show_original and window.palette_view.marked()
+    # Released after the focus moved to a field that keeps Space: the original does not stay on.
+    controls.new_seed.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is controls.new_seed, timeout=5_000)
+    qtbot.keyPress(controls.new_seed, Qt.Key.Key_Space)
+    assert window.view.show_original
+    controls.seed_spin.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is controls.seed_spin, timeout=5_000)
+    qtbot.keyRelease(controls.seed_spin, Qt.Key.Key_Space)
+    assert not window.view.show_original
+    # The menu bar's keyboard navigation keeps Space.
+    bar = window.menuBar()
+    bar.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is bar, timeout=5_000)
+    qtbot.keyPress(bar, Qt.Key.Key_Space)
+    assert not window.view.show_original
+    qtbot.keyRelease(bar, Qt.Key.Key_Space)
 
 
 def test_stages_climb_to_full_resolution_for_the_settings_shown(qtbot, window, photo_path):

@@ -333,3 +333,28 @@ def test_the_windows_ssim_on_a_12_mp_photo_is_measured_on_every_pixel(qtbot, win
     expected = ssim_indexed(window.controller.document.loaded.pixels, full.palette, full.indices)
     assert window.controller.figures.ssim == pytest.approx(expected, abs=1e-12)
     assert f"{expected:.4f}" in window.stats.text()
+
+
+def test_copy_right_after_two_quick_changes_waits_for_the_last_ones_full_result(qtbot, window, tmp_path, photo):
+    """The loop shows the K = 12 draft on the way to K = 13: the copy, asked after the last
+    change, ended as "the settings changed" (diff review)."""
+    from PySide6.QtGui import QGuiApplication
+
+    from kmeans_gui.qt_images import qimage_to_array
+
+    path = tmp_path / "medium.png"
+    Image.fromarray(big_photo(photo, (2000, 1500))).save(path, compress_level=1)
+    window.controls.k_spin.setValue(8)
+    open_and_wait(qtbot, window, path)
+    QGuiApplication.clipboard().clear()
+    shown = record(window.controller.resultShown)
+    window.controls.k_spin.setValue(12)
+    window.controls.k_spin.setValue(13)
+    window.copy_result()
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=60_000)
+    assert "Nothing copied" not in window.banner.text()
+    copied = qimage_to_array(QGuiApplication.clipboard().image())
+    full = window.controller.full_for(window.controller.options)
+    assert window.controller.options.k == 13 and copied.shape[:2] == (1500, 2000)
+    np.testing.assert_array_equal(copied[..., :3], full.palette[full.indices][..., :3])
+    assert any(r.options.k == 12 for (r,) in shown)  # an older result was shown on the way

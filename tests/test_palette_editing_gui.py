@@ -314,3 +314,25 @@ def test_pressing_delete_twice_on_a_swatch_deletes_one_color(qtbot, opened_big):
     colors = [_hex(c) for c in win.controller.full.palette]
     assert len(colors) == 15 and gone not in colors
     assert win.undo_stack.count() == 1
+
+
+def test_a_deleted_or_recolored_lock_does_not_come_back_on_the_next_image(qtbot, opened, tmp_path, photo):
+    """The lock stays on the color K-means keeps while its edit is pending; when the edits go
+    (another image), the locks become what the user saw: deleted gone, recolored moved."""
+    win = opened
+    a = tuple(int(v) for v in win.controller.shown.palette[1][:3])
+    b = tuple(int(v) for v in win.controller.shown.palette[2][:3])
+    win.palette_view.set_locked(1, True)
+    win.palette_view.set_locked(2, True)
+    wait_settled(qtbot, win)
+    index = {tuple(int(v) for v in c[:3]): i for i, c in enumerate(win.controller.shown.palette)}
+    win.delete_color(index[a])
+    wait_settled(qtbot, win)
+    index = {tuple(int(v) for v in c[:3]): i for i, c in enumerate(win.controller.shown.palette)}
+    win.set_palette_color(index[b], "#ff00ff")
+    wait_settled(qtbot, win)
+    other = tmp_path / "other.png"
+    Image.fromarray(np.ascontiguousarray(photo[::-1])).save(other)
+    open_and_wait(qtbot, win, other)
+    assert win.controller.options.fixed == ((255, 0, 255),) and win.controller.options.edits == ()
+    assert "#ff00ff" in [h.lower() for h in win.controller.full.hex_codes]
