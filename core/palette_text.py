@@ -27,8 +27,6 @@ from .palette_common import (
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 _SEPARATORS = re.compile(r"[\s,;]+")
 PAINT_NET_SLOTS = 96
-
-
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -46,11 +44,11 @@ def _text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-
 def _lines(text: str) -> list[str]:
     """``text`` split at line ends only (CR, LF, CRLF), as GIMP does: ``str.splitlines`` also
     splits at form feeds, U+0085 and U+2028, which a color's name may hold."""
     return _LINE_END.split(text.removesuffix("\r\n").removesuffix("\n").removesuffix("\r"))
+
 
 def _byte(token: str, where: str) -> int:
     if not (token.isascii() and token.isdigit()) or len(token.lstrip("0")) > 3 or int(token) > 255:

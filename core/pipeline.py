@@ -28,7 +28,14 @@ from .pipeline_steps import check_fits, fit_failure, fit_image, fit_note, fixed_
 from .quantize import Quantized
 from .save import encode_for_save, save_indexed
 from .ssim import ssim, ssim_indexed
-from .write_guard import WriteRefused, describe_os_error, file_key, printable, protected
+from .write_guard import (
+    WriteRefused,
+    describe_os_error,
+    file_key,
+    printable,
+    protected,
+    without_surrogates,
+)
 
 #: The name that means standard input (as an input) or standard output (as ``-o``).
 STDIO = "-"
@@ -117,25 +124,15 @@ class CompressResult:
 
 
 def _utf8_clean(value):
-    """``value`` (JSON values) with every lone surrogate in its strings as ``\\xNN``."""
+    """``value`` (JSON values) with every lone surrogate in its strings escaped
+    (:func:`core.write_guard.without_surrogates`, as messages spell them)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raw = value.encode("utf-8", "surrogateescape") if _only_escapes(value) else None
-            return (raw.decode("utf-8", "backslashreplace") if raw is not None
-                    else value.encode("utf-8", "backslashreplace").decode("utf-8"))
-        return value
+        return without_surrogates(value)
     if isinstance(value, dict):
         return {k: _utf8_clean(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_utf8_clean(v) for v in value]
     return value
-
-
-def _only_escapes(text: str) -> bool:
-    """Whether every surrogate in ``text`` is one of ``surrogateescape``'s (U+DC80..U+DCFF)."""
-    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 def collect_images(inputs: list[str | Path], recursive: bool = False) -> list[Path]:

@@ -36,6 +36,17 @@ class WriteRefused(Exception):
     """A write that was not attempted, with a one-line reason for the user."""
 
 
+def _surrogate(code: int) -> str:
+    """How a lone surrogate is spelled: a byte of a name that is not UTF-8 (Python's
+    surrogateescape, U+DC80..U+DCFF) as that byte, ``\\xNN``; any other as ``\\uXXXX``."""
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate escaped (see :func:`_surrogate`): valid UTF-8."""
+    return "".join(_surrogate(ord(c)) if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
 def printable(text: object) -> str:
     """``text`` with control characters escaped, so a message about it stays on one line.
 
@@ -44,9 +55,9 @@ def printable(text: object) -> str:
     out = []
     for ch in str(text):
         code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029) or 0xD800 <= code <= 0xDFFF:
+        if 0xD800 <= code <= 0xDFFF:  # a name that is not UTF-8: spelled as in the JSON output
+            out.append(_surrogate(code))
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
         else:
             out.append(ch)
