@@ -31,7 +31,7 @@ from .distances import CentroidNeighbors, nearest, nearest_two, sq_distance_to_a
 DENSE_MAX_ENTRIES = 1 << 18
 #: Up to this many centroids a point that may move is compared with all of them (cheaper than
 #: gathering its neighbors).
-DENSE_SEARCH_MAX_K = 32
+DENSE_SEARCH_MAX_K = 64
 
 #: Slack for floating-point rounding in the bound tests; points this close to a tie are recomputed.
 _EPS = 1e-9

@@ -6,8 +6,9 @@ per thread") and partial results are combined in chunk order, so the output is b
 with 1 thread or 64. The pool is sized to ``os.cpu_count()``; ``KMEANS_THREADS=1`` in the
 environment or :func:`set_threads` forces a size (1 runs everything in the calling thread).
 
-The core makes no BLAS calls in these passes (distances are summed channel by channel), so a
-multi-threaded BLAS never competes with this pool.
+The core's BLAS calls (the distance searches' matrix products, :mod:`core.distances`) are
+small enough that OpenBLAS runs each on the calling thread, so its threads never compete with
+this pool.
 """
 
 from __future__ import annotations

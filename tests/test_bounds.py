@@ -256,3 +256,56 @@ def test_lloyd_is_the_same_whether_neighbor_tables_follow_or_are_rebuilt(monkeyp
     np.testing.assert_array_equal(a.labels, b.labels)
     np.testing.assert_array_equal(a.centroids, b.centroids)
     assert a.n_iter == b.n_iter and a.inertia == b.inertia
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 700), k=st.integers(32, 300), seed=st.integers(0, 10_000),
+       offset=st.sampled_from([0.0, 1e3, 1e7]), channels=st.sampled_from([3, 4]),
+       layout=st.sampled_from(["grid", "uniform", "pairs"]))
+def test_expanded_search_matches_the_channel_sums_exactly(n, k, seed, offset, channels, layout):
+    """From EXPANDED_MIN_K centroids on, nearest/nearest_two multiply matrices; labels (ties to the
+    lowest index) and nearest squared distances must still be exactly those of sq_distances, and
+    the second distance a valid lower bound within rounding of the true one, also far from the
+    origin (where the expansion cancels), on integer grids full of exact ties, and with pairs of
+    centroids closer to each other than the expansion's rounding far from the origin."""
+    from core.distances import EXPANDED_MIN_K, nearest
+
+    assert k >= EXPANDED_MIN_K
+    rng = np.random.default_rng(seed)
+    if layout == "grid":
+        X = rng.integers(0, 6, (n, channels)).astype(np.float64) + offset
+        C = rng.integers(0, 6, (k, channels)).astype(np.float64) + offset
+    elif layout == "pairs":  # two centroids within 1e-3 of most points
+        X = rng.uniform(0, 255, (n, channels)) + offset
+        C = np.repeat(X[rng.integers(0, n, (k + 1) // 2)], 2, axis=0)[:k]
+        C += rng.normal(0, 1e-3, C.shape)
+    else:
+        X = rng.uniform(0, 255, (n, channels)) + offset
+        C = np.concatenate([rng.uniform(0, 255, (k - 2, channels)), X[:2] - offset]) + offset
+    d = sq_distances(X, C)
+    ref = d.argmin(axis=1)
+    rows = np.arange(n)
+    labels, sq = nearest(X, C)
+    np.testing.assert_array_equal(labels, ref)
+    np.testing.assert_array_equal(sq, d[rows, ref])
+    labels2, d1, d2 = nearest_two(X, C)
+    np.testing.assert_array_equal(labels2, ref)
+    np.testing.assert_array_equal(d1, np.sqrt(d[rows, ref]))
+    d[rows, ref] = np.inf
+    second = np.sqrt(d.min(axis=1))
+    assert np.all(d2 <= second)
+    scale = (np.abs(X).max() + np.abs(C).max()) ** 2  # rounding of |c|^2 - 2 x.c is relative to this
+    assert np.all(d2**2 >= second**2 - 1e-10 * scale)
+
+
+def test_expanded_blocks_stay_small_enough_for_blas_to_keep_one_thread():
+    """OpenBLAS runs a product of at most 2**18 multiply-adds on the calling thread; every block
+    of the expanded search stays within that, and palettes too wide for one row sum channels."""
+    from core.distances import BLAS_MAX_MACS, EXPANDED_MIN_K, _block_rows, _expands
+
+    for k in (EXPANDED_MIN_K, 64, 255, 256, 1000, 65_535):
+        for dims in (3, 4):
+            assert _expands(k, dims)
+            assert 1 <= _block_rows(k, dims) and _block_rows(k, dims) * k * dims <= BLAS_MAX_MACS
+    assert not _expands(EXPANDED_MIN_K - 1, 3)
+    assert not _expands(BLAS_MAX_MACS // 3 + 1, 3)
