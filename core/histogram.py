@@ -16,6 +16,10 @@ from . import parallel
 
 #: Pixels per task on the shared pool (fixed, so results never depend on the thread count).
 PIXEL_CHUNK = 1 << 18
+#: Per-pixel passes over fewer pixels stay in the calling thread: they take a few ms, while
+#: the pool's first use in a process costs ~8 ms (importing concurrent.futures, starting
+#: threads); a 0.27 MP photo started it for a 1 ms pass.
+POOL_MIN_PIXELS = 1 << 20
 
 #: Above this many pixels, counting through a 2**24-entry bincount beats sorting.
 _BINCOUNT_MIN_PIXELS = 1 << 21
@@ -36,7 +40,7 @@ def pack_codes(px: np.ndarray, bits: int) -> np.ndarray:
             code <<= bits
             code |= chunk[:, c] >> shift if shift else chunk[:, c]
 
-    parallel.map_chunks(run, len(px), PIXEL_CHUNK)
+    parallel.map_chunks(run, len(px), PIXEL_CHUNK, pool=len(px) >= POOL_MIN_PIXELS)
     return out
 
 
@@ -78,8 +82,18 @@ class BaseHistogram:
             def run(a: int, b: int) -> None:
                 out[a:b] = per_bin[np.searchsorted(self.codes, self.pixel_codes[a:b])]
 
-        parallel.map_chunks(run, len(out), PIXEL_CHUNK)
+        parallel.map_chunks(run, len(out), PIXEL_CHUNK, pool=len(out) >= POOL_MIN_PIXELS)
         return out
+
+
+def _distinct_with_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_counts=True)``: one sort, then the runs of equal codes. On a
+    0.27 MP photo this took 7.3 ms against np.unique's 11.6 ms (its own checks and copies)."""
+    ordered = np.sort(codes)
+    starts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    starts = np.concatenate((np.zeros(min(1, len(ordered)), dtype=np.intp), starts))
+    counts = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], counts
 
 
 def base_histogram(px: np.ndarray, bits: int = 8) -> BaseHistogram:
@@ -92,7 +106,7 @@ def base_histogram(px: np.ndarray, bits: int = 8) -> BaseHistogram:
         distinct = np.flatnonzero(all_counts).astype(np.uint32)
         counts = all_counts[distinct]
     else:
-        distinct, counts = np.unique(codes, return_counts=True)
+        distinct, counts = _distinct_with_counts(codes)
     # Bin centers, not bin means: a weighted bincount per channel would cost more than the
     # whole clustering of a preview, and at 7 bits a center is within half a level of the mean.
     means = unpack_codes(distinct, bits, channels).astype(np.float64)

@@ -298,14 +298,28 @@ def test_expanded_search_matches_the_channel_sums_exactly(n, k, seed, offset, ch
     assert np.all(d2**2 >= second**2 - 1e-10 * scale)
 
 
-def test_expanded_blocks_stay_small_enough_for_blas_to_keep_one_thread():
-    """OpenBLAS runs a product of at most 2**18 multiply-adds on the calling thread; every block
-    of the expanded search stays within that, and palettes too wide for one row sum channels."""
-    from core.distances import BLAS_MAX_MACS, EXPANDED_MIN_K, _block_rows, _expands
+def test_expanded_products_stay_small_enough_for_blas_to_keep_one_thread(monkeypatch):
+    """OpenBLAS runs a product of at most 2**18 multiply-adds on the calling thread; every matrix
+    product of the expanded search stays within that, and palettes too wide for one row sum
+    channels instead."""
+    from core import distances
+    from core.distances import BLAS_MAX_MACS, EXPANDED_MIN_K, _expands
 
-    for k in (EXPANDED_MIN_K, 64, 255, 256, 1000, 65_535):
-        for dims in (3, 4):
-            assert _expands(k, dims)
-            assert 1 <= _block_rows(k, dims) and _block_rows(k, dims) * k * dims <= BLAS_MAX_MACS
+    shapes = []
+    real = np.matmul
+
+    def spy(a, b, *args, **kw):
+        shapes.append((a.shape, b.shape))
+        return real(a, b, *args, **kw)
+
+    monkeypatch.setattr(distances.np, "matmul", spy)
+    rng = np.random.default_rng(0)
+    for k, dims in ((EXPANDED_MIN_K, 3), (256, 3), (256, 4), (3000, 3)):
+        X = rng.uniform(0, 255, (20_000, dims))
+        distances.nearest_two(X, rng.uniform(0, 255, (k, dims)))
+    monkeypatch.undo()
+    assert len(shapes) > 4
+    for (rows, dims), (dims_b, k) in shapes:
+        assert dims == dims_b and rows * k * dims <= BLAS_MAX_MACS
     assert not _expands(EXPANDED_MIN_K - 1, 3)
-    assert not _expands(BLAS_MAX_MACS // 3 + 1, 3)
+    assert _expands(65_535, 4) and not _expands(BLAS_MAX_MACS // 3 + 1, 3)

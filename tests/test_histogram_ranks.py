@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.histogram import _ranks_by_bucket, base_histogram, coarse_groups
+from core.histogram import _distinct_with_counts, _ranks_by_bucket, base_histogram, coarse_groups
 
 
 @given(st.integers(25, 28), st.integers(1, 5000), st.integers(0, 2**31))
@@ -74,3 +74,14 @@ def test_each_bins_spread_is_its_colors_weighted_squared_distance_to_its_mean(bi
         g = coarse_groups(base, lv.bits)
         brute = np.bincount(g, weights=w * np.sum((X - lv.X[g]) ** 2, axis=1), minlength=len(lv.X))
         np.testing.assert_allclose(lv.spread, brute, rtol=1e-9, atol=1e-6)
+
+
+@given(st.lists(st.integers(0, (1 << 24) - 1) | st.integers(0, 40), max_size=300))
+def test_distinct_codes_and_counts_are_those_of_np_unique(values):
+    """The base histogram's own run counting gives np.unique's sorted codes and counts."""
+    codes = np.array(values, dtype=np.uint32)
+    distinct, counts = _distinct_with_counts(codes)
+    ref_distinct, ref_counts = np.unique(codes, return_counts=True)
+    np.testing.assert_array_equal(distinct, ref_distinct)
+    np.testing.assert_array_equal(counts, ref_counts)
+    assert distinct.dtype == np.uint32 and counts.sum() == len(codes)
