@@ -125,3 +125,55 @@ def test_start_returns_the_value_or_raises_the_error_for_any_thread_count(n):
             job.result()
     finally:
         parallel.set_threads(None)
+
+
+def test_the_pool_starts_without_concurrent_futures_and_never_holds_up_exit():
+    """The pool's first use costs no import of concurrent.futures (logging and queue, ~7 ms of a
+    small photo's run), and a call still running on it does not keep the process alive."""
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from core import parallel\n"
+        "parallel.set_threads(2)\n"
+        "assert parallel.map_chunks(lambda a, b: a, 8, 1) == list(range(8))\n"
+        "parallel.start(lambda: time.sleep(60))\n"
+        "print('concurrent.futures' in sys.modules)\n"
+    )
+    t0 = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=50)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+    assert time.monotonic() - t0 < 30  # the 60 s call was left behind at exit
+
+
+def test_a_cancelled_task_never_runs_and_a_started_one_cannot_be_cancelled():
+    import threading
+
+    parallel.set_threads(1 + 1)
+    try:
+        pool = parallel._get_pool()
+        gate, started = threading.Event(), threading.Event()
+        ran: list[str] = []
+
+        def block() -> str:
+            started.set()
+            gate.wait(5.0)
+            return "first"
+
+        first = pool.submit(block)
+        second = pool.submit(block)  # both workers busy: the third waits in the queue
+        started.wait(5.0)
+        third = pool.submit(lambda: ran.append("third"))
+        assert third.cancel() is True
+        assert first.cancel() is False
+        gate.set()
+        assert first.result() == "first" and second.result() == "first"
+        with pytest.raises(RuntimeError, match="cancelled"):
+            third.result()
+        pool.submit(lambda: None).result()
+        assert ran == []
+    finally:
+        parallel.set_threads(None)
