@@ -415,8 +415,17 @@ def test_cancelling_a_batch_before_it_starts_writes_nothing_and_says_so(qtbot, w
     out_dir, _shown = _batch_to_folder(window, tmp_path, monkeypatch)
     import threading
 
+    from kmeans_gui.jobs import CallJob
+
     release = threading.Event()
-    window.controller.run_call("hold", lambda stop, progress: release.wait(30))  # the writer is busy...
+    started = threading.Event()
+
+    def hold(stop, progress) -> None:
+        started.set()
+        release.wait(30)
+
+    window.controller.batcher.send(CallJob("hold", hold))  # the batch thread is busy...
+    assert started.wait(30)
     window.compress_many(files)  # ... so the batch waits in its queue
     window.batch.dialog.findChild(QPushButton).click()
     release.set()
