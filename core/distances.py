@@ -386,39 +386,27 @@ class CentroidNeighbors:
         The second distance is a valid lower bound: the second nearest inside the ball, or the
         distance to the ball's edge for centroids outside it.
         """
-        new, d1, _, second, rest = self.nearest_three(X, labels, u)
-        return new, d1, np.minimum(second, rest)
-
-    def nearest_three(
-        self, X: np.ndarray, labels: np.ndarray, u: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The ball search of :meth:`nearest_two`, keeping the runner-up apart.
-
-        Returns ``new`` (nearest), ``d1`` (its distance), ``runner`` (the second nearest
-        inside the ball), ``d2`` (its exact distance) and ``rest`` (a lower bound on the
-        distance to every other centroid: the third nearest inside the ball, or the ball's
-        edge, whichever is nearer). The true second nearest may lie outside the ball; the
-        smaller of ``d2`` and ``rest`` is then the edge, as in :meth:`nearest_two`.
-        """
         n = len(X)
-        new, runner = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
-        d1, d2, rest = np.empty(n), np.empty(n), np.empty(n)
+        new = np.empty(n, dtype=np.intp)
+        d1 = np.empty(n)
+        d2 = np.empty(n)
 
         def run(a: int, b: int) -> None:
-            new[a:b], d1[a:b], runner[a:b], d2[a:b], rest[a:b] = self._nearest_rows(X[a:b], labels[a:b], u[a:b])
+            new[a:b], d1[a:b], d2[a:b] = self._nearest_two_rows(X[a:b], labels[a:b], u[a:b])
 
         pooled = n * 64 >= POOL_MIN_ENTRIES
         # Without the pool, one pass over all rows: each pass loops over the widths in Python.
         parallel.map_chunks(run, n, PARALLEL_ROWS if pooled else max(n, 1), pool=pooled)
-        return new, d1, runner, d2, rest
+        return new, d1, d2
 
-    def _nearest_rows(
+    def _nearest_two_rows(
         self, X: np.ndarray, labels: np.ndarray, u: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k = len(self.C)
         n = len(X)
-        new, runner = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
-        d1, d2, rest = np.empty(n), np.empty(n), np.empty(n)
+        new = np.empty(n, dtype=np.intp)
+        d1 = np.empty(n)
+        d2 = np.empty(n)
         width = self.search_width(labels, 2.0 * u * (1 + 1e-9) + 1e-9)
         # Widths are powers of two or K, so a loop over those finds the groups (np.unique's
         # first call in a process imports numpy.ma, ~12 ms: a tenth of a small photo's run).
@@ -440,21 +428,11 @@ class CentroidNeighbors:
                     j = d.argmin(axis=1)
                     new[r] = self.order[own, j]
                 d1[r] = d[ar, j]
-                none = np.full(len(r), np.inf)
-                second, third = none, none
-                if m > 1:
-                    d[ar, j] = np.inf
-                    j2 = d.argmin(axis=1)
-                    second = np.sqrt(d[ar, j2])
-                    runner[r] = j2 if m == k else self.order[labels[r], j2]
-                    if m > 2:
-                        d[ar, j2] = np.inf
-                        third = np.sqrt(d.min(axis=1))
-                if m < k:  # centroids outside the ball are at least its edge away
-                    third = np.minimum(third, np.maximum(self.sorted_dist[labels[r], m] - u[r], 0.0))
-                if m == 1:
-                    runner[r] = new[r]
+                d[ar, j] = np.inf
+                second = np.sqrt(d.min(axis=1)) if m > 1 else np.full(len(r), np.inf)
+                if m < k:
+                    edge = self.sorted_dist[labels[r], m] - u[r]
+                    second = np.minimum(second, np.maximum(edge, 0.0))
                 d2[r] = second
-                rest[r] = third
         np.sqrt(d1, out=d1)
-        return new, d1, runner, d2, rest
+        return new, d1, d2

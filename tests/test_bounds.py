@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -324,52 +323,3 @@ def test_expanded_products_stay_small_enough_for_blas_to_keep_one_thread(monkeyp
         assert dims == dims_b and rows * k * dims <= BLAS_MAX_MACS
     assert not _expands(EXPANDED_MIN_K - 1, 3)
     assert _expands(65_535, 4) and not _expands(BLAS_MAX_MACS // 3 + 1, 3)
-
-
-@settings(max_examples=25, deadline=None)
-@given(k=st.integers(65, 160), seed=st.integers(0, 10_000), relax=st.sampled_from([1.0, 1.8]))
-def test_bounded_lloyd_tracking_runners_up_is_plain_lloyd_with_valid_bounds(k, seed, relax):
-    """Above K = 64 the bounded path searches neighbor balls and tracks each point's runner-up
-    centroid with a bound of its own; every update must still give plain Lloyd's labels and
-    centroids, and the bounds it hands on must hold."""
-    from core import lloyd as lloyd_module
-
-    rng = np.random.default_rng(seed)
-    centers = rng.uniform(0, 255, (k // 2, 3))
-    X = centers[rng.integers(0, len(centers), 6000)] + rng.normal(0, 6, (6000, 3))
-    w = rng.integers(1, 20, len(X)).astype(np.float64)
-    C0 = X[rng.choice(len(X), k, replace=False)]
-    kw = dict(max_iter=6, relax=relax, record_centroids=True)
-    bounded = lloyd_module.lloyd(X, w, C0, **kw)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(lloyd_module, "DENSE_MAX_ENTRIES", 1 << 40)  # every distance, every update
-        dense = lloyd_module.lloyd(X, w, C0, **kw)
-    assert bounded.n_iter == dense.n_iter
-    for a, b in zip(bounded.centroid_history, dense.centroid_history, strict=True):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
-    np.testing.assert_array_equal(bounded.labels, dense.labels)
-    d = np.sqrt(sq_distances(X, bounded.centroids))
-    rows = np.arange(len(X))
-    assert np.all(bounded.upper >= d[rows, bounded.labels] - 1e-9)
-    d[rows, bounded.labels] = np.inf
-    assert np.all(bounded.lower <= d.min(axis=1) + 1e-9)
-
-
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 300), k=st.integers(2, 200), seed=st.integers(0, 10_000))
-def test_ball_search_keeps_the_runner_up_apart_with_valid_bounds(n, k, seed):
-    """nearest_three: the nearest, a runner-up at its exact distance, and a bound on the rest."""
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(0, 255, (n, 3))
-    C = rng.uniform(0, 255, (k, 3))
-    labels = rng.integers(0, k, n)
-    d = np.sqrt(sq_distances(X, C))
-    rows = np.arange(n)
-    new, d1, runner, d2, rest = CentroidNeighbors(C).nearest_three(X, labels, d[rows, labels])
-    np.testing.assert_allclose(d[rows, new], d.min(axis=1), rtol=0, atol=1e-9)
-    np.testing.assert_allclose(d1, d[rows, new], rtol=0, atol=1e-9)
-    assert np.all(runner != new)
-    np.testing.assert_allclose(d2, d[rows, runner], rtol=0, atol=1e-9)
-    d[rows, new] = np.inf
-    d[rows, runner] = np.inf
-    assert np.all(rest <= d.min(axis=1) + 1e-9)
