@@ -3,7 +3,7 @@
 Squared distances are summed channel by channel from plain differences, which never loses
 precision to cancellation. The nearest-centroid searches against 32 or more centroids
 (:func:`nearest`, :func:`nearest_two`) take the expansion ``|x|^2 - 2x.c + |c|^2`` from one
-matrix product per block instead, 1.5-4x faster at K = 64-256, and settle every near tie the
+matrix product per block instead, 1.5-3x faster at K = 64-256, and settle every near tie the
 exact way, so their labels and nearest distances are the same. Each product is small enough
 (:data:`BLAS_MAX_MACS`) that OpenBLAS runs it on the calling thread: its threads slowed such
 products 10-40x when the other core was busy. Rows are processed in chunks so memory stays
