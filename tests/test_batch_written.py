@@ -198,3 +198,33 @@ def test_a_job_that_writes_nothing_never_removes_a_folder_another_job_writes_int
         assert not by_name["a.png"].written and not by_name["a.png"].error
         assert by_name["b.png"].error is None and by_name["b.png"].written
         assert (tmp_path / f"new{run}" / "sub" / "b-k64.png").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stop_signal_while_a_result_is_reported_waits_for_the_report(tmp_path, jobs):
+    """Ctrl-C arriving while a finished file is being reported: the report completes (the line is
+    printed) and the stop follows; before, the result was kept but never reported."""
+    import signal
+
+    (tmp_path / "in").mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(tmp_path / "in" / f"p{i}.png")
+    options = CompressOptions(k=8)
+    plan = make_plan(collect([tmp_path / "in"]), options, out_dir=tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    reported = []
+
+    def on_result(_i, r) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the report is under way
+        reported.append(r)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_plan(plan, options, jobs=jobs, on_result=on_result)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(reported) >= 1
+    on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert sorted(Path(r.output).name for r in reported if r.written) == on_disk
